@@ -1,0 +1,41 @@
+namespace LiveOrleans.Api.Auth;
+
+/// <summary>Claim names and policies of LiveOrleans.</summary>
+public static class LiveClaims
+{
+    public const string Tenant = "tid";
+    public const string Agent = "agt";
+    public const string PlatformAdmin = "pla";
+    public const string ProducerRole = "producer";
+
+    public const string BearerScheme = "Bearer";
+    public const string ApiKeyScheme = "ApiKey";
+
+    /// <summary>Any signed-in person of a tenant.</summary>
+    public const string ReadPolicy = "read";
+    /// <summary>Tenant administrators.</summary>
+    public const string AdminPolicy = "admin";
+    /// <summary>People with <c>sessions:intervene</c> (admin, supervisor).</summary>
+    public const string IntervenePolicy = "sessions:intervene";
+    /// <summary>The platform administrator created at bootstrap.</summary>
+    public const string PlatformPolicy = "platform";
+    /// <summary>Producers holding a tenant API key.</summary>
+    public const string ProducerPolicy = "producer";
+}
+
+/// <summary>Reads who is calling from the authenticated principal.</summary>
+public static class CallerExtensions
+{
+    public static string TenantId(this ClaimsPrincipal user) => user.FindFirstValue(LiveClaims.Tenant)
+        ?? throw new InvalidOperationException("The caller has no tenant.");
+
+    public static string UserId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
+
+    public static string? AgentId(this ClaimsPrincipal user) => user.FindFirstValue(LiveClaims.Agent);
+
+    public static bool IsAgentRole(this ClaimsPrincipal user) => user.IsInRole("agent");
+
+    /// <summary>What a caller may see: role <c>agent</c> only conversations it owns.</summary>
+    public static LiveFilter Visible(this ClaimsPrincipal user, LiveFilter filter)
+        => user.IsAgentRole() ? filter.RestrictToOwner(user.AgentId() ?? LiveFilter.NoOwnerMatches) : filter;
+}

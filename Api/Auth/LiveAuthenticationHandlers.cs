@@ -1,0 +1,70 @@
+using System.Text.Encodings.Web;
+using LiveOrleans.Api.Http;
+using LiveOrleans.Api.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace LiveOrleans.Api.Auth;
+
+/// <summary>Bearer access tokens from <c>Authorization: Bearer</c>, or <c>?access_token=</c> on hub paths (WebSockets cannot send headers).</summary>
+public sealed class BearerAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? token = null;
+        var header = Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = header["Bearer ".Length..].Trim();
+        else if (Request.Path.StartsWithSegments("/hubs")) token = Request.Query["access_token"];
+        if (string.IsNullOrEmpty(token)) return Task.FromResult(AuthenticateResult.NoResult());
+        var claims = tokens.Validate(token);
+        if (claims is null) return Task.FromResult(AuthenticateResult.Fail("The access token is invalid or expired."));
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, claims.UserId),
+            new Claim(ClaimTypes.Name, claims.Name),
+            new Claim(ClaimTypes.Role, EnumNames<Role>.Name(claims.Role)),
+            new Claim(LiveClaims.Tenant, claims.Tenant),
+            .. claims.AgentId is null ? Array.Empty<Claim>() : [new Claim(LiveClaims.Agent, claims.AgentId)],
+            .. claims.PlatformAdmin ? [new Claim(LiveClaims.PlatformAdmin, "true")] : Array.Empty<Claim>(),
+        ], Scheme.Name);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+        => Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            "Send a valid access token: Authorization: Bearer <token> from POST /api/v1/auth/token.");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+        => Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this.");
+}
+
+/// <summary>Producers: a tenant API key in <c>X-Api-Key</c>; the key decides the tenant.</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IdentityStore identity)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string HeaderName = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var key = Request.Headers[HeaderName].ToString();
+        if (string.IsNullOrEmpty(key)) return Task.FromResult(AuthenticateResult.NoResult());
+        var tenant = key.Length <= 128 ? identity.TenantOfKey(key) : null;
+        if (tenant is null) return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(
+        [
+            new Claim(LiveClaims.Tenant, tenant),
+            new Claim(ClaimTypes.Role, LiveClaims.ProducerRole),
+        ], Scheme.Name));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+        => Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            $"Send a valid tenant API key in the {HeaderName} header.");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+        => Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "This API key may not do this.");
+}

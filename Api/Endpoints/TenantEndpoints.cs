@@ -1,0 +1,173 @@
+using LiveOrleans.Api.Auth;
+using LiveOrleans.Api.Hosting;
+using LiveOrleans.Api.Http;
+using LiveOrleans.Api.Identity;
+using LiveOrleans.Grains;
+
+namespace LiveOrleans.Api.Endpoints;
+
+public sealed record AdminRequest(string? Username, string? Password);
+public sealed record CreateTenantRequest(string? Id, string? Name, string? TimeZone, AdminRequest? Admin);
+public sealed record CreateTenantResponse(string Id, string IngestKey);
+public sealed record UpdateTenantRequest(string? Name, string? TimeZone);
+public sealed record TenantResponse(string Id, string Name, string TimeZone);
+public sealed record CreateUserRequest(string? Username, string? Password, string? Name, string? Role, string? AgentId);
+public sealed record UserResponse(string Id, string Username, string Name, Role Role, string? AgentId);
+public sealed record ApiKeyResponse(string Key);
+public sealed record AgentRequest(string? Name, string? Kind, IReadOnlyList<string>? Teams, string? Color);
+public sealed record AgentResponse(string Id, string Name, AgentKind Kind, IReadOnlyList<string> Teams, string? Color);
+public sealed record TeamRequest(string? Name);
+public sealed record TeamResponse(string Id, string Name);
+
+/// <summary>Tenants, people, API keys and the agent and team directory.</summary>
+public static class TenantEndpoints
+{
+    public const int MinPasswordLength = 8;
+
+    public static RouteGroupBuilder MapTenantEndpoints(this RouteGroupBuilder api)
+    {
+        var admin = api.MapGroup("").WithTags("Administration");
+        admin.MapPost("/tenants", CreateTenant).RequireAuthorization(LiveClaims.PlatformPolicy)
+            .WithSummary("Creates a tenant with its first admin; answers its ingest key (platform administrator).");
+        admin.MapGet("/tenant", GetTenant).RequireAuthorization(LiveClaims.ReadPolicy).WithSummary("The caller's tenant.");
+        admin.MapPut("/tenant", UpdateTenant).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Renames the tenant or changes its time zone.");
+        admin.MapPost("/users", CreateUser).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates a person of the tenant.");
+        admin.MapPost("/apikeys", CreateApiKey).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates an ingest API key; it is shown once.");
+        admin.MapPut("/agents/{id}", PutAgent).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates or updates an agent of the directory.");
+        admin.MapPut("/teams/{id}", PutTeam).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates or renames a team.");
+        return api;
+    }
+
+    private static async Task<Results<Created<CreateTenantResponse>, ValidationProblem, ProblemHttpResult>> CreateTenant(
+        CreateTenantRequest request, TenantAdministration tenants)
+    {
+        var errors = new ValidationErrors();
+        if (request.Id is null || !Limits.SlugPattern().IsMatch(request.Id)) errors.Add("id", "Must be 1 to 63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit.");
+        var name = CheckName(request.Name ?? request.Id, "name", errors);
+        var timeZone = request.TimeZone ?? "UTC";
+        CheckTimeZone(timeZone, "timeZone", errors);
+        if (request.Admin is null) errors.Add("admin", "Required: {username, password} of the tenant's first admin.");
+        else CheckCredentials(request.Admin.Username, request.Admin.Password, "admin.", errors);
+        if (!errors.IsEmpty) return Problems.Invalid(errors, "The tenant could not be created; see errors.");
+
+        var key = ApiKeys.NewKey();
+        try
+        {
+            await tenants.CreateAsync(request.Id!, name!, timeZone, request.Admin!.Username!, request.Admin.Password!, key, platformAdmin: false);
+        }
+        catch (AlreadyExistsException ex)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, ex.Message, "Conflict");
+        }
+        return TypedResults.Created($"/api/v1/tenant", new CreateTenantResponse(request.Id!, key));
+    }
+
+    private static Results<Ok<TenantResponse>, ProblemHttpResult> GetTenant(ClaimsPrincipal user, IdentityStore identity)
+        => identity.FindTenant(user.TenantId()) is { } t
+            ? TypedResults.Ok(new TenantResponse(t.Id, t.Name, t.TimeZone))
+            : Problems.NotFound("The tenant");
+
+    private static async Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> UpdateTenant(
+        UpdateTenantRequest request, ClaimsPrincipal user, IdentityStore identity, TenantAdministration tenants)
+    {
+        var errors = new ValidationErrors();
+        if (request.Name is not null) CheckName(request.Name, "name", errors);
+        if (request.TimeZone is not null) CheckTimeZone(request.TimeZone, "timeZone", errors);
+        if (request.Name is null && request.TimeZone is null) errors.Add("name", "Send name, timeZone or both.");
+        if (!errors.IsEmpty) return Problems.Invalid(errors, "The tenant was not changed; see errors.");
+        var tenant = user.TenantId();
+        await tenants.UpdateAsync(tenant, request.Name, request.TimeZone);
+        return identity.FindTenant(tenant) is { } t
+            ? TypedResults.Ok(new TenantResponse(t.Id, t.Name, t.TimeZone))
+            : Problems.NotFound("The tenant");
+    }
+
+    private static Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult> CreateUser(
+        CreateUserRequest request, ClaimsPrincipal caller, IdentityStore identity, TimeProvider time)
+    {
+        var errors = new ValidationErrors();
+        CheckCredentials(request.Username, request.Password, "", errors);
+        var name = CheckName(request.Name ?? request.Username, "name", errors);
+        Role role = Role.Viewer;
+        if (request.Role is null || !EnumNames<Role>.TryParse(request.Role, out role)) errors.Add("role", $"Must be one of: {string.Join(", ", EnumNames<Role>.Names)}.");
+        if (request.AgentId is not null && !Limits.IsId(request.AgentId)) errors.Add("agentId", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-'.");
+        if (role == Role.Agent && request.AgentId is null) errors.Add("agentId", "Required for role agent: the agent id whose conversations the person owns.");
+        if (!errors.IsEmpty) return Problems.Invalid(errors, "The user could not be created; see errors.");
+
+        var user = new UserRecord(TenantAdministration.NewUserId(), caller.TenantId(), request.Username!, name!, role, request.AgentId,
+            PlatformAdmin: false, PasswordHasher.Hash(request.Password!));
+        try
+        {
+            identity.CreateUser(user, time.GetUtcNow());
+        }
+        catch (AlreadyExistsException ex)
+        {
+            return Problems.Status(StatusCodes.Status409Conflict, ex.Message, "Conflict");
+        }
+        return TypedResults.Created($"/api/v1/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Name, user.Role, user.AgentId));
+    }
+
+    private static Created<ApiKeyResponse> CreateApiKey(ClaimsPrincipal caller, IdentityStore identity, TimeProvider time)
+    {
+        var key = ApiKeys.NewKey();
+        identity.AddApiKey(caller.TenantId(), key, time.GetUtcNow());
+        return TypedResults.Created("/api/v1/apikeys", new ApiKeyResponse(key));
+    }
+
+    private static async Task<Results<Ok<AgentResponse>, ValidationProblem>> PutAgent(
+        string id, AgentRequest request, ClaimsPrincipal caller, LiveEngine engine, TimeProvider time)
+    {
+        var errors = new ValidationErrors();
+        if (!Limits.IsId(id)) errors.Add("id", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-' (at most 128).");
+        var name = CheckName(request.Name, "name", errors);
+        AgentKind kind = AgentKind.Ai;
+        if (request.Kind is null || !EnumNames<AgentKind>.TryParse(request.Kind, out kind)) errors.Add("kind", "Must be ai or human.");
+        var teams = request.Teams ?? [];
+        if (teams.Count > Limits.MaxTeamsPerAgent) errors.Add("teams", $"At most {Limits.MaxTeamsPerAgent} teams.");
+        for (var i = 0; i < teams.Count; i++)
+        {
+            if (!Limits.IsId(teams[i])) errors.Add($"teams[{i}]", "Must be a team id of A-Z, a-z, 0-9, '_', '.', ':' or '-'.");
+        }
+        if (request.Color is not null && !Limits.ColorPattern().IsMatch(request.Color)) errors.Add("color", "Must be a hex colour like #4f7cff.");
+        if (!errors.IsEmpty) return Problems.Invalid(errors, "The agent was not saved; see errors.");
+
+        var distinctTeams = teams.Distinct(StringComparer.Ordinal).ToArray();
+        await engine.CommandAsync(caller.TenantId(), new ConfigureAgent
+        {
+            Timestamp = time.GetUtcNow(), AgentId = id, Name = name!, Kind = kind, Teams = distinctTeams, Color = request.Color,
+        });
+        return TypedResults.Ok(new AgentResponse(id, name!, kind, distinctTeams, request.Color ?? AgentColors.For(id)));
+    }
+
+    private static async Task<Results<Ok<TeamResponse>, ValidationProblem>> PutTeam(
+        string id, TeamRequest request, ClaimsPrincipal caller, LiveEngine engine, TimeProvider time)
+    {
+        var errors = new ValidationErrors();
+        if (!Limits.IsId(id)) errors.Add("id", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-' (at most 128).");
+        var name = CheckName(request.Name, "name", errors);
+        if (!errors.IsEmpty) return Problems.Invalid(errors, "The team was not saved; see errors.");
+        await engine.CommandAsync(caller.TenantId(), new ConfigureTeam { Timestamp = time.GetUtcNow(), TeamId = id, Name = name! });
+        return TypedResults.Ok(new TeamResponse(id, name!));
+    }
+
+    private static string? CheckName(string? name, string field, ValidationErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(name)) errors.Add(field, "Required.");
+        else if (name.Length > Limits.MaxNameLength) errors.Add(field, $"At most {Limits.MaxNameLength} characters.");
+        else return name.Trim();
+        return null;
+    }
+
+    private static void CheckTimeZone(string zone, string field, ValidationErrors errors)
+    {
+        if (!TenantClock.IsKnownZone(zone)) errors.Add(field, $"\"{zone}\" is not an IANA time zone such as Europe/Berlin or America/New_York.");
+    }
+
+    private static void CheckCredentials(string? username, string? password, string prefix, ValidationErrors errors)
+    {
+        if (username is null || !Limits.SlugPattern().IsMatch(username))
+            errors.Add(prefix + "username", "Must be 1 to 63 characters of a-z, 0-9, '_' or '-'.");
+        if (password is null || password.Length < MinPasswordLength || password.Length > 256)
+            errors.Add(prefix + "password", $"Must be {MinPasswordLength} to 256 characters.");
+    }
+}

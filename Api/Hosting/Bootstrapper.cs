@@ -1,0 +1,52 @@
+using LiveOrleans.Api.Identity;
+using LiveOrleans.Grains;
+
+namespace LiveOrleans.Api.Hosting;
+
+/// <summary>
+/// On an empty store: creates the bootstrap tenant, its admin (who is also the platform administrator) and its
+/// ingest key. A secret that is not configured is generated and printed once.
+/// </summary>
+public sealed partial class Bootstrapper(IConfiguration configuration, IdentityStore identity, TenantAdministration tenants, ILogger<Bootstrapper> logger)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (identity.HasTenants()) return;
+        var section = configuration.GetSection("Bootstrap");
+        var tenant = section["Tenant"] is { Length: > 0 } t ? t : "demo";
+        var username = section["AdminUser"] is { Length: > 0 } u ? u : "admin";
+        var timeZone = section["TimeZone"] is { Length: > 0 } z ? z : "UTC";
+        var password = section["AdminPassword"];
+        var key = section["IngestKey"];
+        var generatedPassword = string.IsNullOrEmpty(password);
+        var generatedKey = string.IsNullOrEmpty(key);
+        password = generatedPassword ? ApiKeys.NewSecret() : password!;
+        key = generatedKey ? ApiKeys.NewKey() : key!;
+
+        await tenants.CreateAsync(tenant, tenant, timeZone, username, password, key, platformAdmin: true);
+        Log.Created(logger, tenant, username, timeZone);
+        if (generatedPassword || generatedKey)
+        {
+            // Printed once, on the console only: set Bootstrap:AdminPassword / Bootstrap:IngestKey to choose them.
+            Console.WriteLine($"""
+
+                ==== LiveOrleans bootstrap (shown once) ====
+                tenant:         {tenant}
+                admin user:     {username}
+                {(generatedPassword ? $"admin password: {password}" : "admin password: (from Bootstrap:AdminPassword)")}
+                {(generatedKey ? $"ingest key:     {key}" : "ingest key:     (from Bootstrap:IngestKey)")}
+                ============================================
+
+                """);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Bootstrap: created tenant {Tenant} (time zone {TimeZone}) with admin {User}.")]
+        public static partial void Created(ILogger logger, string tenant, string user, string timeZone);
+    }
+}

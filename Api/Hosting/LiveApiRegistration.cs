@@ -1,0 +1,113 @@
+using LiveOrleans.Api.Auth;
+using LiveOrleans.Api.Endpoints;
+using LiveOrleans.Api.Http;
+using LiveOrleans.Api.Identity;
+using LiveOrleans.Api.Ingest;
+using LiveOrleans.Grains;
+using LiveOrleans.Runtime;
+using LiveOrleans.Runtime.Sqlite;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace LiveOrleans.Api.Hosting;
+
+/// <summary>Registers and maps the whole Api in one call each.</summary>
+public static class LiveApiRegistration
+{
+    public static WebApplicationBuilder AddLiveApi(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new SqliteDatabase(configuration["Storage:SqlitePath"] is { Length: > 0 } path ? path : "data/liveorleans.db"));
+        services.AddSingleton(configuration.GetSection("Runtime").Get<SiloOptions>() ?? new SiloOptions());
+        services.AddSingleton(configuration.GetSection("Live").Get<LiveOptions>() ?? new LiveOptions());
+        services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
+        services.AddSingleton<LiveEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveEngine>());
+        services.AddSingleton<IdentityStore>();
+        services.AddSingleton<TenantAdministration>();
+        services.AddHostedService<Bootstrapper>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(sp => new TokenService(
+            SigningKey(configuration, sp.GetRequiredService<SqliteDatabase>()),
+            configuration.GetValue("Auth:TokenLifetime", TimeSpan.FromHours(12)),
+            sp.GetRequiredService<TimeProvider>()));
+
+        services.ConfigureHttpJsonOptions(o => LiveJson.Configure(o.SerializerOptions));
+        services.AddProblemDetails();
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "LiveOrleans API";
+            document.Info.Description = "Real-time conversation monitoring: ingest lifecycle events, read live figures. See README.md and docs/.";
+            return Task.CompletedTask;
+        }));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2 * Limits.MaxBatchBytes);
+
+        services.AddAuthentication(LiveClaims.BearerScheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(LiveClaims.BearerScheme, null)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(LiveClaims.ApiKeyScheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(LiveClaims.ReadPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin", "supervisor", "agent", "viewer"))
+            .AddPolicy(LiveClaims.AdminPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin"))
+            .AddPolicy(LiveClaims.IntervenePolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin", "supervisor"))
+            .AddPolicy(LiveClaims.PlatformPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireClaim(LiveClaims.PlatformAdmin, "true"))
+            .AddPolicy(LiveClaims.ProducerPolicy, p => p.AddAuthenticationSchemes(LiveClaims.ApiKeyScheme).RequireRole(LiveClaims.ProducerRole));
+        return builder;
+    }
+
+    public static WebApplication MapLiveApi(this WebApplication app)
+    {
+        app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
+        app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted || context.HttpContext.Response.ContentLength is not null
+            ? Task.CompletedTask
+            : Problems.Write(context.HttpContext, context.HttpContext.Response.StatusCode,
+                ReasonPhrase(context.HttpContext.Response.StatusCode), $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path} answered {context.HttpContext.Response.StatusCode}."));
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/health", (LiveEngine engine) => TypedResults.Ok(new { status = "ok", pendingEntries = engine.Silo.PendingEntries }))
+            .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapGroup("/api/v1")
+            .MapAuthEndpoints()
+            .MapTenantEndpoints()
+            .MapIngestEndpoints()
+            .MapLiveEndpoints();
+        return app;
+    }
+
+    private static Task WriteUnhandledAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        switch (error)
+        {
+            case OverloadedException overloaded:
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)overloaded.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too Many Requests", overloaded.Message);
+            case ObjectDisposedException:
+                return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The engine is stopping; retry against another node or in a moment.");
+            case BadHttpRequestException bad:
+                return Problems.Write(context, bad.StatusCode, ReasonPhrase(bad.StatusCode), bad.Message);
+            default:
+                return Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal Server Error", "The engine failed to answer; the error is in its log.");
+        }
+    }
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    /// <summary><c>Auth:SigningKey</c>, or a key generated once and kept in the store so tokens survive restarts.</summary>
+    private static byte[] SigningKey(IConfiguration configuration, SqliteDatabase database)
+    {
+        var configured = configuration["Auth:SigningKey"];
+        if (!string.IsNullOrEmpty(configured))
+        {
+            if (configured.Length < 32) throw new InvalidOperationException("Auth:SigningKey must be at least 32 characters.");
+            return System.Text.Encoding.UTF8.GetBytes(configured);
+        }
+        return Convert.FromBase64String(database.GetOrAddMeta("token_signing_key",
+            Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))));
+    }
+}

@@ -1,0 +1,36 @@
+namespace LiveOrleans;
+
+// Enum values travel as snake_case lower case (see LiveJson); the C# names map one to one.
+
+/// <summary>Who speaks for the business in a session.</summary>
+public enum AgentKind { Ai, Human }
+
+/// <summary>Presence of an agent.</summary>
+public enum AgentStatus { Online, Offline }
+
+/// <summary>Conversation status set by the inbox (not the live state).</summary>
+public enum ConversationStatus { Open, Closed }
+
+/// <summary>Conversation priority.</summary>
+public enum Priority { Low, Normal, High, Urgent }
+
+/// <summary>The live state of a session (SEMANTICS.md, Sessions).</summary>
+public enum LiveState { Active, Thinking, Streaming, Paused, Error, Ended }
+
+/// <summary>Display state of the reply being generated.</summary>
+public enum StreamState { Idle, Thinking, Streaming, Complete }
+
+/// <summary>Who sent an outgoing message.</summary>
+public enum SenderKind { Ai, Human, System }
+
+/// <summary>Delivery outcome of an outgoing message.</summary>
+public enum Delivery { Sent, Failed }
+
+/// <summary>How a message's content is to be read.</summary>
+public enum MessageFormat { Text, Media, System, Voice }
+
+/// <summary>Kind of a message attachment.</summary>
+public enum AttachmentType { Image, Document, Audio, Video }
+
+/// <summary>Roles of people; see CONTRACT.md, Authentication.</summary>
+public enum Role { Admin, Supervisor, Agent, Viewer }

@@ -1,0 +1,98 @@
+namespace LiveOrleans.Queries;
+
+// Response shapes of the live queries (CONTRACT.md). They are also the hub payloads.
+
+/// <summary>Live metrics summary of the inbox view.</summary>
+public sealed record SummaryView(
+    string Day,
+    string TimeZone,
+    DateTimeOffset AsOf,
+    int ActiveConversations,
+    int WaitingForFirstResponse,
+    int Assigned,
+    int Unassigned,
+    int Open,
+    int Closed);
+
+/// <summary>Conversations initiated per local hour of today.</summary>
+public sealed record HourlyView(string Day, string TimeZone, IReadOnlyList<int> Hours);
+
+/// <summary>One row of the agents panel.</summary>
+public sealed record AgentView(
+    string Id,
+    string Name,
+    AgentKind Kind,
+    AgentStatus Status,
+    IReadOnlyList<string> Teams,
+    DateTimeOffset? LastMessageAt,
+    int LiveSessions,
+    string? Color);
+
+/// <summary>The agents panel with its counters.</summary>
+public sealed record AgentsView(int Online, int Offline, IReadOnlyList<AgentView> Agents);
+
+/// <summary>Metrics bar of the AI-agent view. <c>AvgResponseTimeMs</c> is null when no reply fell in the window.</summary>
+public sealed record MetricsView(int LiveSessions, int StartedLastHour, double? AvgResponseTimeMs, double InterventionRate);
+
+/// <summary>A session card.</summary>
+public sealed record SessionCard(
+    string SessionId,
+    string? AgentId,
+    string? AgentName,
+    string? AgentColor,
+    string? Channel,
+    UserView User,
+    DateTimeOffset StartedAt,
+    DateTimeOffset LastActivityAt,
+    LiveState State,
+    Priority Priority,
+    string Preview,
+    string? OwnerId,
+    string? TeamId,
+    ConversationStatus Status,
+    bool WaitingForFirstResponse,
+    DateTimeOffset? EndedAt);
+
+public sealed record UserView(string? Id, string? Name);
+
+/// <summary>A page of session cards, most recent activity first.</summary>
+public sealed record SessionsPage(int Total, IReadOnlyList<SessionCard> Items, string? NextCursor);
+
+/// <summary>A message of a session's transcript.</summary>
+public sealed record MessageView(
+    string Id,
+    string Direction,
+    DateTimeOffset At,
+    MessageFormat Format,
+    string? Text,
+    IReadOnlyList<Events.Attachment>? Attachments,
+    string? Speaker,
+    double? Confidence,
+    Events.Sender? Sender,
+    bool Broadcast,
+    bool InternalNote,
+    Delivery? Delivery);
+
+/// <summary>A session's card, a page of its transcript (oldest first) and its interventions.</summary>
+public sealed record SessionDetail(
+    SessionCard Card,
+    StreamState StreamState,
+    IReadOnlyList<MessageView> Messages,
+    string? NextCursor,
+    int TotalMessages,
+    IReadOnlyList<InterventionView> Interventions);
+
+/// <summary>An audit entry of an intervention (filled by the interventions feature).</summary>
+public sealed record InterventionView(
+    string InterventionId,
+    string SessionId,
+    string AdminId,
+    string Type,
+    string Reason,
+    DateTimeOffset Timestamp);
+
+/// <summary>One entry of the activity log.</summary>
+public sealed record ActivityEntry(string Id, DateTimeOffset At, string Type, string? SessionId, string? AgentId, string Summary);
+
+/// <summary>A page of the activity log, newest first.</summary>
+public sealed record ActivityPage(IReadOnlyList<ActivityEntry> Items, string? NextBefore);

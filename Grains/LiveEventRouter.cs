@@ -1,0 +1,57 @@
+using System.Text.Json;
+using LiveOrleans.Events;
+using LiveOrleans.Runtime;
+
+namespace LiveOrleans.Grains;
+
+/// <summary>Applies log entries: decodes each one and calls the grains it concerns (the streams of this runtime).</summary>
+public sealed class LiveEventRouter(LiveOptions options) : ILogEntryHandler
+{
+    /// <summary>The grain classes of LiveOrleans.</summary>
+    public static GrainTypes GrainTypes() => new GrainTypes(LiveJson.Options)
+        .Add<TenantGrain>()
+        .Add<TenantDayGrain>()
+        .Add<SessionGrain>()
+        .Add<AgentGrain>();
+
+    public void Apply(IGrainFactory grains, LogEntry entry)
+    {
+        switch (entry.Kind)
+        {
+            case LogEntryKind.Event:
+                Apply(grains, entry.Tenant, JsonSerializer.Deserialize<LiveEvent>(entry.Payload, LiveJson.Options)!);
+                break;
+            case LogEntryKind.Command:
+                Apply(grains, entry.Tenant, JsonSerializer.Deserialize<TenantCommand>(entry.Payload, LiveJson.Options)!);
+                break;
+        }
+    }
+
+    private void Apply(IGrainFactory grains, string tenant, LiveEvent e)
+    {
+        if (e is AgentStatusChanged status)
+        {
+            grains.GetGrain<AgentGrain>(tenant, status.AgentId).StatusChanged(status);
+            return;
+        }
+        grains.GetGrain<SessionGrain>(tenant, e.SessionId!).Handle(e, options);
+    }
+
+    private static void Apply(IGrainFactory grains, string tenant, TenantCommand command)
+    {
+        switch (command)
+        {
+            case ConfigureTenant c: grains.GetGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey).Configure(c); break;
+            case ConfigureTeam c: grains.GetGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey).ConfigureTeam(c); break;
+            case ConfigureAgent c: grains.GetGrain<AgentGrain>(tenant, c.AgentId).Configure(c); break;
+        }
+    }
+
+    /// <summary>Serialises an event for the log.</summary>
+    public static LogAppend ToLog(string tenant, LiveEvent e)
+        => new(tenant, LogEntryKind.Event, e.Id, JsonSerializer.SerializeToUtf8Bytes(e, LiveJson.Options));
+
+    /// <summary>Serialises a command for the log (commands are never duplicates).</summary>
+    public static LogAppend ToLog(string tenant, TenantCommand command)
+        => new(tenant, LogEntryKind.Command, null, JsonSerializer.SerializeToUtf8Bytes(command, LiveJson.Options));
+}

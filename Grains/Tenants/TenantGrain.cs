@@ -1,0 +1,62 @@
+using LiveOrleans.Events;
+using LiveOrleans.Queries;
+using LiveOrleans.Runtime;
+
+namespace LiveOrleans.Grains;
+
+/// <summary>
+/// The tenant directory: settings (name, time zone), teams, the agents it has seen, the index of its live and
+/// recently ended sessions, and its activity log.
+/// </summary>
+[GrainType("tenant")]
+public sealed class TenantGrain : Grain<TenantGrain.TenantState>
+{
+    /// <summary>The one key of a tenant's directory grain.</summary>
+    public const string DirectoryKey = "_";
+
+    public sealed class TenantState
+    {
+        public string? Name { get; set; }
+        public string TimeZone { get; set; } = "UTC";
+        public Dictionary<string, string> Teams { get; set; } = [];
+        public HashSet<string> Agents { get; set; } = [];
+        public HashSet<string> Sessions { get; set; } = [];
+        public List<ActivityEntry> Activity { get; set; } = [];
+    }
+
+    public string TimeZone => State.TimeZone;
+
+    public string? Name => State.Name;
+
+    public IReadOnlyCollection<string> AgentIds => State.Agents;
+
+    /// <summary>Live sessions and those ended less than the metrics window ago.</summary>
+    public IReadOnlyCollection<string> SessionIds => State.Sessions;
+
+    public IReadOnlyList<ActivityEntry> Activity => State.Activity;
+
+    public string? TeamName(string teamId) => State.Teams.GetValueOrDefault(teamId);
+
+    public void Configure(ConfigureTenant command)
+    {
+        if (command.Name is not null) State.Name = command.Name;
+        if (command.TimeZone is not null) State.TimeZone = command.TimeZone;
+    }
+
+    public void ConfigureTeam(ConfigureTeam command) => State.Teams[command.TeamId] = command.Name;
+
+    public void RegisterAgent(string agentId) => State.Agents.Add(agentId);
+
+    public void SessionOpened(string sessionId) => State.Sessions.Add(sessionId);
+
+    public void SessionCollected(string sessionId) => State.Sessions.Remove(sessionId);
+
+    /// <summary>Adds an activity entry; its id comes from the log position, so a replay gives the same ids.</summary>
+    public ActivityEntry Record(DateTimeOffset at, string type, string? sessionId, string? agentId, string summary, int maxEntries)
+    {
+        var entry = new ActivityEntry($"act_{CurrentPosition}_{type}", at, type, sessionId, agentId, summary);
+        State.Activity.Add(entry);
+        if (State.Activity.Count > maxEntries) State.Activity.RemoveRange(0, State.Activity.Count - maxEntries);
+        return entry;
+    }
+}
