@@ -12,6 +12,7 @@ public sealed class GroupCommitter : IDisposable
     private readonly SiloOptions _options;
     private readonly Action<IReadOnlyList<PendingAppend>> _committed;
     private readonly ConcurrentQueue<PendingAppend> _queue = new();
+    private readonly ConcurrentQueue<(Action Work, TaskCompletionSource Done)> _exclusive = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Thread _writer;
     private readonly CancellationTokenSource _stop = new();
@@ -46,6 +47,35 @@ public sealed class GroupCommitter : IDisposable
         return pending.Task;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on the writer thread between two group commits. Checkpoints go this way: the
+    /// store then has a single writer, and a checkpoint never contends with appends for the database lock.
+    /// </summary>
+    public Task RunExclusiveAsync(Action work)
+    {
+        if (_stop.IsCancellationRequested && !_writer.IsAlive) return Task.Run(work);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _exclusive.Enqueue((work, done));
+        _signal.Release();
+        return done.Task;
+    }
+
+    private void RunExclusiveWork()
+    {
+        while (_exclusive.TryDequeue(out var job))
+        {
+            try
+            {
+                job.Work();
+                job.Done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                job.Done.TrySetException(ex);
+            }
+        }
+    }
+
     private void WriteLoop()
     {
         var batch = new List<PendingAppend>();
@@ -58,8 +88,13 @@ public sealed class GroupCommitter : IDisposable
             }
             catch (OperationCanceledException)
             {
-                if (_queue.IsEmpty) return;
+                if (_queue.IsEmpty)
+                {
+                    RunExclusiveWork();
+                    return;
+                }
             }
+            RunExclusiveWork();
             batch.Clear();
             rows.Clear();
             while (rows.Count < _options.MaxCommitBatch && _queue.TryDequeue(out var pending))
@@ -68,7 +103,7 @@ public sealed class GroupCommitter : IDisposable
                 rows.AddRange(pending.Entries);
             }
             if (batch.Count == 0) continue;
-            // Each dequeued request consumed one signal release besides the one we waited for.
+            // Each dequeued request released the signal once; the wait above took one of them.
             for (var i = 1; i < batch.Count; i++) _signal.Wait(0);
             try
             {

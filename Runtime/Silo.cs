@@ -119,7 +119,7 @@ public sealed partial class Silo : IAsyncDisposable
                     var outcome = pending.Outcomes[i];
                     if (outcome.IsDuplicate) continue;
                     var append = pending.Entries[i];
-                    (stored ??= new List<LogEntry>(pending.Entries.Count)).Add(new LogEntry(outcome.Position, append.Tenant, append.Kind, append.Payload));
+                    (stored ??= new List<LogEntry>(pending.Entries.Count)).Add(new LogEntry(outcome.Position, append.Tenant, append.Kind, append.Payload) { Body = append.Body });
                     _dispatchedPosition = outcome.Position;
                 }
                 if (stored is null) pending.Complete();
@@ -177,7 +177,7 @@ public sealed partial class Silo : IAsyncDisposable
             var written = false;
             try
             {
-                await Task.Run(() => _storage.WriteCheckpoint(checkpoint));
+                await _committer.RunExclusiveAsync(() => _storage.WriteCheckpoint(checkpoint));
                 written = true;
             }
             catch (Exception ex)
@@ -200,9 +200,9 @@ public sealed partial class Silo : IAsyncDisposable
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
-        _committer.Dispose();
         await _background;
         if (Volatile.Read(ref _started) == 1) await CheckpointAsync();
+        _committer.Dispose();
         await Task.WhenAll(_partitions.Select(p => RunAsync(p, _ => 0)));
         await Task.WhenAll(_partitions.Select(p => p.StopAsync()));
         _log.Dispose();

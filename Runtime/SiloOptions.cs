@@ -6,7 +6,7 @@ public sealed class SiloOptions
     public const int DefaultPartitions = 64;
     public const int DefaultMaxPendingEntries = 200_000;
     public const int DefaultMaxCommitBatch = 20_000;
-    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultTimerTick = TimeSpan.FromSeconds(1);
 
     /// <summary>Number of virtual partitions; fixed for the life of a store.</summary>

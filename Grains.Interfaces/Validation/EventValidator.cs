@@ -249,6 +249,8 @@ public static class EventValidator
                 Error(name, "Must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-22T10:15:00Z.");
                 return default;
             }
+            // Normalised to UTC milliseconds, the precision of the log, so the event applied live and the one replayed are equal.
+            ts = new DateTimeOffset(ts.UtcTicks - ts.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
             if (ts > now + Limits.MaxFutureSkew)
             {
                 Error(name, $"Is more than 5 minutes in the future (server time {now.UtcDateTime:O}); check the producer's clock.");

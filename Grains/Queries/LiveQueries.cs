@@ -121,7 +121,7 @@ public sealed class LiveQueries(LiveOptions options)
     {
         var directory = Directory(grains, tenant);
         if (directory is null) return new ActivityPage([], null);
-        var ordered = directory.Activity
+        var ordered = directory.Activity(options.MaxActivityEntries)
             .Select((entry, index) => (entry, index))
             .OrderByDescending(x => x.entry.At).ThenByDescending(x => x.index)
             .Select(x => x.entry);

@@ -33,7 +33,8 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
     /// <summary>Live sessions and those ended less than the metrics window ago.</summary>
     public IReadOnlyCollection<string> SessionIds => State.Sessions;
 
-    public IReadOnlyList<ActivityEntry> Activity => State.Activity;
+    /// <summary>The kept entries, oldest first (at most the configured number; trimming happens in chunks).</summary>
+    public IEnumerable<ActivityEntry> Activity(int maxEntries) => State.Activity.Skip(Math.Max(0, State.Activity.Count - maxEntries));
 
     public string? TeamName(string teamId) => State.Teams.GetValueOrDefault(teamId);
 
@@ -56,7 +57,8 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
     {
         var entry = new ActivityEntry($"act_{CurrentPosition}_{type}", at, type, sessionId, agentId, summary);
         State.Activity.Add(entry);
-        if (State.Activity.Count > maxEntries) State.Activity.RemoveRange(0, State.Activity.Count - maxEntries);
+        // Trimmed in chunks, not one entry per append: removing from the front moves the whole list.
+        if (State.Activity.Count > maxEntries + maxEntries / 4) State.Activity.RemoveRange(0, State.Activity.Count - maxEntries);
         return entry;
     }
 }

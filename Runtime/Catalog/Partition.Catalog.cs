@@ -9,6 +9,10 @@ internal sealed partial class Partition : IGrainFactory, IGrainRuntime
     private readonly HashSet<GrainId> _dirty = [];
     private readonly HashSet<GrainId> _toDeactivate = [];
     private readonly Dictionary<GrainId, byte[]> _collected = [];
+
+    // Grains collected at some time, whose snapshot is in storage: the only ones worth a storage read, so
+    // activating a brand-new grain (the common case) never touches the store.
+    private readonly HashSet<GrainId> _stored = [];
     private readonly PriorityQueue<(GrainId Id, string Name), DateTimeOffset> _timers = new();
     private bool _writeTurn;
 
@@ -24,7 +28,7 @@ internal sealed partial class Partition : IGrainFactory, IGrainRuntime
     {
         if (!_active.TryGetValue(id, out var grain))
         {
-            var data = _collected.Remove(id, out var pending) ? pending : _storage.ReadGrain(id);
+            var data = _collected.Remove(id, out var pending) ? pending : _stored.Contains(id) ? _storage.ReadGrain(id) : null;
             if (data is null) return null;
             grain = Activate(id, data);
         }
@@ -55,6 +59,7 @@ internal sealed partial class Partition : IGrainFactory, IGrainRuntime
             if (!_active.Remove(id, out var grain)) continue;
             _dirty.Remove(id);
             _collected[id] = grain.SaveState(_types.SnapshotOptions);
+            _stored.Add(id);
         }
         _toDeactivate.Clear();
     }

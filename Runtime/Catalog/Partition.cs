@@ -36,9 +36,10 @@ internal sealed partial class Partition
     /// <summary>Loads the checkpoint: snapshots of the grains that were active, and the position they cover.</summary>
     public void Recover()
     {
-        var (position, snapshots) = _storage.LoadPartition(Index);
-        CheckpointPosition = position;
-        foreach (var snapshot in snapshots) Activate(snapshot.Id, snapshot.Data);
+        var stored = _storage.LoadPartition(Index);
+        CheckpointPosition = stored.Position;
+        foreach (var snapshot in stored.Active) Activate(snapshot.Id, snapshot.Data);
+        _stored.UnionWith(stored.Collected);
     }
 
     public void Start() => _loop = Task.Run(RunAsync);

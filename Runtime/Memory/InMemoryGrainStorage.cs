@@ -16,12 +16,12 @@ public sealed class InMemoryGrainStorage : IGrainStorage
         }
     }
 
-    public (long Position, IReadOnlyList<GrainSnapshot> Active) LoadPartition(int partition)
+    public StoredPartition LoadPartition(int partition)
     {
         lock (_lock)
         {
-            var active = _grains.Values.Where(g => g.Partition == partition && g.Snapshot.Active).Select(g => g.Snapshot).ToArray();
-            return (_positions.GetValueOrDefault(partition), active);
+            var mine = _grains.Values.Where(g => g.Partition == partition).Select(g => g.Snapshot).ToArray();
+            return new StoredPartition(_positions.GetValueOrDefault(partition), [.. mine.Where(s => s.Active)], [.. mine.Where(s => !s.Active).Select(s => s.Id)]);
         }
     }
 

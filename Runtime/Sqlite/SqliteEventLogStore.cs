@@ -10,6 +10,7 @@ public sealed class SqliteEventLogStore : IEventLogStore
     private readonly SqliteCommand _insert;
     private readonly SqliteParameter _position, _tenant, _kind, _dedupKey, _payload;
     private long _lastPosition;
+    private bool _prepared;
 
     public SqliteEventLogStore(SqliteDatabase database)
     {
@@ -31,7 +32,7 @@ public sealed class SqliteEventLogStore : IEventLogStore
         var next = _lastPosition;
         using var transaction = _writer.BeginTransaction();
         _insert.Transaction = transaction;
-        if (batch.Count > 0 && _insert.Connection is not null && !_prepared)
+        if (!_prepared)
         {
             _insert.Prepare();
             _prepared = true;
@@ -53,8 +54,6 @@ public sealed class SqliteEventLogStore : IEventLogStore
         _lastPosition = next;
         return outcomes;
     }
-
-    private bool _prepared;
 
     public IEnumerable<LogEntry> ReadAfter(long afterPosition)
     {

@@ -49,7 +49,7 @@ public sealed class SqliteGrainStorage(SqliteDatabase database) : IGrainStorage
         }
     }
 
-    public (long Position, IReadOnlyList<GrainSnapshot> Active) LoadPartition(int partition)
+    public StoredPartition LoadPartition(int partition)
     {
         using var connection = database.Open();
         long position;
@@ -60,17 +60,20 @@ public sealed class SqliteGrainStorage(SqliteDatabase database) : IGrainStorage
             position = command.ExecuteScalar() is long p ? p : 0;
         }
         var snapshots = new List<GrainSnapshot>();
+        var collected = new List<GrainId>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT grain_id, data FROM grain_state WHERE partition = $p AND active = 1";
+            command.CommandText = "SELECT grain_id, active, CASE WHEN active = 1 THEN data END FROM grain_state WHERE partition = $p";
             command.Parameters.AddWithValue("$p", partition);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                snapshots.Add(new GrainSnapshot(GrainId.Parse(reader.GetString(0)), (byte[])reader.GetValue(1), true));
+                var id = GrainId.Parse(reader.GetString(0));
+                if (reader.GetInt64(1) == 1) snapshots.Add(new GrainSnapshot(id, (byte[])reader.GetValue(2), true));
+                else collected.Add(id);
             }
         }
-        return (position, snapshots);
+        return new StoredPartition(position, snapshots, collected);
     }
 
     public byte[]? ReadGrain(GrainId id)

@@ -1,0 +1,27 @@
+namespace LiveOrleans.Grains.Tests;
+
+public sealed class TenantClockTests
+{
+    [Theory]
+    [InlineData("2026-11-22T22:59:59Z", "Europe/Berlin", "2026-11-22", 23)]
+    [InlineData("2026-11-22T23:00:00Z", "Europe/Berlin", "2026-11-23", 0)]
+    [InlineData("2026-11-01T05:30:00Z", "America/New_York", "2026-11-01", 1)]
+    [InlineData("2026-11-01T06:30:00Z", "America/New_York", "2026-11-01", 1)]
+    [InlineData("2026-03-08T07:00:00Z", "America/New_York", "2026-03-08", 3)]
+    [InlineData("2026-11-22T15:00:00Z", "Asia/Kolkata", "2026-11-22", 20)]
+    [InlineData("2026-11-22T23:59:00Z", "UTC", "2026-11-22", 23)]
+    public void Days_and_hours_are_local_to_the_tenant(string instant, string zone, string day, int hour)
+    {
+        var at = DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(day, TenantClock.Day(at, zone));
+        Assert.Equal(hour, TenantClock.Hour(at, zone));
+    }
+
+    [Theory]
+    [InlineData("Europe/Berlin", true)]
+    [InlineData("UTC", true)]
+    [InlineData("Mars/Olympus_Mons", false)]
+    [InlineData("", false)]
+    public void Only_known_zones_are_accepted(string zone, bool known) => Assert.Equal(known, TenantClock.IsKnownZone(zone));
+}
