@@ -48,10 +48,13 @@ public sealed class LiveEventRouter(LiveOptions options) : ILogEntryHandler
     }
 
     /// <summary>Serialises an event for the log; the typed event rides along so the live apply skips decoding.</summary>
-    /// <remarks>Events come from the validator normalised (UTC, millisecond timestamps), so the typed event and its
-    /// serialised form mean exactly the same thing and a replay gives the same state.</remarks>
+    /// <remarks>The typed event rides along only when its timestamp is already what the log keeps (UTC, whole
+    /// milliseconds: the validator normalises), so the live apply and a replay see exactly the same event.</remarks>
     public static LogAppend ToLog(string tenant, LiveEvent e)
-        => new(tenant, LogEntryKind.Event, e.Id, JsonSerializer.SerializeToUtf8Bytes(e, LiveJson.Options)) { Body = e };
+    {
+        var exact = e.Timestamp.Offset == TimeSpan.Zero && e.Timestamp.UtcTicks % TimeSpan.TicksPerMillisecond == 0;
+        return new(tenant, LogEntryKind.Event, e.Id, JsonSerializer.SerializeToUtf8Bytes(e, LiveJson.Options)) { Body = exact ? e : null };
+    }
 
     /// <summary>Serialises a command for the log (commands are never duplicates).</summary>
     public static LogAppend ToLog(string tenant, TenantCommand command)
