@@ -28,7 +28,8 @@ public sealed partial class Silo : IAsyncDisposable
         ILogEntryHandler handler,
         SiloOptions options,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        INotificationSink? notifications = null)
     {
         _log = log;
         _storage = storage;
@@ -38,7 +39,7 @@ public sealed partial class Silo : IAsyncDisposable
         Time = time;
         var partitionLogger = loggers.CreateLogger("LiveOrleans.Runtime.Partition");
         _partitions = Enumerable.Range(0, Map.Count)
-            .Select(i => new Partition(i, types, storage, handler, time, partitionLogger))
+            .Select(i => new Partition(i, types, storage, handler, time, partitionLogger, notifications))
             .ToArray();
         _committer = new GroupCommitter(log, options, Dispatch);
     }

@@ -64,14 +64,7 @@ public static class LiveEndpoints
         var detail = await engine.QueryAsync(tenant, (q, g) => q.Session(g, tenant, id, visibility, limit, cursor.Length == 0 ? null : cursor));
         if (detail is null) return Problems.NotFound($"Session '{id}'");
 
-        // The contract's shape: the card's fields at the top level, then the transcript page and interventions.
-        var json = System.Text.Json.JsonSerializer.SerializeToNode(detail.Card, LiveJson.Options)!.AsObject();
-        json["streamState"] = System.Text.Json.JsonSerializer.SerializeToNode(detail.StreamState, LiveJson.Options);
-        json["messages"] = System.Text.Json.JsonSerializer.SerializeToNode(detail.Messages, LiveJson.Options);
-        json["totalMessages"] = detail.TotalMessages;
-        json["nextCursor"] = detail.NextCursor;
-        json["interventions"] = System.Text.Json.JsonSerializer.SerializeToNode(detail.Interventions, LiveJson.Options);
-        return TypedResults.Json<JsonObject>(json, LiveJson.Options);
+        return TypedResults.Json<JsonObject>(SessionDetailJson.From(detail), LiveJson.Options);
     }
 
     private static async Task<IResult> Activity(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)

@@ -23,12 +23,17 @@ public static class LiveApiRegistration
         services.AddSingleton(configuration.GetSection("Runtime").Get<SiloOptions>() ?? new SiloOptions());
         services.AddSingleton(configuration.GetSection("Live").Get<LiveOptions>() ?? new LiveOptions());
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
+        services.AddSingleton<Live.LiveNotificationQueue>();
         services.AddSingleton<LiveEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveEngine>());
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<TenantAdministration>();
         services.AddHostedService<Bootstrapper>();
         services.AddSingleton<IngestService>();
+        services.AddSingleton<Live.LivePush>();
+        services.AddHostedService(sp => sp.GetRequiredService<Live.LivePush>());
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = 2 * Limits.MaxBatchBytes)
+            .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions));
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(sp => new TokenService(
             SigningKey(configuration, sp.GetRequiredService<SqliteDatabase>()),
@@ -70,6 +75,8 @@ public static class LiveApiRegistration
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/health", (LiveEngine engine) => TypedResults.Ok(new { status = "ok", pendingEntries = engine.Silo.PendingEntries }))
             .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapHub<Live.LiveHub>("/hubs/live");
 
         app.MapGroup("/api/v1")
             .MapAuthEndpoints()

@@ -12,7 +12,8 @@ public sealed class LiveEngine : IHostedService, IAsyncDisposable
 {
     private readonly Silo _silo;
 
-    public LiveEngine(SqliteDatabase database, SiloOptions siloOptions, LiveOptions liveOptions, TimeProvider time, ILoggerFactory loggers)
+    public LiveEngine(SqliteDatabase database, SiloOptions siloOptions, LiveOptions liveOptions, TimeProvider time, ILoggerFactory loggers,
+        Live.LiveNotificationQueue notifications)
     {
         var stored = database.GetOrAddMeta("partitions", siloOptions.Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (stored != siloOptions.Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -23,7 +24,7 @@ public sealed class LiveEngine : IHostedService, IAsyncDisposable
         Options = liveOptions;
         Queries = new LiveQueries(liveOptions);
         _silo = new Silo(new SqliteEventLogStore(database), new SqliteGrainStorage(database), LiveEventRouter.GrainTypes(),
-            new LiveEventRouter(liveOptions), siloOptions, time, loggers);
+            new LiveEventRouter(liveOptions), siloOptions, time, loggers, notifications);
     }
 
     public LiveOptions Options { get; }

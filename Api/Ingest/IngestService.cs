@@ -28,7 +28,7 @@ public abstract record IngestOutcome
 /// The one path of producer events into the engine (HTTP today, the runtime hub later): validation of the
 /// whole batch, the tenant's rate limit, a durable append of the logged events, then the live-only token deltas.
 /// </summary>
-public sealed class IngestService(LiveEngine engine, TimeProvider time, IngestOptions options)
+public sealed class IngestService(LiveEngine engine, TimeProvider time, IngestOptions options, Live.LivePush push)
 {
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
 
@@ -88,7 +88,11 @@ public sealed class IngestService(LiveEngine engine, TimeProvider time, IngestOp
         if (live.Length == 0) return Task.CompletedTask;
         return engine.Silo.QueryAsync(tenant, grains =>
         {
-            foreach (var d in live) grains.FindGrain<SessionGrain>(tenant, d.SessionId!)?.Delta(d);
+            // Pushed from inside the turn, so tokens leave in the order the session took them.
+            foreach (var d in live)
+            {
+                if (grains.FindGrain<SessionGrain>(tenant, d.SessionId!)?.Delta(d) == true) push.Token(tenant, d.SessionId!, d.MessageId, d.Delta, d.Index);
+            }
             return 0;
         });
     }

@@ -62,6 +62,7 @@ public sealed class AgentGrain : Grain<AgentGrain.AgentState>
         if (e.Teams is not null && !State.Configured) State.Teams = [.. e.Teams];
         if (e.Status == AgentStatus.Online) PresenceSignal(e.Timestamp);
         else if (State.OfflineAt is null || e.Timestamp > State.OfflineAt) State.OfflineAt = e.Timestamp;
+        Publish(new TenantChanged(Tenant));
     }
 
     /// <summary>An administrator's settings win over what events say.</summary>
@@ -73,6 +74,7 @@ public sealed class AgentGrain : Grain<AgentGrain.AgentState>
         State.Kind = command.Kind;
         State.Teams = [.. command.Teams];
         State.Color = command.Color;
+        Publish(new TenantChanged(Tenant));
     }
 
     public AgentStatus StatusAt(DateTimeOffset now, TimeSpan presenceTimeout)

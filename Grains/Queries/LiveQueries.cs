@@ -137,6 +137,34 @@ public sealed class LiveQueries(LiveOptions options)
         return new ActivityPage(page, more ? page[^1].Id : null);
     }
 
+    /// <summary>Everything a dashboard shows for one filter, read in one turn (the hub's snapshot and its refreshes).</summary>
+    public DashboardView Dashboard(IGrainFactory grains, string tenant, LiveFilter filter, int maxCards, IReadOnlyList<ActivityEntry> newActivity)
+    {
+        var now = grains.Time.GetUtcNow();
+        var cards = new Dictionary<string, SessionCard>(StringComparer.Ordinal);
+        var total = 0;
+        if (Directory(grains, tenant) is { } directory)
+        {
+            var matching = LiveSessions(grains, tenant, directory, now).Where(s => s.Matches(filter, now)).ToList();
+            total = matching.Count;
+            matching.Sort(static (a, b) => b.LastActivityAt.CompareTo(a.LastActivityAt) is var c and not 0 ? c : string.CompareOrdinal(a.Id, b.Id));
+            foreach (var s in matching.Take(maxCards)) cards[s.Id] = s.Card(AgentOf(grains, tenant, s));
+        }
+        var activity = newActivity.Where(e => InScope(grains, tenant, filter, e)).ToArray();
+        return new DashboardView(Summary(grains, tenant, filter), Hourly(grains, tenant, filter), Agents(grains, tenant, filter),
+            Metrics(grains, tenant, filter), total, cards, activity);
+    }
+
+    /// <summary>An activity entry belongs to a filter's scope when its session has the filter's team, owner, channel, agent and priority.</summary>
+    private static bool InScope(IGrainFactory grains, string tenant, LiveFilter filter, ActivityEntry entry)
+    {
+        if (entry.SessionId is null) return filter.Owners is not { Count: > 0 };
+        var session = grains.FindGrain<SessionGrain>(tenant, entry.SessionId);
+        if (session is null) return false;
+        var attributes = filter with { Statuses = null, Q = null, MinDurationSec = null, MaxDurationSec = null };
+        return session.Matches(attributes, grains.Time.GetUtcNow());
+    }
+
     private IEnumerable<SessionGrain> LiveSessions(IGrainFactory grains, string tenant, TenantGrain directory, DateTimeOffset now)
     {
         foreach (var id in directory.SessionIds)
@@ -149,6 +177,16 @@ public sealed class LiveQueries(LiveOptions options)
     private static AgentGrain? AgentOf(IGrainFactory grains, string tenant, SessionGrain session)
         => session.AgentId is null ? null : grains.FindGrain<AgentGrain>(tenant, session.AgentId);
 }
+
+/// <summary>A dashboard's whole picture for one filter: figures, the matching cards (most recent first) and new activity in scope.</summary>
+public sealed record DashboardView(
+    SummaryView Summary,
+    HourlyView Hourly,
+    AgentsView Agents,
+    MetricsView Metrics,
+    int SessionTotal,
+    IReadOnlyDictionary<string, SessionCard> Cards,
+    IReadOnlyList<ActivityEntry> Activity);
 
 /// <summary>Opaque paging cursor of the session list: the last card's activity time and id.</summary>
 public static class SessionCursor

@@ -32,6 +32,7 @@ public sealed partial class SessionGrain : Grain<SessionState>
     public void Handle(LiveEvent e, LiveOptions options)
     {
         _retention = options.EndedRetention;
+        var before = LiveState;
         _streaming = false;
         var isNew = State.StartedAt == default;
         if (isNew || (!State.Started && e.Timestamp < State.StartedAt)) State.StartedAt = e.Timestamp;
@@ -55,6 +56,13 @@ public sealed partial class SessionGrain : Grain<SessionState>
             case PriorityChanged p: State.Priority = p.Priority; break;
         }
         PublishFacts();
+        PublishChange(before);
+    }
+
+    private void PublishChange(LiveState before)
+    {
+        Publish(new SessionChanged(Tenant, Key));
+        if (LiveState != before) Publish(new SessionStateChanged(Tenant, Key, LiveState));
     }
 
     private void Started(SessionStarted s, LiveOptions options)
@@ -156,8 +164,10 @@ public sealed partial class SessionGrain : Grain<SessionState>
     public bool Delta(MessageDelta delta)
     {
         if (State.State is LiveState.Paused or LiveState.Ended) return false;
+        var before = LiveState;
         _streaming = true;
         if (delta.Timestamp > State.LastActivityAt) State.LastActivityAt = delta.Timestamp;
+        PublishChange(before);
         return true;
     }
 
@@ -167,8 +177,10 @@ public sealed partial class SessionGrain : Grain<SessionState>
     private void AddMessage(MessageContent content, bool incoming, DateTimeOffset at, Sender? sender, bool broadcast,
         bool internalNote, Delivery? delivery, LiveOptions options)
     {
-        State.Messages.Add(new StoredMessage(content.Id, incoming, at, content.Format, content.Text, content.Attachments,
-            content.Speaker, content.Confidence, sender, broadcast, internalNote, delivery));
+        var message = new StoredMessage(content.Id, incoming, at, content.Format, content.Text, content.Attachments,
+            content.Speaker, content.Confidence, sender, broadcast, internalNote, delivery);
+        State.Messages.Add(message);
+        Publish(new MessageRecorded(Tenant, Key, ToView(message)));
         if (State.Messages.Count > options.MaxMessagesPerSession)
         {
             var drop = State.Messages.Count - options.MaxMessagesPerSession;

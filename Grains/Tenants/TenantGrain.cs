@@ -42,9 +42,14 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
     {
         if (command.Name is not null) State.Name = command.Name;
         if (command.TimeZone is not null) State.TimeZone = command.TimeZone;
+        Publish(new TenantChanged(Tenant));
     }
 
-    public void ConfigureTeam(ConfigureTeam command) => State.Teams[command.TeamId] = command.Name;
+    public void ConfigureTeam(ConfigureTeam command)
+    {
+        State.Teams[command.TeamId] = command.Name;
+        Publish(new TenantChanged(Tenant));
+    }
 
     public void RegisterAgent(string agentId) => State.Agents.Add(agentId);
 
@@ -57,6 +62,7 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
     {
         var entry = new ActivityEntry($"act_{CurrentPosition}_{type}", at, type, sessionId, agentId, summary);
         State.Activity.Add(entry);
+        Publish(new ActivityRecorded(Tenant, entry));
         // Trimmed in chunks, not one entry per append: removing from the front moves the whole list.
         if (State.Activity.Count > maxEntries + maxEntries / 4) State.Activity.RemoveRange(0, State.Activity.Count - maxEntries);
         return entry;

@@ -37,6 +37,12 @@ public abstract class Grain
     /// <summary>Calls <see cref="OnTimer"/> with <paramref name="name"/> at or soon after <paramref name="dueAt"/>. Timers are not durable: register them again in <see cref="OnActivate"/>.</summary>
     protected void RegisterTimer(string name, DateTimeOffset dueAt) => Runtime.RegisterTimer(GrainId, name, dueAt);
 
+    /// <summary>
+    /// Publishes a notification of what changed (Orleans would use a stream). Notifications leave the partition
+    /// after the turn, in order, to the silo's <see cref="INotificationSink"/>; they are not durable.
+    /// </summary>
+    protected void Publish(object notification) => Runtime.Publish(notification);
+
     /// <summary>Asks the runtime to collect this grain after the current turn; its state is kept in grain storage.</summary>
     protected void DeactivateOnIdle() => Runtime.Deactivate(GrainId);
 
@@ -77,4 +83,11 @@ internal interface IGrainRuntime
     T? FindGrain<T>(string tenant, string key) where T : Grain;
     void RegisterTimer(GrainId id, string name, DateTimeOffset dueAt);
     void Deactivate(GrainId id);
+    void Publish(object notification);
+}
+
+/// <summary>Receives the notifications grains publish, a batch per partition turn. Called on the partition loop: it must only hand them on.</summary>
+public interface INotificationSink
+{
+    void OnPublished(IReadOnlyList<object> notifications);
 }

@@ -12,10 +12,14 @@ internal sealed partial class Partition
     private readonly Channel<WorkItem> _inbox = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogEntryHandler _handler;
     private readonly ILogger _logger;
+    private readonly INotificationSink? _notifications;
+    private List<object> _published = [];
     private Task _loop = Task.CompletedTask;
 
-    public Partition(int index, GrainTypes types, IGrainStorage storage, ILogEntryHandler handler, TimeProvider time, ILogger logger)
+    public Partition(int index, GrainTypes types, IGrainStorage storage, ILogEntryHandler handler, TimeProvider time, ILogger logger,
+        INotificationSink? notifications = null)
     {
+        _notifications = notifications;
         Index = index;
         _types = types;
         _storage = storage;
@@ -71,6 +75,7 @@ internal sealed partial class Partition
             finally
             {
                 EndTurn();
+                FlushNotifications();
             }
         }
     }
@@ -114,6 +119,19 @@ internal sealed partial class Partition
             }
             EndTurn();
         }
+    }
+
+    public void Publish(object notification)
+    {
+        if (_notifications is not null) _published.Add(notification);
+    }
+
+    private void FlushNotifications()
+    {
+        if (_published.Count == 0) return;
+        var batch = _published;
+        _published = [];
+        _notifications!.OnPublished(batch);
     }
 
     private void EndTurn()

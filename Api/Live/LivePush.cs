@@ -1,0 +1,276 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using LiveOrleans.Api.Hosting;
+using LiveOrleans.Api.Http;
+using LiveOrleans.Grains;
+using Microsoft.AspNetCore.SignalR;
+
+namespace LiveOrleans.Api.Live;
+
+/// <summary>
+/// Turns grain notifications into dashboard pushes. Connections with the same tenant and (visible) filter form
+/// one subscription group: the group's picture is computed once per refresh in the tenant's partition, diffed
+/// against what the group was last sent, and each change is serialised once for all its members. Figures are
+/// refreshed at most every 250 ms (merged, so a burst of events is one push) and at least every second (for
+/// what changes with time alone: presence, grace periods, durations, the rolling window, midnight).
+/// Watched sessions get their messages, tokens and state changes as they happen, in order.
+/// </summary>
+public sealed partial class LivePush(
+    LiveNotificationQueue notifications, LiveEngine engine, IHubContext<LiveHub> hub, TimeProvider time, ILogger<LivePush> logger)
+    : BackgroundService
+{
+    public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(1);
+    public const int MaxCards = 1_000;
+    public const int MaxPendingSends = 1_000;
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Subscriber> _subscribers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TenantGroups> _tenants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SendChain> _chains = new(StringComparer.Ordinal);
+
+    private sealed record Subscriber(string Tenant, string GroupKey, HashSet<string> Watched);
+
+    private sealed class TenantGroups
+    {
+        public Dictionary<string, Group> Groups { get; } = new(StringComparer.Ordinal);
+        public List<ActivityEntry> NewActivity { get; } = [];
+        public bool Dirty { get; set; }
+        public DateTimeOffset LastRefresh { get; set; }
+    }
+
+    private sealed class Group(string name, LiveFilter filter)
+    {
+        public string Name { get; } = name;
+        public LiveFilter Filter { get; } = filter;
+        public HashSet<string> Members { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string> Figures { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, SessionCard> Cards { get; set; } = new(StringComparer.Ordinal);
+    }
+
+    public async Task<DashboardSnapshot> SubscribeAsync(string connectionId, string tenant, LiveFilter filter)
+    {
+        var key = JsonSerializer.Serialize(filter, LiveJson.Options);
+        var groupName = $"sub|{tenant}|{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16]}";
+        Remove(connectionId, keepWatches: true);
+        var view = await engine.QueryAsync(tenant, (q, g) => q.Dashboard(g, tenant, filter, MaxCards, []));
+        lock (_lock)
+        {
+            var groups = TenantOf(tenant);
+            if (!groups.Groups.TryGetValue(groupName, out var group))
+            {
+                groups.Groups[groupName] = group = new Group(groupName, filter);
+                Remember(group, view);
+            }
+            group.Members.Add(connectionId);
+            var watched = _subscribers.TryGetValue(connectionId, out var old) ? old.Watched : new HashSet<string>(StringComparer.Ordinal);
+            _subscribers[connectionId] = new Subscriber(tenant, groupName, watched);
+        }
+        await hub.Groups.AddToGroupAsync(connectionId, groupName);
+        var activity = await engine.QueryAsync(tenant, (q, g) => q.Activity(g, tenant, filter, 20, null));
+        return new DashboardSnapshot(view.Summary, view.Hourly, view.Agents, view.Metrics,
+            new SessionList(view.SessionTotal, [.. view.Cards.Values]), activity.Items);
+    }
+
+    public async Task<object?> WatchAsync(string connectionId, string tenant, string sessionId, LiveFilter visibility)
+    {
+        var detail = await engine.QueryAsync(tenant, (q, g) => q.Session(g, tenant, sessionId, visibility, 100, null));
+        if (detail is null) return null;
+        lock (_lock)
+        {
+            if (!_subscribers.TryGetValue(connectionId, out var subscriber))
+                _subscribers[connectionId] = subscriber = new Subscriber(tenant, "", new HashSet<string>(StringComparer.Ordinal));
+            subscriber.Watched.Add(sessionId);
+        }
+        await hub.Groups.AddToGroupAsync(connectionId, WatchGroup(tenant, sessionId));
+        return SessionDetailJson.From(detail);
+    }
+
+    public async Task UnwatchAsync(string connectionId, string tenant, string sessionId)
+    {
+        lock (_lock)
+        {
+            if (_subscribers.TryGetValue(connectionId, out var subscriber)) subscriber.Watched.Remove(sessionId);
+        }
+        await hub.Groups.RemoveFromGroupAsync(connectionId, WatchGroup(tenant, sessionId));
+    }
+
+    public void Remove(string connectionId) => Remove(connectionId, keepWatches: false);
+
+    private void Remove(string connectionId, bool keepWatches)
+    {
+        lock (_lock)
+        {
+            if (!_subscribers.TryGetValue(connectionId, out var subscriber)) return;
+            if (_tenants.TryGetValue(subscriber.Tenant, out var groups) && groups.Groups.TryGetValue(subscriber.GroupKey, out var group))
+            {
+                group.Members.Remove(connectionId);
+                if (group.Members.Count == 0) groups.Groups.Remove(group.Name);
+                _ = hub.Groups.RemoveFromGroupAsync(connectionId, group.Name);
+            }
+            if (keepWatches) _subscribers[connectionId] = subscriber with { GroupKey = "" };
+            else _subscribers.Remove(connectionId);
+        }
+    }
+
+    /// <summary>A token of a watched session: pushed at once, in order, to its watchers only.</summary>
+    public void Token(string tenant, string sessionId, string messageId, string delta, int index)
+        => Send(WatchGroup(tenant, sessionId), "token", sessionId, messageId, delta, index);
+
+    private static string WatchGroup(string tenant, string sessionId) => $"watch|{tenant}|{sessionId}";
+
+    private TenantGroups TenantOf(string tenant)
+    {
+        if (!_tenants.TryGetValue(tenant, out var groups)) _tenants[tenant] = groups = new TenantGroups();
+        return groups;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Tick);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    Drain();
+                    await RefreshAsync();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.PushFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private void Drain()
+    {
+        while (notifications.TryTake(out var n))
+        {
+            switch (n)
+            {
+                case MessageRecorded m: Send(WatchGroup(m.Tenant, m.SessionId), "message", m.SessionId, m.Message); break;
+                case SessionStateChanged s: Send(WatchGroup(s.Tenant, s.SessionId), "sessionState", s.SessionId, s.State); break;
+            }
+            lock (_lock)
+            {
+                if (!_tenants.TryGetValue(n.Tenant, out var groups) || groups.Groups.Count == 0) continue;
+                groups.Dirty = true;
+                if (n is ActivityRecorded a) groups.NewActivity.Add(a.Entry);
+            }
+        }
+    }
+
+    private async Task RefreshAsync()
+    {
+        var now = time.GetUtcNow();
+        List<(string Tenant, Group[] Groups, ActivityEntry[] Activity)> due = [];
+        lock (_lock)
+        {
+            foreach (var (tenant, groups) in _tenants)
+            {
+                if (groups.Groups.Count == 0) continue;
+                var since = now - groups.LastRefresh;
+                if (since < MinInterval || (!groups.Dirty && since < MaxInterval)) continue;
+                groups.Dirty = false;
+                groups.LastRefresh = now;
+                due.Add((tenant, [.. groups.Groups.Values], [.. groups.NewActivity]));
+                groups.NewActivity.Clear();
+            }
+        }
+        foreach (var (tenant, groups, activity) in due)
+        {
+            foreach (var group in groups)
+            {
+                var view = await engine.QueryAsync(tenant, (q, g) => q.Dashboard(g, tenant, group.Filter, MaxCards, activity));
+                Push(group, view);
+            }
+        }
+    }
+
+    private void Push(Group group, DashboardView view)
+    {
+        SendFigure(group, "summary", view.Summary with { AsOf = default }, view.Summary);
+        SendFigure(group, "hourly", view.Hourly, view.Hourly);
+        SendFigure(group, "agents", view.Agents, view.Agents);
+        SendFigure(group, "metrics", view.Metrics, view.Metrics);
+        foreach (var (id, card) in view.Cards)
+        {
+            if (!group.Cards.TryGetValue(id, out var old) || old != card) Send(group.Name, "sessionUpserted", card);
+        }
+        foreach (var id in group.Cards.Keys)
+        {
+            if (!view.Cards.ContainsKey(id)) Send(group.Name, "sessionRemoved", id);
+        }
+        group.Cards = new Dictionary<string, SessionCard>(view.Cards, StringComparer.Ordinal);
+        foreach (var entry in view.Activity) Send(group.Name, "activity", entry);
+    }
+
+    // Figures are compared without their clock fields, so an unchanged summary is not pushed again.
+    private void SendFigure(Group group, string name, object comparable, object payload)
+    {
+        var json = JsonSerializer.Serialize(comparable, LiveJson.Options);
+        if (group.Figures.TryGetValue(name, out var last) && last == json) return;
+        group.Figures[name] = json;
+        Send(group.Name, name, payload);
+    }
+
+    private static void Remember(Group group, DashboardView view)
+    {
+        group.Figures["summary"] = JsonSerializer.Serialize(view.Summary with { AsOf = default }, LiveJson.Options);
+        group.Figures["hourly"] = JsonSerializer.Serialize(view.Hourly, LiveJson.Options);
+        group.Figures["agents"] = JsonSerializer.Serialize(view.Agents, LiveJson.Options);
+        group.Figures["metrics"] = JsonSerializer.Serialize(view.Metrics, LiveJson.Options);
+        group.Cards = new Dictionary<string, SessionCard>(view.Cards, StringComparer.Ordinal);
+    }
+
+    /// <summary>Sends to a SignalR group in order with the group's earlier sends, without waiting for slow members.</summary>
+    private void Send(string group, string method, params object?[] args)
+    {
+        var chain = _chains.GetOrAdd(group, static _ => new SendChain());
+        chain.Enqueue(() => hub.Clients.Group(group).SendCoreAsync(method, args), logger);
+    }
+
+    /// <summary>Sends of one group, one after another; beyond the bound new sends are dropped and counted.</summary>
+    private sealed class SendChain
+    {
+        private readonly Lock _lock = new();
+        private Task _tail = Task.CompletedTask;
+        private int _pending;
+
+        public void Enqueue(Func<Task> send, ILogger logger)
+        {
+            lock (_lock)
+            {
+                if (_pending >= MaxPendingSends)
+                {
+                    Log.SendDropped(logger);
+                    return;
+                }
+                _pending++;
+                _tail = _tail.ContinueWith(async _ =>
+                {
+                    try { await send(); }
+                    catch (Exception ex) { Log.SendFailed(logger, ex); }
+                    finally { Interlocked.Decrement(ref _pending); }
+                }, TaskScheduler.Default).Unwrap();
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "A dashboard refresh failed; the next tick tries again.")]
+        public static partial void PushFailed(ILogger logger, Exception ex);
+
+        [LoggerMessage(2, LogLevel.Warning, "A push to dashboards failed.")]
+        public static partial void SendFailed(ILogger logger, Exception ex);
+
+        [LoggerMessage(3, LogLevel.Warning, "A dashboard group is too far behind; a push was dropped.")]
+        public static partial void SendDropped(ILogger logger);
+    }
+}

@@ -1,0 +1,147 @@
+// Starts the real LiveOrleans Api (the built LiveOrleans.Api.dll) on a free loopback port with a fresh store,
+// and offers the HTTP calls the tests need. Each test file gets its own engine.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import * as signalR from '@microsoft/signalr';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const apiDll = process.env.LIVEORLEANS_API_DLL ?? join(here, '../../Api/bin/Debug/net10.0/LiveOrleans.Api.dll');
+export const PLATFORM_PASSWORD = 'platform-password';
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export async function startEngine(settings = {}) {
+  if (!existsSync(apiDll)) throw new Error(`${apiDll} is missing: build the solution first (dotnet build).`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'lo-hubs-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    ASPNETCORE_ENVIRONMENT: 'Production',
+    Storage__SqlitePath: join(dataDir, 'live.db'),
+    Bootstrap__Tenant: 'platform',
+    Bootstrap__AdminPassword: PLATFORM_PASSWORD,
+    Bootstrap__IngestKey: 'lo_platform_key',
+    Logging__LogLevel__Default: 'Warning',
+    ...settings,
+  };
+  const engine = { url, dataDir, port, env, process: null };
+  engine.start = async () => {
+    engine.process = spawn('dotnet', [apiDll, '--urls', url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    engine.process.stdout.on('data', () => {});
+    engine.process.stderr.on('data', (d) => process.env.LIVEORLEANS_VERBOSE && process.stderr.write(d));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      try {
+        const r = await fetch(`${url}/health`);
+        if (r.ok) return;
+      } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the engine did not answer /health within 60 s');
+  };
+  engine.kill = async () => {
+    if (!engine.process || engine.process.exitCode !== null) return;
+    const exited = new Promise((r) => engine.process.once('exit', r));
+    engine.process.kill('SIGKILL');
+    await exited;
+  };
+  engine.stop = async () => {
+    await engine.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  await engine.start();
+  return engine;
+}
+
+export async function login(engine, tenant, username, password) {
+  const r = await fetch(`${engine.url}/api/v1/auth/token`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ tenant, username, password }),
+  });
+  if (!r.ok) throw new Error(`sign-in failed: ${r.status} ${await r.text()}`);
+  return (await r.json()).accessToken;
+}
+
+let tenants = 0;
+
+/** Creates a tenant through the platform administrator; answers {id, key, token}. */
+export async function newTenant(engine) {
+  const platform = await login(engine, 'platform', 'admin', PLATFORM_PASSWORD);
+  const id = `t${++tenants}-${Math.random().toString(36).slice(2, 8)}`;
+  const r = await fetch(`${engine.url}/api/v1/tenants`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${platform}` },
+    body: JSON.stringify({ id, name: id, timeZone: 'UTC', admin: { username: 'boss', password: 'boss-password' } }),
+  });
+  if (r.status !== 201) throw new Error(`tenant creation failed: ${r.status} ${await r.text()}`);
+  const { ingestKey } = await r.json();
+  return { id, key: ingestKey, token: await login(engine, id, 'boss', 'boss-password') };
+}
+
+export async function ingest(engine, tenant, events) {
+  const r = await fetch(`${engine.url}/api/v1/events`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Api-Key': tenant.key }, body: JSON.stringify({ events }),
+  });
+  if (r.status !== 202) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
+  return r.json();
+}
+
+export async function getJson(engine, tenant, path) {
+  const r = await fetch(`${engine.url}${path}`, { headers: { Authorization: `Bearer ${tenant.token}` } });
+  if (!r.ok) throw new Error(`GET ${path} answered ${r.status}`);
+  return r.json();
+}
+
+/** A started hub connection that records every push by name. */
+export async function connect(engine, token, options = {}) {
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl(`${engine.url}/hubs/live`, { accessTokenFactory: () => token, ...options })
+    .configureLogging(signalR.LogLevel.None)
+    .withAutomaticReconnect(options.reconnectDelays ?? [0, 200, 500, 1000, 1000, 1000, 2000, 2000, 2000])
+    .build();
+  const received = [];
+  for (const name of ['summary', 'hourly', 'agents', 'metrics', 'sessionUpserted', 'sessionRemoved', 'activity',
+    'message', 'token', 'sessionState', 'intervention', 'alert']) {
+    connection.on(name, (...args) => received.push({ name, args }));
+  }
+  await connection.start();
+  return { connection, received };
+}
+
+/** Waits until a push matching the predicate arrived; answers it. */
+export async function waitFor(received, predicate, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = received.find(predicate);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}; received: ${received.map((r) => r.name).join(', ')}`);
+}
+
+let nextId = 0;
+const now = () => new Date().toISOString();
+const id = () => `ev-${process.pid}-${++nextId}`;
+export const ev = {
+  started: (sessionId, extra = {}) => ({ id: id(), type: 'session_started', timestamp: now(), sessionId, channel: 'web', agentId: 'bot', user: { id: 'u1', name: 'Ann' }, ...extra }),
+  received: (sessionId, text = 'Hello') => ({ id: id(), type: 'message_received', timestamp: now(), sessionId, message: { id: id(), format: 'text', text } }),
+  sent: (sessionId, text = 'Hi, how can I help?', messageId = id()) => ({ id: id(), type: 'message_sent', timestamp: now(), sessionId, message: { id: messageId, format: 'text', text }, sender: { kind: 'ai' } }),
+  thinking: (sessionId) => ({ id: id(), type: 'agent_thinking', timestamp: now(), sessionId }),
+  delta: (sessionId, messageId, delta, index) => ({ id: id(), type: 'message_delta', timestamp: now(), sessionId, messageId, delta, index }),
+  ended: (sessionId) => ({ id: id(), type: 'session_ended', timestamp: now(), sessionId }),
+};
+
+export { signalR };

@@ -1,0 +1,201 @@
+// /hubs/live through the official JavaScript client against the real server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEngine, newTenant, ingest, getJson, connect, waitFor, ev, login, signalR } from './engine.js';
+
+let engine;
+before(async () => { engine = await startEngine({ Auth__TokenLifetime: '00:00:08' }); });
+after(async () => { await engine?.stop(); });
+
+test('Subscribe answers the same picture as the HTTP queries', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('a', { channel: 'whatsapp' }), ev.received('a'), ev.started('b'), ev.sent('b')]);
+  const { connection } = await connect(engine, tenant.token);
+  try {
+    const snapshot = await connection.invoke('Subscribe', {});
+    const summary = await getJson(engine, tenant, '/api/v1/live/summary');
+    const { asOf: _a, ...expected } = summary;
+    const { asOf: _b, ...actual } = snapshot.summary;
+    assert.deepEqual(actual, expected);
+    assert.deepEqual(snapshot.hourly, await getJson(engine, tenant, '/api/v1/live/hourly'));
+    assert.deepEqual(snapshot.agents, await getJson(engine, tenant, '/api/v1/live/agents'));
+    assert.equal(snapshot.sessions.total, 2);
+    assert.deepEqual(snapshot.sessions.items.map((c) => c.sessionId).sort(), ['a', 'b']);
+    assert.deepEqual(snapshot.activity.map((e) => e.type), ['session_started', 'session_started']);
+
+    const filtered = await connection.invoke('Subscribe', { channels: ['whatsapp'] });
+    assert.deepEqual(filtered.sessions.items.map((c) => c.sessionId), ['a']);
+    assert.equal(filtered.summary.activeConversations, 1);
+  } finally {
+    await connection.stop();
+  }
+});
+
+test('Every kind of figure, card and activity change is pushed', async () => {
+  const tenant = await newTenant(engine);
+  const { connection, received } = await connect(engine, tenant.token);
+  try {
+    await connection.invoke('Subscribe', {});
+    await ingest(engine, tenant, [ev.started('s1'), ev.received('s1', 'Where is my parcel?')]);
+
+    const card = await waitFor(received, (r) => r.name === 'sessionUpserted' && r.args[0].sessionId === 's1', 'the new card');
+    assert.equal(card.args[0].preview, 'Where is my parcel?');
+    const summary = await waitFor(received, (r) => r.name === 'summary' && r.args[0].activeConversations === 1, 'the summary');
+    assert.equal(summary.args[0].waitingForFirstResponse, 1);
+    await waitFor(received, (r) => r.name === 'hourly' && r.args[0].hours.reduce((a, b) => a + b, 0) === 1, 'the hourly chart');
+    await waitFor(received, (r) => r.name === 'agents' && r.args[0].agents.some((a) => a.id === 'bot'), 'the agents panel');
+    await waitFor(received, (r) => r.name === 'metrics' && r.args[0].liveSessions === 1, 'the metrics bar');
+    await waitFor(received, (r) => r.name === 'activity' && r.args[0].type === 'session_started', 'the activity entry');
+  } finally {
+    await connection.stop();
+  }
+});
+
+test('Figure pushes are merged: a burst of events is at most one push per 250 ms', async () => {
+  const tenant = await newTenant(engine);
+  const { connection, received } = await connect(engine, tenant.token);
+  try {
+    await connection.invoke('Subscribe', {});
+    const startedAt = Date.now();
+    for (let i = 0; i < 20; i++) await ingest(engine, tenant, [ev.started(`s${i}`), ev.received(`s${i}`)]);
+    await waitFor(received, (r) => r.name === 'summary' && r.args[0].activeConversations === 20, 'the last summary');
+    const elapsed = Date.now() - startedAt;
+    const summaries = received.filter((r) => r.name === 'summary').length;
+    assert.ok(summaries <= Math.ceil(elapsed / 250) + 1, `${summaries} summaries in ${elapsed} ms`);
+  } finally {
+    await connection.stop();
+  }
+});
+
+test('Cards enter and leave a filter as their state changes', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('s'), ev.received('s')]);
+  const { connection, received } = await connect(engine, tenant.token);
+  try {
+    const snapshot = await connection.invoke('Subscribe', { statuses: ['thinking'] });
+    assert.equal(snapshot.sessions.total, 0);
+
+    await ingest(engine, tenant, [ev.thinking('s')]);
+    await waitFor(received, (r) => r.name === 'sessionUpserted' && r.args[0].state === 'thinking', 'the card entering');
+
+    await ingest(engine, tenant, [ev.sent('s')]);
+    await waitFor(received, (r) => r.name === 'sessionRemoved' && r.args[0] === 's', 'the card leaving');
+  } finally {
+    await connection.stop();
+  }
+});
+
+test('Keyword filters follow new messages', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('s'), ev.received('s', 'hello')]);
+  const { connection, received } = await connect(engine, tenant.token);
+  try {
+    const snapshot = await connection.invoke('Subscribe', { q: 'REFUND' });
+    assert.equal(snapshot.sessions.total, 0);
+    await ingest(engine, tenant, [ev.received('s', 'I want a refund')]);
+    await waitFor(received, (r) => r.name === 'sessionUpserted' && r.args[0].sessionId === 's', 'the matching card');
+  } finally {
+    await connection.stop();
+  }
+});
+
+test('A watched session streams its tokens in order, then the message and the states', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('s'), ev.received('s', 'Tell me a story')]);
+  const watcher = await connect(engine, tenant.token);
+  const bystander = await connect(engine, tenant.token);
+  try {
+    const detail = await watcher.connection.invoke('WatchSession', 's');
+    assert.equal(detail.sessionId, 's');
+    assert.equal(detail.messages.length, 1);
+    await bystander.connection.invoke('Subscribe', {});
+
+    await ingest(engine, tenant, [ev.thinking('s')]);
+    await waitFor(watcher.received, (r) => r.name === 'sessionState' && r.args[1] === 'thinking', 'thinking');
+    const words = ['Once', ' upon', ' a', ' time', ',', ' there', ' was', ' a', ' grain', '.'];
+    for (let i = 0; i < words.length; i += 2) {
+      await ingest(engine, tenant, [ev.delta('s', 'm-1', words[i], i), ev.delta('s', 'm-1', words[i + 1], i + 1)]);
+    }
+    await waitFor(watcher.received, (r) => r.name === 'token' && r.args[3] === words.length - 1, 'the last token');
+    const tokens = watcher.received.filter((r) => r.name === 'token');
+    assert.deepEqual(tokens.map((t) => t.args[3]), words.map((_, i) => i));
+    assert.equal(tokens.map((t) => t.args[2]).join(''), words.join(''));
+    await waitFor(watcher.received, (r) => r.name === 'sessionState' && r.args[1] === 'streaming', 'streaming');
+
+    await ingest(engine, tenant, [ev.sent('s', words.join(''), 'm-1')]);
+    const message = await waitFor(watcher.received, (r) => r.name === 'message' && r.args[1].direction === 'outgoing', 'the final message');
+    assert.equal(message.args[1].text, words.join(''));
+    await waitFor(watcher.received, (r) => r.name === 'sessionState' && r.args[1] === 'active', 'active again');
+    assert.equal(bystander.received.filter((r) => r.name === 'token').length, 0, 'tokens go to watchers only');
+
+    await watcher.connection.invoke('UnwatchSession', 's');
+    await ingest(engine, tenant, [ev.received('s', 'after unwatch')]);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.ok(!watcher.received.some((r) => r.name === 'message' && r.args[1].text === 'after unwatch'));
+  } finally {
+    await watcher.connection.stop();
+    await bystander.connection.stop();
+  }
+});
+
+test('A tenant never receives another tenant\'s pushes, nor watches its sessions', async () => {
+  const acme = await newTenant(engine);
+  const globex = await newTenant(engine);
+  await ingest(engine, acme, [ev.started('secret'), ev.received('secret', 'acme only')]);
+  const spy = await connect(engine, globex.token);
+  try {
+    await spy.connection.invoke('Subscribe', {});
+    await assert.rejects(spy.connection.invoke('WatchSession', 'secret'), /not found/);
+    await ingest(engine, acme, [ev.started('more'), ev.received('more', 'acme again'), ev.delta('secret', 'm', 'tok', 0)]);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(!spy.received.some((r) => r.name === 'sessionUpserted' || r.name === 'activity' || r.name === 'token'),
+      `globex received: ${spy.received.map((r) => r.name).join(', ')}`);
+    assert.ok(!spy.received.some((r) => r.name === 'summary' && r.args[0].activeConversations > 0));
+  } finally {
+    await spy.connection.stop();
+  }
+});
+
+test('A wrong or expired token is refused', async () => {
+  await assert.rejects(connect(engine, 'not-a-token'), /401|Unauthorized/);
+  const tenant = await newTenant(engine);
+  const token = await login(engine, tenant.id, 'boss', 'boss-password');
+  await new Promise((r) => setTimeout(r, 9000));
+  await assert.rejects(connect(engine, token), /401|Unauthorized/);
+});
+
+test('Long polling works where WebSockets are not available', async () => {
+  const tenant = await newTenant(engine);
+  const { connection, received } = await connect(engine, tenant.token, { transport: signalR.HttpTransportType.LongPolling });
+  try {
+    await connection.invoke('Subscribe', {});
+    await ingest(engine, tenant, [ev.started('lp'), ev.received('lp')]);
+    await waitFor(received, (r) => r.name === 'sessionUpserted' && r.args[0].sessionId === 'lp', 'a push over long polling');
+  } finally {
+    await connection.stop();
+  }
+});
+
+test('Ping echoes the client time with the server time', async () => {
+  const tenant = await newTenant(engine);
+  const { connection } = await connect(engine, tenant.token);
+  try {
+    const sent = Date.now();
+    const reply = await connection.invoke('Ping', sent);
+    assert.equal(reply.clientTime, sent);
+    assert.ok(Math.abs(Date.parse(reply.serverTime) - Date.now()) < 5000);
+  } finally {
+    await connection.stop();
+  }
+});
+
+test('Bad filters are refused with a message naming the field', async () => {
+  const tenant = await newTenant(engine);
+  const { connection } = await connect(engine, tenant.token);
+  try {
+    await assert.rejects(connection.invoke('Subscribe', { channels: ['Not A Channel'] }), /filter\.channels/);
+    await assert.rejects(connection.invoke('Subscribe', { priorities: ['critical'] }));
+  } finally {
+    await connection.stop();
+  }
+});
