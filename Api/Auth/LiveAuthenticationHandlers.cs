@@ -15,6 +15,7 @@ public sealed class BearerAuthenticationHandler(
     {
         string? token = null;
         var header = Request.Headers.Authorization.ToString();
+        if (Request.Path.StartsWithSegments("/hubs/runtime")) return Task.FromResult(AuthenticateResult.NoResult()); // API keys there
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = header["Bearer ".Length..].Trim();
         else if (Request.Path.StartsWithSegments("/hubs")) token = Request.Query["access_token"];
         if (string.IsNullOrEmpty(token)) return Task.FromResult(AuthenticateResult.NoResult());
@@ -50,6 +51,12 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var key = Request.Headers[HeaderName].ToString();
+        if (string.IsNullOrEmpty(key) && Request.Path.StartsWithSegments("/hubs/runtime"))
+        {
+            // SignalR clients send their access token as a bearer header, or in the query for WebSockets.
+            var header = Request.Headers.Authorization.ToString();
+            key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : Request.Query["access_token"].ToString();
+        }
         if (string.IsNullOrEmpty(key)) return Task.FromResult(AuthenticateResult.NoResult());
         var tenant = key.Length <= 128 ? identity.TenantOfKey(key) : null;
         if (tenant is null) return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));

@@ -32,7 +32,7 @@ public static class LiveApiRegistration
         services.AddSingleton<IngestService>();
         services.AddSingleton<Live.LivePush>();
         services.AddHostedService(sp => sp.GetRequiredService<Live.LivePush>());
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 2 * Limits.MaxBatchBytes)
+        services.AddSignalR(o => o.MaximumReceiveMessageSize = Limits.MaxBatchBytes + 64 * 1024)
             .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions));
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(sp => new TokenService(
@@ -77,6 +77,7 @@ public static class LiveApiRegistration
             .AllowAnonymous().ExcludeFromDescription();
 
         app.MapHub<Live.LiveHub>("/hubs/live");
+        app.MapHub<Live.RuntimeHub>("/hubs/runtime");
 
         app.MapGroup("/api/v1")
             .MapAuthEndpoints()
