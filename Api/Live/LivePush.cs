@@ -9,11 +9,14 @@ namespace LiveOrleans.Api.Live;
 
 /// <summary>
 /// Turns grain notifications into dashboard pushes. Connections with the same tenant and (visible) filter form
-/// one subscription group: the group's picture is computed once per refresh in the tenant's partition, diffed
-/// against what the group was last sent, and each change is serialised once for all its members. Figures are
-/// refreshed at most every 250 ms (merged, so a burst of events is one push) and at least every second (for
-/// what changes with time alone: presence, grace periods, durations, the rolling window, midnight).
-/// Watched sessions get their messages, tokens and state changes as they happen, in order.
+/// one subscription group: what the group sees is computed once in the tenant's partition, diffed against what
+/// the group was last sent, and each change is serialised once for all its members.
+/// <list type="bullet">
+/// <item>Cards of the sessions that changed and new activity: every tick (25 ms).</item>
+/// <item>Figures: at most every 250 ms (merged, so a burst of events is one push), at least every second, together
+/// with a full card diff for what changes with time alone (grace periods, durations, presence, midnight).</item>
+/// <item>Watched sessions: messages, tokens and state changes as they happen, in order.</item>
+/// </list>
 /// </summary>
 public sealed partial class LivePush(
     LiveNotificationQueue notifications, LiveEngine engine, IHubContext<LiveHub> hub, TimeProvider time, ILogger<LivePush> logger)
@@ -36,6 +39,7 @@ public sealed partial class LivePush(
     {
         public Dictionary<string, Group> Groups { get; } = new(StringComparer.Ordinal);
         public List<ActivityEntry> NewActivity { get; } = [];
+        public HashSet<string> ChangedSessions { get; } = new(StringComparer.Ordinal);
         public bool Dirty { get; set; }
         public DateTimeOffset LastRefresh { get; set; }
     }
@@ -161,6 +165,7 @@ public sealed partial class LivePush(
                 if (!_tenants.TryGetValue(n.Tenant, out var groups) || groups.Groups.Count == 0) continue;
                 groups.Dirty = true;
                 if (n is ActivityRecorded a) groups.NewActivity.Add(a.Entry);
+                if (n is SessionChanged c) groups.ChangedSessions.Add(c.SessionId);
             }
         }
     }
@@ -168,26 +173,57 @@ public sealed partial class LivePush(
     private async Task RefreshAsync()
     {
         var now = time.GetUtcNow();
-        List<(string Tenant, Group[] Groups, ActivityEntry[] Activity)> due = [];
+        List<(string Tenant, Group[] Groups, ActivityEntry[] Activity, string[] Changed, bool Full)> due = [];
         lock (_lock)
         {
             foreach (var (tenant, groups) in _tenants)
             {
                 if (groups.Groups.Count == 0) continue;
                 var since = now - groups.LastRefresh;
-                if (since < MinInterval || (!groups.Dirty && since < MaxInterval)) continue;
-                groups.Dirty = false;
-                groups.LastRefresh = now;
-                due.Add((tenant, [.. groups.Groups.Values], [.. groups.NewActivity]));
+                var full = since >= MaxInterval || (groups.Dirty && since >= MinInterval);
+                if (!full && groups.ChangedSessions.Count == 0 && groups.NewActivity.Count == 0) continue;
+                if (full)
+                {
+                    groups.Dirty = false;
+                    groups.LastRefresh = now;
+                }
+                due.Add((tenant, [.. groups.Groups.Values], [.. groups.NewActivity], [.. groups.ChangedSessions], full));
                 groups.NewActivity.Clear();
+                groups.ChangedSessions.Clear();
             }
         }
-        foreach (var (tenant, groups, activity) in due)
+        foreach (var (tenant, groups, activity, changed, full) in due)
         {
             foreach (var group in groups)
             {
-                var view = await engine.QueryAsync(tenant, (q, g) => q.Dashboard(g, tenant, group.Filter, MaxCards, activity));
-                Push(group, view);
+                if (full)
+                {
+                    var view = await engine.QueryAsync(tenant, (q, g) => q.Dashboard(g, tenant, group.Filter, MaxCards, activity));
+                    Push(group, view);
+                }
+                else
+                {
+                    var (cards, inScope) = await engine.QueryAsync(tenant, (q, g) => (q.Cards(g, tenant, group.Filter, changed), q.InScope(g, tenant, group.Filter, activity)));
+                    PushCards(group, cards);
+                    foreach (var entry in inScope) Send(group.Name, "activity", entry);
+                }
+            }
+        }
+    }
+
+    private void PushCards(Group group, IReadOnlyDictionary<string, SessionCard?> cards)
+    {
+        foreach (var (id, card) in cards)
+        {
+            if (card is not null)
+            {
+                if (group.Cards.TryGetValue(id, out var old) && old == card) continue;
+                group.Cards[id] = card;
+                Send(group.Name, "sessionUpserted", card);
+            }
+            else if (group.Cards.Remove(id))
+            {
+                Send(group.Name, "sessionRemoved", id);
             }
         }
     }

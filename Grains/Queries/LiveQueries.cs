@@ -150,12 +150,30 @@ public sealed class LiveQueries(LiveOptions options)
             matching.Sort(static (a, b) => b.LastActivityAt.CompareTo(a.LastActivityAt) is var c and not 0 ? c : string.CompareOrdinal(a.Id, b.Id));
             foreach (var s in matching.Take(maxCards)) cards[s.Id] = s.Card(AgentOf(grains, tenant, s));
         }
-        var activity = newActivity.Where(e => InScope(grains, tenant, filter, e)).ToArray();
+        var activity = InScope(grains, tenant, filter, newActivity);
         return new DashboardView(Summary(grains, tenant, filter), Hourly(grains, tenant, filter), Agents(grains, tenant, filter),
             Metrics(grains, tenant, filter), total, cards, activity);
     }
 
-    /// <summary>An activity entry belongs to a filter's scope when its session has the filter's team, owner, channel, agent and priority.</summary>
+    /// <summary>The cards of the given sessions as the filter sees them: a card when it is live and matches, null when not.</summary>
+    public IReadOnlyDictionary<string, SessionCard?> Cards(IGrainFactory grains, string tenant, LiveFilter filter, IReadOnlyCollection<string> sessionIds)
+    {
+        var now = grains.Time.GetUtcNow();
+        var cards = new Dictionary<string, SessionCard?>(sessionIds.Count, StringComparer.Ordinal);
+        foreach (var id in sessionIds)
+        {
+            var s = grains.FindGrain<SessionGrain>(tenant, id);
+            cards[id] = s is not null && !s.IsBroadcastOnly && s.IsLive(now, options.EndedGracePeriod) && s.Matches(filter, now)
+                ? s.Card(AgentOf(grains, tenant, s))
+                : null;
+        }
+        return cards;
+    }
+
+    /// <summary>The entries in a filter's scope: those whose session has the filter's team, owner, channel, agent and priority.</summary>
+    public IReadOnlyList<ActivityEntry> InScope(IGrainFactory grains, string tenant, LiveFilter filter, IReadOnlyList<ActivityEntry> entries)
+        => entries.Count == 0 ? [] : [.. entries.Where(e => InScope(grains, tenant, filter, e))];
+
     private static bool InScope(IGrainFactory grains, string tenant, LiveFilter filter, ActivityEntry entry)
     {
         if (entry.SessionId is null) return filter.Owners is not { Count: > 0 };
