@@ -17,5 +17,8 @@ public sealed record SessionStateChanged(string Tenant, string SessionId, LiveSt
 /// <summary>A new activity-log entry.</summary>
 public sealed record ActivityRecorded(string Tenant, ActivityEntry Entry) : LiveNotification(Tenant);
 
+/// <summary>An alert rule fired.</summary>
+public sealed record AlertRaised(string Tenant, AlertView Alert) : LiveNotification(Tenant);
+
 /// <summary>Tenant-wide data changed (settings, agents, teams).</summary>
 public sealed record TenantChanged(string Tenant) : LiveNotification(Tenant);

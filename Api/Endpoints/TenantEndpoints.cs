@@ -9,8 +9,8 @@ namespace LiveOrleans.Api.Endpoints;
 public sealed record AdminRequest(string? Username, string? Password);
 public sealed record CreateTenantRequest(string? Id, string? Name, string? TimeZone, AdminRequest? Admin);
 public sealed record CreateTenantResponse(string Id, string IngestKey);
-public sealed record UpdateTenantRequest(string? Name, string? TimeZone);
-public sealed record TenantResponse(string Id, string Name, string TimeZone);
+public sealed record UpdateTenantRequest(string? Name, string? TimeZone, int? WaitingAlertSeconds);
+public sealed record TenantResponse(string Id, string Name, string TimeZone, int WaitingAlertSeconds);
 public sealed record CreateUserRequest(string? Username, string? Password, string? Name, string? Role, string? AgentId);
 public sealed record UserResponse(string Id, string Username, string Name, Role Role, string? AgentId);
 public sealed record ApiKeyResponse(string Key);
@@ -62,24 +62,29 @@ public static class TenantEndpoints
         return TypedResults.Created($"/api/v1/tenant", new CreateTenantResponse(request.Id!, key));
     }
 
-    private static Results<Ok<TenantResponse>, ProblemHttpResult> GetTenant(ClaimsPrincipal user, IdentityStore identity)
-        => identity.FindTenant(user.TenantId()) is { } t
-            ? TypedResults.Ok(new TenantResponse(t.Id, t.Name, t.TimeZone))
-            : Problems.NotFound("The tenant");
+    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetTenant(ClaimsPrincipal user, IdentityStore identity, LiveEngine engine)
+        => await Describe(user.TenantId(), identity, engine) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
+
+    private static async Task<TenantResponse?> Describe(string tenant, IdentityStore identity, LiveEngine engine)
+    {
+        if (identity.FindTenant(tenant) is not { } t) return null;
+        var threshold = await engine.QueryAsync(tenant, (_, g) => g.FindGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey)?.WaitingAlertThreshold);
+        return new TenantResponse(t.Id, t.Name, t.TimeZone, (int)(threshold ?? TimeSpan.FromSeconds(TenantGrain.DefaultWaitingAlertSeconds)).TotalSeconds);
+    }
 
     private static async Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> UpdateTenant(
-        UpdateTenantRequest request, ClaimsPrincipal user, IdentityStore identity, TenantAdministration tenants)
+        UpdateTenantRequest request, ClaimsPrincipal user, IdentityStore identity, TenantAdministration tenants, LiveEngine engine)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null) CheckName(request.Name, "name", errors);
         if (request.TimeZone is not null) CheckTimeZone(request.TimeZone, "timeZone", errors);
-        if (request.Name is null && request.TimeZone is null) errors.Add("name", "Send name, timeZone or both.");
+        if (request.WaitingAlertSeconds is < 1 or > 86_400) errors.Add("waitingAlertSeconds", "Must be from 1 to 86400 seconds.");
+        if (request.Name is null && request.TimeZone is null && request.WaitingAlertSeconds is null)
+            errors.Add("name", "Send name, timeZone, waitingAlertSeconds or several of them.");
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The tenant was not changed; see errors.");
         var tenant = user.TenantId();
-        await tenants.UpdateAsync(tenant, request.Name, request.TimeZone);
-        return identity.FindTenant(tenant) is { } t
-            ? TypedResults.Ok(new TenantResponse(t.Id, t.Name, t.TimeZone))
-            : Problems.NotFound("The tenant");
+        await tenants.UpdateAsync(tenant, request.Name, request.TimeZone, request.WaitingAlertSeconds);
+        return await Describe(tenant, identity, engine) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
     }
 
     private static Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult> CreateUser(

@@ -24,9 +24,12 @@ public sealed class TenantAdministration(IdentityStore identity, LiveEngine engi
         }
     }
 
-    public async Task UpdateAsync(string id, string? name, string? timeZone)
+    public async Task UpdateAsync(string id, string? name, string? timeZone, int? waitingAlertSeconds)
     {
-        await engine.CommandAsync(id, new ConfigureTenant { Timestamp = time.GetUtcNow(), Name = name, TimeZone = timeZone });
+        await engine.CommandAsync(id, new ConfigureTenant
+        {
+            Timestamp = time.GetUtcNow(), Name = name, TimeZone = timeZone, WaitingAlertSeconds = waitingAlertSeconds,
+        });
         identity.UpdateTenant(id, name, timeZone);
     }
 

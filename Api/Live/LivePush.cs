@@ -39,6 +39,7 @@ public sealed partial class LivePush(
     {
         public Dictionary<string, Group> Groups { get; } = new(StringComparer.Ordinal);
         public List<ActivityEntry> NewActivity { get; } = [];
+        public List<AlertView> NewAlerts { get; } = [];
         public HashSet<string> ChangedSessions { get; } = new(StringComparer.Ordinal);
         public bool Dirty { get; set; }
         public DateTimeOffset LastRefresh { get; set; }
@@ -166,6 +167,7 @@ public sealed partial class LivePush(
                 groups.Dirty = true;
                 if (n is ActivityRecorded a) groups.NewActivity.Add(a.Entry);
                 if (n is SessionChanged c) groups.ChangedSessions.Add(c.SessionId);
+                if (n is AlertRaised alert) groups.NewAlerts.Add(alert.Alert);
             }
         }
     }
@@ -173,7 +175,7 @@ public sealed partial class LivePush(
     private async Task RefreshAsync()
     {
         var now = time.GetUtcNow();
-        List<(string Tenant, Group[] Groups, ActivityEntry[] Activity, string[] Changed, bool Full)> due = [];
+        List<(string Tenant, Group[] Groups, ActivityEntry[] Activity, AlertView[] Alerts, string[] Changed, bool Full)> due = [];
         lock (_lock)
         {
             foreach (var (tenant, groups) in _tenants)
@@ -181,21 +183,27 @@ public sealed partial class LivePush(
                 if (groups.Groups.Count == 0) continue;
                 var since = now - groups.LastRefresh;
                 var full = since >= MaxInterval || (groups.Dirty && since >= MinInterval);
-                if (!full && groups.ChangedSessions.Count == 0 && groups.NewActivity.Count == 0) continue;
+                if (!full && groups.ChangedSessions.Count == 0 && groups.NewActivity.Count == 0 && groups.NewAlerts.Count == 0) continue;
                 if (full)
                 {
                     groups.Dirty = false;
                     groups.LastRefresh = now;
                 }
-                due.Add((tenant, [.. groups.Groups.Values], [.. groups.NewActivity], [.. groups.ChangedSessions], full));
+                due.Add((tenant, [.. groups.Groups.Values], [.. groups.NewActivity], [.. groups.NewAlerts], [.. groups.ChangedSessions], full));
                 groups.NewActivity.Clear();
+                groups.NewAlerts.Clear();
                 groups.ChangedSessions.Clear();
             }
         }
-        foreach (var (tenant, groups, activity, changed, full) in due)
+        foreach (var (tenant, groups, activity, alerts, changed, full) in due)
         {
             foreach (var group in groups)
             {
+                if (alerts.Length > 0)
+                {
+                    foreach (var alert in await engine.QueryAsync(tenant, (q, g) => q.InScope(g, tenant, group.Filter, alerts)))
+                        Send(group.Name, "alert", alert);
+                }
                 if (full)
                 {
                     var view = await engine.QueryAsync(tenant, (q, g) => q.Dashboard(g, tenant, group.Filter, MaxCards, activity));

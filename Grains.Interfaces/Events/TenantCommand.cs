@@ -21,6 +21,9 @@ public sealed record ConfigureTenant : TenantCommand
 {
     public string? Name { get; init; }
     public string? TimeZone { get; init; }
+
+    /// <summary>A conversation waiting for a first response this long raises an alert.</summary>
+    public int? WaitingAlertSeconds { get; init; }
 }
 
 public sealed record ConfigureAgent : TenantCommand

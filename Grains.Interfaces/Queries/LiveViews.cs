@@ -91,6 +91,9 @@ public sealed record InterventionView(
     string Reason,
     DateTimeOffset Timestamp);
 
+/// <summary>An alert for dashboards: a new urgent session, an error, a customer waiting too long, an intervention.</summary>
+public sealed record AlertView(string Id, DateTimeOffset At, string Severity, string Kind, string? SessionId, string Text);
+
 /// <summary>One entry of the activity log.</summary>
 public sealed record ActivityEntry(string Id, DateTimeOffset At, string Type, string? SessionId, string? AgentId, string Summary);
 

@@ -172,12 +172,16 @@ public sealed class LiveQueries(LiveOptions options)
 
     /// <summary>The entries in a filter's scope: those whose session has the filter's team, owner, channel, agent and priority.</summary>
     public IReadOnlyList<ActivityEntry> InScope(IGrainFactory grains, string tenant, LiveFilter filter, IReadOnlyList<ActivityEntry> entries)
-        => entries.Count == 0 ? [] : [.. entries.Where(e => InScope(grains, tenant, filter, e))];
+        => entries.Count == 0 ? [] : [.. entries.Where(e => InScope(grains, tenant, filter, e.SessionId))];
 
-    private static bool InScope(IGrainFactory grains, string tenant, LiveFilter filter, ActivityEntry entry)
+    /// <summary>The alerts in a filter's scope, by the same rule as activity entries.</summary>
+    public IReadOnlyList<AlertView> InScope(IGrainFactory grains, string tenant, LiveFilter filter, IReadOnlyList<AlertView> alerts)
+        => alerts.Count == 0 ? [] : [.. alerts.Where(a => InScope(grains, tenant, filter, a.SessionId))];
+
+    private static bool InScope(IGrainFactory grains, string tenant, LiveFilter filter, string? sessionId)
     {
-        if (entry.SessionId is null) return filter.Owners is not { Count: > 0 };
-        var session = grains.FindGrain<SessionGrain>(tenant, entry.SessionId);
+        if (sessionId is null) return filter.Owners is not { Count: > 0 };
+        var session = grains.FindGrain<SessionGrain>(tenant, sessionId);
         if (session is null) return false;
         var attributes = filter with { Statuses = null, Q = null, MinDurationSec = null, MaxDurationSec = null };
         return session.Matches(attributes, grains.Time.GetUtcNow());

@@ -12,6 +12,7 @@ namespace LiveOrleans.Grains;
 public sealed partial class SessionGrain : Grain<SessionState>
 {
     private const string CollectTimer = "collect";
+    private const string WaitingTimer = "waiting";
 
     /// <summary>Set by a token delta and cleared by the next logged event: deltas skip the log, so this never reaches a snapshot.</summary>
     private bool _streaming;
@@ -23,6 +24,8 @@ public sealed partial class SessionGrain : Grain<SessionState>
     public override void OnActivate()
     {
         if (State.EndedAt is { } ended) RegisterTimer(CollectTimer, ended + _retention);
+        // No other grain is called while activating (at recovery it may not be activated yet): the timer looks up the threshold when it fires.
+        else if (State.UnansweredSince is { } since && !State.HasBusinessReply) RegisterTimer(WaitingTimer, since);
     }
 
     /// <summary>How long after its end the session stays active; set from the options by every event.</summary>
@@ -53,7 +56,11 @@ public sealed partial class SessionGrain : Grain<SessionState>
                 if (a.OwnerId is not null) GetGrain<AgentGrain>(a.OwnerId).Seen(AgentKind.Human);
                 break;
             case ConversationStatusChanged c: State.Status = c.Status; break;
-            case PriorityChanged p: State.Priority = p.Priority; break;
+            case PriorityChanged p:
+                if (p.Priority == Priority.Urgent && State.Priority != Priority.Urgent)
+                    Alert(p.Timestamp, "high", "urgent_session", "A conversation became urgent");
+                State.Priority = p.Priority;
+                break;
         }
         PublishFacts();
         PublishChange(before);
@@ -81,6 +88,7 @@ public sealed partial class SessionGrain : Grain<SessionState>
             GetGrain<AgentGrain>(s.OwnerId).Seen(AgentKind.Human);
         }
         if (s.Metadata is not null) State.Metadata = new Dictionary<string, string>(s.Metadata);
+        if (s.Priority == Priority.Urgent) Alert(s.Timestamp, "high", "urgent_session", $"New urgent conversation from {s.User.Name ?? s.User.Id} on {s.Channel}");
         GetGrain<AgentGrain>(s.AgentId).Seen(null);
         Directory.Record(s.Timestamp, "session_started", Key, s.AgentId,
             $"Session started on {s.Channel} with {s.User.Name ?? s.User.Id}", options.MaxActivityEntries);
@@ -91,7 +99,11 @@ public sealed partial class SessionGrain : Grain<SessionState>
         AddMessage(m.Message, incoming: true, m.Timestamp, sender: null, broadcast: false, internalNote: false, delivery: null, options);
         State.HasIncoming = true;
         State.HasNonBroadcastMessage = true;
-        if (State.UnansweredSince is null || m.Timestamp < State.UnansweredSince) State.UnansweredSince = m.Timestamp;
+        if (State.UnansweredSince is null || m.Timestamp < State.UnansweredSince)
+        {
+            State.UnansweredSince = m.Timestamp;
+            if (!State.HasBusinessReply) RegisterTimer(WaitingTimer, m.Timestamp + Directory.WaitingAlertThreshold);
+        }
         NoteActiveDay(m.Timestamp);
         if (State.State is not (LiveState.Ended or LiveState.Paused)) State.State = LiveState.Active;
         State.Stream = StreamState.Idle;
@@ -158,6 +170,7 @@ public sealed partial class SessionGrain : Grain<SessionState>
         State.LastError = e.Error;
         if (State.State != LiveState.Ended) State.State = LiveState.Error;
         Directory.Record(e.Timestamp, "error", Key, State.AgentId, $"{e.Error.Code}: {e.Error.Message}", options.MaxActivityEntries);
+        Alert(e.Timestamp, "high", "error", $"{e.Error.Code}: {e.Error.Message}");
     }
 
     /// <summary>A token delta (not logged): the reply is streaming. Returns false when the session's state refuses it.</summary>
@@ -226,10 +239,25 @@ public sealed partial class SessionGrain : Grain<SessionState>
         }
     }
 
+    /// <summary>Alerts are notifications, not state: their id comes from the log position (or the wait's start), so a
+    /// dashboard can tell one alert from another.</summary>
+    private void Alert(DateTimeOffset at, string severity, string kind, string text)
+        => Publish(new AlertRaised(Tenant, new AlertView($"alert_{CurrentPosition}_{kind}", at, severity, kind, Key, text)));
+
     public override void OnTimer(string name)
     {
-        if (name != CollectTimer || State.EndedAt is not { } ended || Now < ended + _retention) return;
-        Directory.SessionCollected(Key);
-        DeactivateOnIdle();
+        switch (name)
+        {
+            case CollectTimer when State.EndedAt is { } ended && Now >= ended + _retention:
+                Directory.SessionCollected(Key);
+                DeactivateOnIdle();
+                break;
+            case WaitingTimer when State.UnansweredSince is { } since && !State.HasBusinessReply && State.EndedAt is null:
+                var threshold = Directory.WaitingAlertThreshold;
+                if (Now < since + threshold) RegisterTimer(WaitingTimer, since + threshold);
+                else Publish(new AlertRaised(Tenant, new AlertView($"alert_wait_{Key}_{since.UtcTicks}", Now, "medium", "waiting",
+                    Key, $"{State.UserName ?? State.UserId ?? "A customer"} has waited more than {threshold.TotalSeconds:0} s for a first response")));
+                break;
+        }
     }
 }

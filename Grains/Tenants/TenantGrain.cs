@@ -18,13 +18,19 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
     {
         public string? Name { get; set; }
         public string TimeZone { get; set; } = "UTC";
+        public int WaitingAlertSeconds { get; set; } = DefaultWaitingAlertSeconds;
         public Dictionary<string, string> Teams { get; set; } = [];
         public HashSet<string> Agents { get; set; } = [];
         public HashSet<string> Sessions { get; set; } = [];
         public List<ActivityEntry> Activity { get; set; } = [];
     }
 
+    /// <summary>Default of the "waiting longer than" alert threshold.</summary>
+    public const int DefaultWaitingAlertSeconds = 300;
+
     public string TimeZone => State.TimeZone;
+
+    public TimeSpan WaitingAlertThreshold => TimeSpan.FromSeconds(State.WaitingAlertSeconds);
 
     public string? Name => State.Name;
 
@@ -42,6 +48,7 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
     {
         if (command.Name is not null) State.Name = command.Name;
         if (command.TimeZone is not null) State.TimeZone = command.TimeZone;
+        if (command.WaitingAlertSeconds is { } seconds) State.WaitingAlertSeconds = seconds;
         Publish(new TenantChanged(Tenant));
     }
 

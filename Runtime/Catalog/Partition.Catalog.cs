@@ -38,13 +38,26 @@ internal sealed partial class Partition : IGrainFactory, IGrainRuntime
 
     private Grain Activate(GrainId id, byte[]? data)
     {
+        var grain = Load(id, data);
+        grain.OnActivate();
+        return grain;
+    }
+
+    private Grain Load(GrainId id, byte[]? data)
+    {
         var grain = _types.Create(id.Type);
         grain.Attach(id, this);
         if (data is not null) grain.LoadState(data, _types.SnapshotOptions);
         _active.Add(id, grain);
         if (_writeTurn) _dirty.Add(id);
-        grain.OnActivate();
         return grain;
+    }
+
+    /// <summary>Activates the grains of a checkpoint: all states first, then <see cref="Grain.OnActivate"/>, so an activation may call any of them.</summary>
+    private void ActivateAll(IEnumerable<GrainSnapshot> snapshots)
+    {
+        var loaded = snapshots.Select(s => Load(s.Id, s.Data)).ToList();
+        foreach (var grain in loaded) grain.OnActivate();
     }
 
     public void RegisterTimer(GrainId id, string name, DateTimeOffset dueAt) => _timers.Enqueue((id, name), dueAt);

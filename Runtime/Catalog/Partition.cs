@@ -42,7 +42,7 @@ internal sealed partial class Partition
     {
         var stored = _storage.LoadPartition(Index);
         CheckpointPosition = stored.Position;
-        foreach (var snapshot in stored.Active) Activate(snapshot.Id, snapshot.Data);
+        ActivateAll(stored.Active);
         _stored.UnionWith(stored.Collected);
     }
 

@@ -142,6 +142,7 @@ export const ev = {
   thinking: (sessionId) => ({ id: id(), type: 'agent_thinking', timestamp: now(), sessionId }),
   delta: (sessionId, messageId, delta, index) => ({ id: id(), type: 'message_delta', timestamp: now(), sessionId, messageId, delta, index }),
   ended: (sessionId) => ({ id: id(), type: 'session_ended', timestamp: now(), sessionId }),
+  error: (sessionId, code = 'llm_timeout', message = 'The model timed out') => ({ id: id(), type: 'error_occurred', timestamp: now(), sessionId, error: { code, message } }),
 };
 
 export { signalR };

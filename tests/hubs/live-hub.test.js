@@ -164,6 +164,33 @@ test('A wrong or expired token is refused', async () => {
   await assert.rejects(connect(engine, token), /401|Unauthorized/);
 });
 
+test('Alerts: a new urgent session, an error, a customer waiting longer than the tenant threshold', async () => {
+  const tenant = await newTenant(engine);
+  const put = await fetch(`${engine.url}/api/v1/tenant`, {
+    method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` }, body: JSON.stringify({ waitingAlertSeconds: 1 }),
+  });
+  assert.equal(put.status, 200);
+  assert.equal((await put.json()).waitingAlertSeconds, 1);
+  const { connection, received } = await connect(engine, tenant.token);
+  try {
+    await connection.invoke('Subscribe', {});
+    await ingest(engine, tenant, [ev.started('urgent', { priority: 'urgent' }), ev.received('urgent', 'My account was hacked')]);
+    const urgent = await waitFor(received, (r) => r.name === 'alert' && r.args[0].kind === 'urgent_session', 'the urgent alert');
+    assert.equal(urgent.args[0].sessionId, 'urgent');
+    assert.equal(urgent.args[0].severity, 'high');
+
+    await ingest(engine, tenant, [ev.error('urgent', 'tool_failed', 'CRM unreachable')]);
+    const error = await waitFor(received, (r) => r.name === 'alert' && r.args[0].kind === 'error', 'the error alert');
+    assert.match(error.args[0].text, /CRM unreachable/);
+
+    const waiting = await waitFor(received, (r) => r.name === 'alert' && r.args[0].kind === 'waiting', 'the waiting alert', 6000);
+    assert.equal(waiting.args[0].sessionId, 'urgent');
+    assert.ok(waiting.args[0].id.startsWith('alert_'));
+  } finally {
+    await connection.stop();
+  }
+});
+
 test('Long polling works where WebSockets are not available', async () => {
   const tenant = await newTenant(engine);
   const { connection, received } = await connect(engine, tenant.token, { transport: signalR.HttpTransportType.LongPolling });
