@@ -32,5 +32,8 @@ public enum MessageFormat { Text, Media, System, Voice }
 /// <summary>Kind of a message attachment.</summary>
 public enum AttachmentType { Image, Document, Audio, Video }
 
+/// <summary>What a supervisor can do to a live session (SEMANTICS.md, Interventions).</summary>
+public enum InterventionType { Pause, Resume, SystemMessage, Override, Transfer, Reassign, CobrowseStart, CobrowseStop }
+
 /// <summary>Roles of people; see CONTRACT.md, Authentication.</summary>
 public enum Role { Admin, Supervisor, Agent, Viewer }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LiveOrleans.Events;
+using LiveOrleans.Queries;
 using LiveOrleans.Runtime;
 
 namespace LiveOrleans.Grains;
@@ -14,16 +15,17 @@ public sealed class LiveEventRouter(LiveOptions options) : ILogEntryHandler
         .Add<SessionGrain>()
         .Add<AgentGrain>();
 
-    public void Apply(IGrainFactory grains, LogEntry entry)
+    public object? Apply(IGrainFactory grains, LogEntry entry)
     {
         switch (entry.Kind)
         {
             case LogEntryKind.Event:
                 Apply(grains, entry.Tenant, entry.Body as LiveEvent ?? JsonSerializer.Deserialize<LiveEvent>(entry.Payload, LiveJson.Options)!);
-                break;
+                return null;
             case LogEntryKind.Command:
-                Apply(grains, entry.Tenant, entry.Body as TenantCommand ?? JsonSerializer.Deserialize<TenantCommand>(entry.Payload, LiveJson.Options)!);
-                break;
+                return Apply(grains, entry.Tenant, entry.Body as TenantCommand ?? JsonSerializer.Deserialize<TenantCommand>(entry.Payload, LiveJson.Options)!);
+            default:
+                return null;
         }
     }
 
@@ -37,13 +39,18 @@ public sealed class LiveEventRouter(LiveOptions options) : ILogEntryHandler
         grains.GetGrain<SessionGrain>(tenant, e.SessionId!).Handle(e, options);
     }
 
-    private static void Apply(IGrainFactory grains, string tenant, TenantCommand command)
+    private object? Apply(IGrainFactory grains, string tenant, TenantCommand command)
     {
         switch (command)
         {
-            case ConfigureTenant c: grains.GetGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey).Configure(c); break;
-            case ConfigureTeam c: grains.GetGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey).ConfigureTeam(c); break;
-            case ConfigureAgent c: grains.GetGrain<AgentGrain>(tenant, c.AgentId).Configure(c); break;
+            case ConfigureTenant c: grains.GetGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey).Configure(c); return null;
+            case ConfigureTeam c: grains.GetGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey).ConfigureTeam(c); return null;
+            case ConfigureAgent c: grains.GetGrain<AgentGrain>(tenant, c.AgentId).Configure(c); return null;
+            case Intervene c:
+                return grains.FindGrain<SessionGrain>(tenant, c.SessionId)?.Intervene(c, options)
+                    ?? new InterventionResult(null, 404, $"Session '{c.SessionId}' was not found.");
+            case AcknowledgeControl c: return grains.GetGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey).Acknowledge(c.InterventionId);
+            default: return null;
         }
     }
 

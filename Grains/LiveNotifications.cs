@@ -20,5 +20,11 @@ public sealed record ActivityRecorded(string Tenant, ActivityEntry Entry) : Live
 /// <summary>An alert rule fired.</summary>
 public sealed record AlertRaised(string Tenant, AlertView Alert) : LiveNotification(Tenant);
 
+/// <summary>A control command for the producer that runs a session's agent.</summary>
+public sealed record ControlIssued(string Tenant, ControlCommand Command) : LiveNotification(Tenant);
+
+/// <summary>An intervention was recorded (for watchers of its session).</summary>
+public sealed record InterventionRecorded(string Tenant, InterventionView Entry) : LiveNotification(Tenant);
+
 /// <summary>Tenant-wide data changed (settings, agents, teams).</summary>
 public sealed record TenantChanged(string Tenant) : LiveNotification(Tenant);

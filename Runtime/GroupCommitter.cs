@@ -32,7 +32,10 @@ public sealed class GroupCommitter : IDisposable
     public void Start() => _writer.Start();
 
     /// <summary>Queues entries of one tenant; the task completes when they are durable and applied.</summary>
-    public Task<AppendOutcome[]> AppendAsync(string tenant, IReadOnlyList<LogAppend> entries)
+    public Task<AppendOutcome[]> AppendAsync(string tenant, IReadOnlyList<LogAppend> entries) => Enqueue(tenant, entries).Task;
+
+    /// <summary>Queues entries of one tenant; the append's task completes when they are durable and applied.</summary>
+    public PendingAppend Enqueue(string tenant, IReadOnlyList<LogAppend> entries)
     {
         if (_stop.IsCancellationRequested) throw new ObjectDisposedException(nameof(GroupCommitter), "The silo is stopping.");
         var waiting = Interlocked.Add(ref _pendingEntries, entries.Count);
@@ -44,7 +47,7 @@ public sealed class GroupCommitter : IDisposable
         var pending = new PendingAppend(tenant, entries);
         _queue.Enqueue(pending);
         _signal.Release();
-        return pending.Task;
+        return pending;
     }
 
     /// <summary>
@@ -151,7 +154,20 @@ public sealed class PendingAppend(string tenant, IReadOnlyList<LogAppend> entrie
 
     public Task<AppendOutcome[]> Task => _done.Task;
 
-    public void Complete() => _done.TrySetResult(Outcomes);
+    /// <summary>What applying each entry answered (null for duplicates); set before <see cref="Task"/> completes.</summary>
+    public object?[] Results { get; private set; } = [];
+
+    /// <summary>Completes with the results of the stored (non-duplicate) entries, in order.</summary>
+    public void Complete(object?[] storedResults)
+    {
+        var results = new object?[Entries.Count];
+        for (int i = 0, stored = 0; i < Entries.Count; i++)
+        {
+            if (!Outcomes[i].IsDuplicate) results[i] = stored < storedResults.Length ? storedResults[stored++] : null;
+        }
+        Results = results;
+        _done.TrySetResult(Outcomes);
+    }
 
     public void Fail(Exception ex) => _done.TrySetException(ex);
 }

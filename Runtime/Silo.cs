@@ -96,6 +96,14 @@ public sealed partial class Silo : IAsyncDisposable
         return _committer.AppendAsync(tenant, entries);
     }
 
+    /// <summary>Appends one entry durably and answers what applying it answered (<see cref="ILogEntryHandler.Apply"/>); null for a duplicate.</summary>
+    public async Task<object?> SubmitAsync(string tenant, LogAppend entry)
+    {
+        var pending = _committer.Enqueue(tenant, [entry]);
+        await pending.Task;
+        return pending.Results[0];
+    }
+
     /// <summary>Runs <paramref name="query"/> as a turn of the tenant's partition.</summary>
     public Task<T> QueryAsync<T>(string tenant, Func<IGrainFactory, T> query)
         => RunAsync(_partitions[Map.Of(tenant)], query);
@@ -123,7 +131,7 @@ public sealed partial class Silo : IAsyncDisposable
                     (stored ??= new List<LogEntry>(pending.Entries.Count)).Add(new LogEntry(outcome.Position, append.Tenant, append.Kind, append.Payload) { Body = append.Body });
                     _dispatchedPosition = outcome.Position;
                 }
-                if (stored is null) pending.Complete();
+                if (stored is null) pending.Complete([]);
                 else _partitions[Map.Of(pending.Tenant)].Post(new ApplyWork(stored, pending.Complete));
             }
         }

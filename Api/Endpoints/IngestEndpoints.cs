@@ -58,6 +58,8 @@ public static class IngestEndpoints
                 return Problems.Invalid(i.Errors, i.BadEvents == 1
                     ? "1 event is invalid; nothing of the batch was stored."
                     : $"{i.BadEvents} events are invalid; nothing of the batch was stored.");
+            case IngestOutcome.Paused p:
+                return Problems.Status(StatusCodes.Status409Conflict, p.Detail, "Conflict");
             case IngestOutcome.Limited l:
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(l.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Status(StatusCodes.Status429TooManyRequests, l.Reason, "Too Many Requests");

@@ -31,6 +31,7 @@ public static class LiveApiRegistration
         services.AddHostedService<Bootstrapper>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<Live.LivePush>();
+        services.AddSingleton<Live.ControlStreams>();
         services.AddHostedService(sp => sp.GetRequiredService<Live.LivePush>());
         services.AddSignalR(o => o.MaximumReceiveMessageSize = Limits.MaxBatchBytes + 64 * 1024)
             .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions));
@@ -83,7 +84,9 @@ public static class LiveApiRegistration
             .MapAuthEndpoints()
             .MapTenantEndpoints()
             .MapIngestEndpoints()
-            .MapLiveEndpoints();
+            .MapLiveEndpoints()
+            .MapInterventionEndpoints()
+            .MapControlEndpoints();
         return app;
     }
 

@@ -22,6 +22,7 @@ public abstract record IngestOutcome
     public sealed record Accepted(int Count, int Duplicates) : IngestOutcome;
     public sealed record Invalid(ValidationErrors Errors, int BadEvents) : IngestOutcome;
     public sealed record Limited(TimeSpan RetryAfter, string Reason) : IngestOutcome;
+    public sealed record Paused(string Detail) : IngestOutcome;
 }
 
 /// <summary>
@@ -51,6 +52,12 @@ public sealed class IngestService(LiveEngine engine, TimeProvider time, IngestOp
                 $"Tenant rate limit of {options.EventsPerSecondPerTenant} events per second reached; retry after a second.");
         }
 
+        if (events.FirstOrDefault(e => IsAgentEvent(e) && push.IsPaused(tenant, e.SessionId!)) is { } refused)
+        {
+            return new IngestOutcome.Paused(
+                $"Session '{refused.SessionId}' is paused by an intervention: the agent's {EnumName(refused)} is refused until a supervisor resumes it. Nothing of the batch was stored.");
+        }
+
         var logged = new List<LogAppend>(events.Count);
         List<(int Index, MessageDelta Delta)>? deltas = null;
         for (var i = 0; i < events.Count; i++)
@@ -72,6 +79,11 @@ public sealed class IngestService(LiveEngine engine, TimeProvider time, IngestOp
         if (deltas is not null) await ApplyDeltasAsync(tenant, events, deltas);
         return new IngestOutcome.Accepted(events.Count - duplicates, duplicates);
     }
+
+    // The agent's own events are refused while its session is paused; the customer's are still recorded.
+    private static bool IsAgentEvent(LiveEvent e) => e is AgentThinking or MessageDelta || (e is MessageSent m && m.Sender.Kind != SenderKind.System);
+
+    private static string EnumName(LiveEvent e) => e switch { AgentThinking => "agent_thinking", MessageDelta => "message_delta", _ => "message_sent" };
 
     /// <summary>Token deltas skip the log. A delta followed in the same batch by a logged event of its session is superseded by it.</summary>
     private Task ApplyDeltasAsync(string tenant, IReadOnlyList<LiveEvent> batch, List<(int Index, MessageDelta Delta)> deltas)

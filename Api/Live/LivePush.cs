@@ -19,7 +19,8 @@ namespace LiveOrleans.Api.Live;
 /// </list>
 /// </summary>
 public sealed partial class LivePush(
-    LiveNotificationQueue notifications, LiveEngine engine, IHubContext<LiveHub> hub, TimeProvider time, ILogger<LivePush> logger)
+    LiveNotificationQueue notifications, LiveEngine engine, IHubContext<LiveHub> hub, IHubContext<RuntimeHub> runtime,
+    ControlStreams controlStreams, TimeProvider time, ILogger<LivePush> logger)
     : BackgroundService
 {
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(250);
@@ -32,6 +33,17 @@ public sealed partial class LivePush(
     private readonly Dictionary<string, Subscriber> _subscribers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TenantGroups> _tenants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SendChain> _chains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Tenant, string Session), bool> _paused = new();
+
+    /// <summary>Whether a session is paused, as of the last notification (the session grain has the last word).</summary>
+    public bool IsPaused(string tenant, string sessionId) => _paused.ContainsKey((tenant, sessionId));
+
+    /// <summary>Set by the intervention endpoint before it answers, so the pause is enforced from the 201 on.</summary>
+    public void SetPaused(string tenant, string sessionId, bool paused)
+    {
+        if (paused) _paused[(tenant, sessionId)] = true;
+        else _paused.TryRemove((tenant, sessionId), out _);
+    }
 
     private sealed record Subscriber(string Tenant, string GroupKey, HashSet<string> Watched);
 
@@ -159,7 +171,16 @@ public sealed partial class LivePush(
             switch (n)
             {
                 case MessageRecorded m: Send(WatchGroup(m.Tenant, m.SessionId), "message", m.SessionId, m.Message); break;
-                case SessionStateChanged s: Send(WatchGroup(s.Tenant, s.SessionId), "sessionState", s.SessionId, s.State); break;
+                case SessionStateChanged s:
+                    Send(WatchGroup(s.Tenant, s.SessionId), "sessionState", s.SessionId, s.State);
+                    if (s.State == LiveState.Paused) _paused[(s.Tenant, s.SessionId)] = true;
+                    else _paused.TryRemove((s.Tenant, s.SessionId), out _);
+                    break;
+                case InterventionRecorded i: Send(WatchGroup(i.Tenant, i.Entry.SessionId), "intervention", i.Entry); break;
+                case ControlIssued c:
+                    SendRuntime(c.Tenant, Endpoints.ControlPayload.From(c.Command));
+                    controlStreams.Publish(c.Tenant, c.Command);
+                    break;
             }
             lock (_lock)
             {
@@ -270,6 +291,12 @@ public sealed partial class LivePush(
         group.Figures["agents"] = JsonSerializer.Serialize(view.Agents, LiveJson.Options);
         group.Figures["metrics"] = JsonSerializer.Serialize(view.Metrics, LiveJson.Options);
         group.Cards = new Dictionary<string, SessionCard>(view.Cards, StringComparer.Ordinal);
+    }
+
+    private void SendRuntime(string tenant, Endpoints.ControlPayload command)
+    {
+        var group = RuntimeHub.GroupOf(tenant);
+        _chains.GetOrAdd(group, static _ => new SendChain()).Enqueue(() => runtime.Clients.Group(group).SendAsync("control", command), logger);
     }
 
     /// <summary>Sends to a SignalR group in order with the group's earlier sends, without waiting for slow members.</summary>

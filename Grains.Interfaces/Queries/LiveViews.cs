@@ -82,14 +82,32 @@ public sealed record SessionDetail(
     int TotalMessages,
     IReadOnlyList<InterventionView> Interventions);
 
-/// <summary>An audit entry of an intervention (filled by the interventions feature).</summary>
+/// <summary>An audit entry of an intervention; never updated nor deleted.</summary>
+/// <param name="Original">For an override: the reply it discarded, when the engine had it.</param>
 public sealed record InterventionView(
     string InterventionId,
     string SessionId,
     string AdminId,
-    string Type,
+    InterventionType Type,
     string Reason,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp,
+    string Tenant,
+    string? Content,
+    Events.InterventionTarget? Target,
+    string? Original);
+
+/// <summary>What the producer running a session's agent must do; <paramref name="Sequence"/> orders the tenant's commands (the SSE event id).</summary>
+public sealed record ControlCommand(
+    long Sequence,
+    string InterventionId,
+    string SessionId,
+    string? AgentId,
+    InterventionType Type,
+    string? Content,
+    Events.InterventionTarget? Target);
+
+/// <summary>The answer to an intervention: the audit entry, or why it was refused (404, 409).</summary>
+public sealed record InterventionResult(InterventionView? Entry, int Status, string? Detail);
 
 /// <summary>An alert for dashboards: a new urgent session, an error, a customer waiting too long, an intervention.</summary>
 public sealed record AlertView(string Id, DateTimeOffset At, string Severity, string Kind, string? SessionId, string Text);

@@ -113,7 +113,14 @@ public sealed class LiveQueries(LiveOptions options)
         if (session is null || !LiveFilter.AllowsOptional(visibility.Owners, session.OwnerId)) return null;
         var from = int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var f) ? f : 0;
         var (messages, next, total) = session.Transcript(limit, from);
-        return new SessionDetail(session.Card(AgentOf(grains, tenant, session)), session.StreamState, messages, next, total, []);
+        return new SessionDetail(session.Card(AgentOf(grains, tenant, session)), session.StreamState, messages, next, total, session.Interventions);
+    }
+
+    /// <summary>Audit entries, oldest first, of one session or all, within [from, to].</summary>
+    public IReadOnlyList<InterventionView> Interventions(IGrainFactory grains, string tenant, string? sessionId, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var entries = Directory(grains, tenant)?.Audit ?? [];
+        return [.. entries.Where(e => (sessionId is null || e.SessionId == sessionId) && (from is null || e.Timestamp >= from) && (to is null || e.Timestamp <= to))];
     }
 
     /// <summary>The activity log, newest first; <paramref name="before"/> is the id of the last entry of the previous page.</summary>

@@ -17,6 +17,9 @@ public sealed partial class SessionGrain : Grain<SessionState>
     /// <summary>Set by a token delta and cleared by the next logged event: deltas skip the log, so this never reaches a snapshot.</summary>
     private bool _streaming;
 
+    /// <summary>The text of the reply streaming now (from deltas, not stored): what an override discards.</summary>
+    private string? _streamingText;
+
     public string Id => Key;
 
     private TenantGrain Directory => GetGrain<TenantGrain>(TenantGrain.DirectoryKey);
@@ -37,6 +40,7 @@ public sealed partial class SessionGrain : Grain<SessionState>
         _retention = options.EndedRetention;
         var before = LiveState;
         _streaming = false;
+        _streamingText = null;
         var isNew = State.StartedAt == default;
         if (isNew || (!State.Started && e.Timestamp < State.StartedAt)) State.StartedAt = e.Timestamp;
         if (e.Timestamp > State.LastActivityAt) State.LastActivityAt = e.Timestamp;
@@ -111,8 +115,10 @@ public sealed partial class SessionGrain : Grain<SessionState>
 
     private void Sent(MessageSent m, LiveOptions options)
     {
-        AddMessage(m.Message, incoming: false, m.Timestamp, m.Sender, m.Broadcast, m.InternalNote, m.Delivery, options);
         var agent = SendingAgent(m.Sender);
+        var fromAgent = agent is not null && (State.AgentId is null || agent == State.AgentId);
+        if (fromAgent && State.State == LiveState.Paused) return; // refused while paused (the edge answers 409 before it gets here)
+        AddMessage(m.Message, incoming: false, m.Timestamp, m.Sender, m.Broadcast, m.InternalNote, m.Delivery, options);
         if (agent is not null)
         {
             var grain = GetGrain<AgentGrain>(agent);
@@ -136,7 +142,6 @@ public sealed partial class SessionGrain : Grain<SessionState>
                 State.UnansweredSince = null;
             }
         }
-        var fromAgent = agent is not null && (State.AgentId is null || agent == State.AgentId);
         if (State.State == LiveState.Error || (fromAgent && State.State is LiveState.Thinking or LiveState.Streaming))
             State.State = LiveState.Active;
         if (fromAgent) State.Stream = StreamState.Complete;
@@ -179,6 +184,7 @@ public sealed partial class SessionGrain : Grain<SessionState>
         if (State.State is LiveState.Paused or LiveState.Ended) return false;
         var before = LiveState;
         _streaming = true;
+        if ((_streamingText?.Length ?? 0) + delta.Delta.Length <= Validation.Limits.MaxMessageTextBytes) _streamingText += delta.Delta;
         if (delta.Timestamp > State.LastActivityAt) State.LastActivityAt = delta.Timestamp;
         PublishChange(before);
         return true;

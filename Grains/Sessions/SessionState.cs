@@ -61,4 +61,6 @@ public sealed class SessionState
     public DateTimeOffset? UnansweredSince { get; set; }
     public List<ReplySample> Replies { get; set; } = [];
     public List<DateTimeOffset> Interventions { get; set; } = [];
+    public List<Queries.InterventionView> Audit { get; set; } = [];
+    public string? HandoffQueue { get; set; }
 }

@@ -23,7 +23,29 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
         public HashSet<string> Agents { get; set; } = [];
         public HashSet<string> Sessions { get; set; } = [];
         public List<ActivityEntry> Activity { get; set; } = [];
+        public List<InterventionView> Audit { get; set; } = [];
+        public List<ControlCommand> PendingControl { get; set; } = [];
+        public long ControlSequence { get; set; }
     }
+
+    /// <summary>The permanent audit log of interventions, oldest first.</summary>
+    public IReadOnlyList<InterventionView> Audit => State.Audit;
+
+    /// <summary>Control commands not acknowledged yet, in order.</summary>
+    public IReadOnlyList<ControlCommand> PendingControl => State.PendingControl;
+
+    public void Audited(InterventionView entry) => State.Audit.Add(entry);
+
+    /// <summary>Queues a control command for the tenant's producers until one acknowledges it.</summary>
+    public void IssueControl(InterventionView entry, string? agentId)
+    {
+        var command = new ControlCommand(++State.ControlSequence, entry.InterventionId, entry.SessionId, agentId, entry.Type, entry.Content, entry.Target);
+        State.PendingControl.Add(command);
+        Publish(new ControlIssued(Tenant, command));
+    }
+
+    /// <summary>Answers whether the command was pending.</summary>
+    public bool Acknowledge(string interventionId) => State.PendingControl.RemoveAll(c => c.InterventionId == interventionId) > 0;
 
     /// <summary>Default of the "waiting longer than" alert threshold.</summary>
     public const int DefaultWaitingAlertSeconds = 300;

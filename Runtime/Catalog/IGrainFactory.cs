@@ -19,5 +19,6 @@ public interface IGrainFactory
 /// <summary>The application's part of applying the log: decodes an entry and calls the grains it concerns.</summary>
 public interface ILogEntryHandler
 {
-    void Apply(IGrainFactory grains, LogEntry entry);
+    /// <summary>Applies one entry; answers what the appender should learn (e.g. why a command was refused), or null.</summary>
+    object? Apply(IGrainFactory grains, LogEntry entry);
 }

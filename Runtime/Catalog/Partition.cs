@@ -81,15 +81,17 @@ internal sealed partial class Partition
     }
 
     /// <summary>Applies log entries in order; a failing entry is logged and skipped, the same way on every replay.</summary>
-    internal void Apply(IReadOnlyList<LogEntry> entries)
+    internal object?[] Apply(IReadOnlyList<LogEntry> entries)
     {
-        foreach (var entry in entries)
+        var results = new object?[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             CurrentPosition = entry.Position;
             _writeTurn = true;
             try
             {
-                _handler.Apply(this, entry);
+                results[i] = _handler.Apply(this, entry);
             }
             catch (Exception ex)
             {
@@ -97,6 +99,7 @@ internal sealed partial class Partition
             }
             EndTurn();
         }
+        return results;
     }
 
     /// <summary>Fires due timers; timer turns may change state, which is then checkpointed like any other change.</summary>

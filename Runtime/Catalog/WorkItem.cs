@@ -10,13 +10,13 @@ internal abstract class WorkItem
     public virtual void Cancel() => Fail(new ObjectDisposedException("The silo is stopping."));
 }
 
-/// <summary>Log entries to apply; completes once they are applied.</summary>
-internal sealed class ApplyWork(IReadOnlyList<LogEntry> entries, Action? applied) : WorkItem
+/// <summary>Log entries to apply; hands the results on once they are applied.</summary>
+internal sealed class ApplyWork(IReadOnlyList<LogEntry> entries, Action<object?[]>? applied) : WorkItem
 {
     public override void Run(Partition partition)
     {
-        partition.Apply(entries);
-        applied?.Invoke();
+        var results = partition.Apply(entries);
+        applied?.Invoke(results);
     }
 }
 

@@ -34,12 +34,14 @@ public sealed class CounterGrain : Grain<CounterGrain.CounterState>
 /// <summary>Routes entries to a counter grain named by the payload's prefix (<c>key|text</c>).</summary>
 public sealed class CounterRouter : ILogEntryHandler
 {
-    public void Apply(IGrainFactory grains, LogEntry entry)
+    public object? Apply(IGrainFactory grains, LogEntry entry)
     {
         var text = Encoding.UTF8.GetString(entry.Payload);
         var bar = text.IndexOf('|');
         if (text == "boom") throw new InvalidOperationException("A poison entry.");
-        grains.GetGrain<CounterGrain>(entry.Tenant, text[..bar]).Add(text[(bar + 1)..]);
+        var grain = grains.GetGrain<CounterGrain>(entry.Tenant, text[..bar]);
+        grain.Add(text[(bar + 1)..]);
+        return grain.Count;
     }
 
     public static LogAppend Entry(string tenant, string grain, string text, string? dedup = null)

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using LiveOrleans.Api.Auth;
+using LiveOrleans.Api.Hosting;
+using LiveOrleans.Api.Http;
+using LiveOrleans.Api.Live;
+using LiveOrleans.Grains;
+
+namespace LiveOrleans.Api.Endpoints;
+
+/// <summary>The control stream as Server-Sent Events, for producers without a SignalR client.</summary>
+public static class ControlEndpoints
+{
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public static RouteGroupBuilder MapControlEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/control").WithTags("Control").RequireAuthorization(LiveClaims.ProducerPolicy);
+        group.MapGet("", Stream).WithSummary("Control commands as Server-Sent Events; Last-Event-ID resumes after the last one seen. Unacknowledged commands are sent again.");
+        group.MapPost("/{interventionId}/ack", Acknowledge).WithSummary("Acknowledges a control command; it is not sent again.");
+        return api;
+    }
+
+    private static async Task Stream(HttpContext context, ClaimsPrincipal producer, LiveEngine engine, ControlStreams streams)
+    {
+        var tenant = producer.TenantId();
+        var lastSeen = long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var header) ? header
+            : long.TryParse(context.Request.Query["lastEventId"].ToString(), out var query) ? query : 0;
+        var (id, reader) = streams.Open(tenant); // before reading the outbox, so nothing falls between the two
+        try
+        {
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            context.Response.Headers["X-Accel-Buffering"] = "no";
+            await context.Response.WriteAsync(": LiveOrleans control stream\n\n", context.RequestAborted);
+            var pending = await engine.QueryAsync(tenant, (_, g) => g.FindGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey)?.PendingControl.ToArray() ?? []);
+            foreach (var command in pending.Where(c => c.Sequence > lastSeen))
+            {
+                await WriteAsync(context, command);
+                lastSeen = command.Sequence;
+            }
+            while (!context.RequestAborted.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                wait.CancelAfter(KeepAlive);
+                try
+                {
+                    var command = await reader.ReadAsync(wait.Token);
+                    if (command.Sequence <= lastSeen) continue;
+                    await WriteAsync(context, command);
+                    lastSeen = command.Sequence;
+                }
+                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                {
+                    await context.Response.WriteAsync(": keep-alive\n\n", context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            streams.Close(tenant, id);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, ControlCommand command)
+    {
+        var json = JsonSerializer.Serialize(ControlPayload.From(command), LiveJson.Options);
+        await context.Response.WriteAsync($"id: {command.Sequence}\nevent: control\ndata: {json}\n\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private static async Task<IResult> Acknowledge(string interventionId, ClaimsPrincipal producer, LiveEngine engine, TimeProvider time)
+    {
+        var tenant = producer.TenantId();
+        if (!Limits.IsId(interventionId)) return Problems.NotFound($"Control command '{interventionId}'");
+        var known = await ControlPayload.AcknowledgeAsync(engine, tenant, interventionId, time);
+        return known ? TypedResults.NoContent() : Problems.NotFound($"A pending control command '{interventionId}'");
+    }
+}
+
+/// <summary>The contract's shape of a control command: <c>{interventionId, sessionId, agentId, type, content?, target?}</c>.</summary>
+public sealed record ControlPayload(string InterventionId, string SessionId, string? AgentId, InterventionType Type, string? Content, object? Target)
+{
+    public static ControlPayload From(ControlCommand c) => new(c.InterventionId, c.SessionId, c.AgentId, c.Type, c.Content, TargetOf(c));
+
+    private static object? TargetOf(ControlCommand c) => c.Target switch
+    {
+        null => null,
+        { AgentId: { } agent } => new { agentId = agent },
+        { Queue: { } queue } => new { queue },
+        var t => new { ownerId = t.OwnerId, teamId = t.TeamId },
+    };
+
+    /// <summary>Records an acknowledgement through the log; answers whether the command was pending.</summary>
+    public static async Task<bool> AcknowledgeAsync(LiveEngine engine, string tenant, string interventionId, TimeProvider time)
+        => await engine.Silo.SubmitAsync(tenant, LiveEventRouter.ToLog(tenant, new AcknowledgeControl { Timestamp = time.GetUtcNow(), InterventionId = interventionId })) is true;
+}

@@ -1,0 +1,116 @@
+// Control commands to producers: the runtime hub (with Ack and redelivery) and the Server-Sent-Events stream.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEngine, newTenant, ingest, ev, waitFor, signalR } from './engine.js';
+
+let engine;
+before(async () => { engine = await startEngine(); });
+after(async () => { await engine?.stop(); });
+
+async function producer(key) {
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl(`${engine.url}/hubs/runtime`, { accessTokenFactory: () => key })
+    .configureLogging(signalR.LogLevel.None)
+    .build();
+  const controls = [];
+  connection.on('control', (command) => controls.push({ name: 'control', args: [command] }));
+  await connection.start();
+  return { connection, controls };
+}
+
+async function intervene(tenant, sessionId, body) {
+  const r = await fetch(`${engine.url}/api/v1/sessions/${sessionId}/interventions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` }, body: JSON.stringify(body),
+  });
+  assert.equal(r.status, 201, await r.clone().text());
+  return r.json();
+}
+
+test('A producer receives control commands, acknowledges them, and gets the unacknowledged ones again on reconnect', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('s'), ev.received('s')]);
+  const first = await producer(tenant.key);
+  const pause = await intervene(tenant, 's', { type: 'pause', reason: 'Reviewing' });
+  const got = await waitFor(first.controls, (c) => c.args[0].interventionId === pause.interventionId, 'the pause command');
+  assert.deepEqual(got.args[0], { interventionId: pause.interventionId, sessionId: 's', agentId: 'bot', type: 'pause', content: null, target: null });
+  await first.connection.invoke('Ack', pause.interventionId);
+  await assert.rejects(first.connection.invoke('Ack', pause.interventionId), /No pending control command/);
+
+  const override = await intervene(tenant, 's', { type: 'override', reason: 'Tone', content: 'We are sorry, a specialist will help you.' });
+  await waitFor(first.controls, (c) => c.args[0].interventionId === override.interventionId, 'the override command');
+  await first.connection.stop(); // not acknowledged
+
+  const second = await producer(tenant.key);
+  try {
+    const again = await waitFor(second.controls, (c) => c.args[0].interventionId === override.interventionId, 'the override, again');
+    assert.equal(again.args[0].content, 'We are sorry, a specialist will help you.');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!second.controls.some((c) => c.args[0].interventionId === pause.interventionId), 'an acknowledged command is not sent again');
+
+    const silent = await intervene(tenant, 's', { type: 'cobrowse_start', reason: 'Quality review' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!second.controls.some((c) => c.args[0].interventionId === silent.interventionId), 'silent monitoring tells nobody');
+  } finally {
+    await second.connection.stop();
+  }
+});
+
+/** Reads Server-Sent Events from the control stream until `count` events arrived. */
+async function readEvents(tenant, count, lastEventId) {
+  const controller = new AbortController();
+  const headers = { 'X-Api-Key': tenant.key };
+  if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
+  const response = await fetch(`${engine.url}/api/v1/control`, { headers, signal: controller.signal });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /text\/event-stream/);
+  const events = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const timer = setTimeout(() => controller.abort(), 5000);
+  try {
+    for await (const chunk of response.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const id = block.match(/^id: (.*)$/m)?.[1];
+        const data = block.match(/^data: (.*)$/m)?.[1];
+        if (id && data) events.push({ id: Number(id), data: JSON.parse(data) });
+      }
+      if (events.length >= count) break;
+    }
+  } catch (e) {
+    if (e.name !== 'AbortError') throw e;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+}
+
+test('The control stream as Server-Sent Events resumes after Last-Event-ID and forgets acknowledged commands', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('a'), ev.received('a'), ev.started('b'), ev.received('b')]);
+  const one = await intervene(tenant, 'a', { type: 'system_message', reason: 'Notice', content: 'Hello from support' });
+  const two = await intervene(tenant, 'b', { type: 'transfer', reason: 'Human needed', target: { queue: 'tier2' } });
+
+  const all = await readEvents(tenant, 2);
+  assert.deepEqual(all.map((e) => e.data.interventionId), [one.interventionId, two.interventionId]);
+  assert.deepEqual(all[1].data.target, { queue: 'tier2' });
+
+  const resumed = await readEvents(tenant, 1, all[0].id);
+  assert.deepEqual(resumed.map((e) => e.data.interventionId), [two.interventionId]);
+
+  const ack = await fetch(`${engine.url}/api/v1/control/${two.interventionId}/ack`, { method: 'POST', headers: { 'X-Api-Key': tenant.key } });
+  assert.equal(ack.status, 204);
+  const unknown = await fetch(`${engine.url}/api/v1/control/int_nothing/ack`, { method: 'POST', headers: { 'X-Api-Key': tenant.key } });
+  assert.equal(unknown.status, 404);
+
+  // Live: a stream that is open receives a new command as it is issued.
+  const live = readEvents(tenant, 2);
+  await new Promise((r) => setTimeout(r, 300));
+  const three = await intervene(tenant, 'a', { type: 'pause', reason: 'Check' });
+  const received = await live;
+  assert.deepEqual(received.map((e) => e.data.interventionId), [one.interventionId, three.interventionId]);
+});
