@@ -38,11 +38,14 @@ public static class InterventionEndpoints
         if (!Limits.IsId(id)) return Problems.NotFound($"Session '{id}'");
 
         var tenant = user.TenantId();
+        var original = type == InterventionType.Override
+            ? await engine.QueryAsync(tenant, (_, g) => g.FindGrain<SessionGrain>(tenant, id)?.StreamingText)
+            : null;
         var command = new Intervene
         {
             Timestamp = time.GetUtcNow(), InterventionId = "int_" + ApiKeys.NewSecret(9).Replace('-', 'x').Replace('_', 'y'),
             SessionId = id, AdminId = user.UserId(), Type = type, Reason = request.Reason!.Trim(),
-            Content = needsContent ? request.Content : null, Target = target,
+            Content = needsContent ? request.Content : null, Target = target, Original = original,
         };
         var result = (InterventionResult?)await engine.Silo.SubmitAsync(tenant, LiveEventRouter.ToLog(tenant, command));
         if (result?.Entry is not null && type is InterventionType.Pause or InterventionType.Resume) push.SetPaused(tenant, id, type == InterventionType.Pause);

@@ -26,13 +26,11 @@ public sealed partial class LivePush(
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(1);
     public const int MaxCards = 1_000;
-    public const int MaxPendingSends = 1_000;
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(25);
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Subscriber> _subscribers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TenantGroups> _tenants = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SendChain> _chains = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Session), bool> _paused = new();
 
     /// <summary>Whether a session is paused, as of the last notification (the session grain has the last word).</summary>
@@ -294,43 +292,22 @@ public sealed partial class LivePush(
     }
 
     private void SendRuntime(string tenant, Endpoints.ControlPayload command)
-    {
-        var group = RuntimeHub.GroupOf(tenant);
-        _chains.GetOrAdd(group, static _ => new SendChain()).Enqueue(() => runtime.Clients.Group(group).SendAsync("control", command), logger);
-    }
+        => Observe(runtime.Clients.Group(RuntimeHub.GroupOf(tenant)).SendAsync("control", command));
 
-    /// <summary>Sends to a SignalR group in order with the group's earlier sends, without waiting for slow members.</summary>
+    /// <summary>
+    /// Sends to a SignalR group without waiting: the message is serialised once for the group and written to each
+    /// member's connection at once, in call order. A slow member's writes queue on its own connection only, so it
+    /// never holds back the loop or the other members; a member that stops answering is dropped by SignalR's
+    /// client time-out (30 s), which frees what queued for it.
+    /// </summary>
     private void Send(string group, string method, params object?[] args)
-    {
-        var chain = _chains.GetOrAdd(group, static _ => new SendChain());
-        chain.Enqueue(() => hub.Clients.Group(group).SendCoreAsync(method, args), logger);
-    }
+        => Observe(hub.Clients.Group(group).SendCoreAsync(method, args));
 
-    /// <summary>Sends of one group, one after another; beyond the bound new sends are dropped and counted.</summary>
-    private sealed class SendChain
+    private void Observe(Task send)
     {
-        private readonly Lock _lock = new();
-        private Task _tail = Task.CompletedTask;
-        private int _pending;
-
-        public void Enqueue(Func<Task> send, ILogger logger)
-        {
-            lock (_lock)
-            {
-                if (_pending >= MaxPendingSends)
-                {
-                    Log.SendDropped(logger);
-                    return;
-                }
-                _pending++;
-                _tail = _tail.ContinueWith(async _ =>
-                {
-                    try { await send(); }
-                    catch (Exception ex) { Log.SendFailed(logger, ex); }
-                    finally { Interlocked.Decrement(ref _pending); }
-                }, TaskScheduler.Default).Unwrap();
-            }
-        }
+        if (send.IsCompletedSuccessfully) return;
+        send.ContinueWith(t => Log.SendFailed(logger, t.Exception!), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private static partial class Log
@@ -340,8 +317,5 @@ public sealed partial class LivePush(
 
         [LoggerMessage(2, LogLevel.Warning, "A push to dashboards failed.")]
         public static partial void SendFailed(ILogger logger, Exception ex);
-
-        [LoggerMessage(3, LogLevel.Warning, "A dashboard group is too far behind; a push was dropped.")]
-        public static partial void SendDropped(ILogger logger);
     }
 }

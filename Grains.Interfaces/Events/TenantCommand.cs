@@ -52,6 +52,9 @@ public sealed record Intervene : TenantCommand
     public required string Reason { get; init; }
     public string? Content { get; init; }
     public InterventionTarget? Target { get; init; }
+
+    /// <summary>For an override: the reply being streamed when the supervisor acted (read at the edge: deltas are not logged).</summary>
+    public string? Original { get; init; }
 }
 
 /// <summary>A producer acknowledged a control command.</summary>

@@ -23,7 +23,6 @@ public sealed partial class SessionGrain
         }
 
         var agentBefore = State.AgentId;
-        var original = command.Type == InterventionType.Override ? _streamingText : null;
         switch (command.Type)
         {
             case InterventionType.Pause:
@@ -55,7 +54,7 @@ public sealed partial class SessionGrain
         }
 
         var entry = new InterventionView(command.InterventionId, Key, command.AdminId, command.Type, command.Reason, command.Timestamp,
-            Tenant, command.Content, command.Target, original);
+            Tenant, command.Content, command.Target, command.Original);
         State.Audit.Add(entry);
         State.Interventions.Add(command.Timestamp);
         var directory = Directory;
@@ -78,6 +77,9 @@ public sealed partial class SessionGrain
     private void SystemMessage(Intervene command, string text, LiveOptions options)
         => AddMessage(new MessageContent($"{command.InterventionId}-msg", MessageFormat.System, text, null, null, null),
             incoming: false, command.Timestamp, new Sender(SenderKind.System, null), broadcast: false, internalNote: false, Delivery.Sent, options);
+
+    /// <summary>The reply streaming now, from token deltas (not durable).</summary>
+    public string? StreamingText => _streamingText;
 
     /// <summary>Whether the agent's events are refused now.</summary>
     public bool IsPaused => State.State == LiveState.Paused;

@@ -63,6 +63,20 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
     }
 
     [Fact]
+    public async Task An_override_records_the_reply_it_discarded()
+    {
+        api.Clock.Set(T);
+        var tenant = await api.NewTenantAsync();
+        await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-1)), Ev.Received("s", T.AddMinutes(-1)), Ev.Thinking("s", T),
+            Ev.Delta("s", T, "m1", "You could try", 0), Ev.Delta("s", T, "m1", " hacking it", 1));
+
+        var entry = await InterveneOkAsync(tenant, "s", new { type = "override", reason = "Unsafe advice", content = "Let me connect you with our team." });
+
+        Assert.Equal("You could try hacking it", entry.GetProperty("original").GetString());
+        Assert.Equal("Let me connect you with our team.", entry.GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task Each_refusal_says_why()
     {
         api.Clock.Set(T);

@@ -40,6 +40,17 @@ public sealed class ReplayDeterminismTests
                 var tenant = i % 50 == 0 ? "globex" : "acme";
                 await live.AppendAsync(tenant, [.. events.Skip(i).Take(25).Select(e => LiveEventRouter.ToLog(tenant, e))]);
             }
+            for (var s = 0; s < 40; s += 3)
+            {
+                foreach (var type in new[] { InterventionType.Pause, InterventionType.SystemMessage, InterventionType.Resume })
+                {
+                    await live.SubmitAsync("acme", LiveEventRouter.ToLog("acme", new Intervene
+                    {
+                        Timestamp = Start.AddHours(2), InterventionId = $"int_{s}_{type}", SessionId = $"s{s}", AdminId = "usr_x",
+                        Type = type, Reason = "test", Content = "Notice",
+                    }));
+                }
+            }
             var expected = await live.SnapshotAllAsync();
 
             await using var replayed = NewSilo(liveLog, new InMemoryGrainStorage());
