@@ -191,6 +191,39 @@ test('Alerts: a new urgent session, an error, a customer waiting longer than the
   }
 });
 
+test('A watcher sees interventions; a person with role agent sees only the conversations it owns', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('hers', { ownerId: 'alice' }), ev.received('hers'), ev.started('his', { ownerId: 'bob' }), ev.received('his')]);
+  const created = await fetch(`${engine.url}/api/v1/users`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
+    body: JSON.stringify({ username: 'alice', password: 'alice-password', name: 'Alice', role: 'agent', agentId: 'alice' }),
+  });
+  assert.equal(created.status, 201);
+  const alice = await connect(engine, await login(engine, tenant.id, 'alice', 'alice-password'));
+  const supervisor = await connect(engine, tenant.token);
+  try {
+    const snapshot = await alice.connection.invoke('Subscribe', {});
+    assert.deepEqual(snapshot.sessions.items.map((c) => c.sessionId), ['hers']);
+    assert.equal(snapshot.summary.activeConversations, 1);
+    await assert.rejects(alice.connection.invoke('WatchSession', 'his'), /not found/);
+
+    await supervisor.connection.invoke('WatchSession', 'his');
+    const r = await fetch(`${engine.url}/api/v1/sessions/his/interventions`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
+      body: JSON.stringify({ type: 'system_message', reason: 'Delay', content: 'One moment please' }),
+    });
+    assert.equal(r.status, 201);
+    const pushed = await waitFor(supervisor.received, (x) => x.name === 'intervention', 'the intervention push');
+    assert.equal(pushed.args[0].type, 'system_message');
+    await waitFor(supervisor.received, (x) => x.name === 'message' && x.args[1].text === 'One moment please', 'the system message');
+    await new Promise((res) => setTimeout(res, 500));
+    assert.ok(!alice.received.some((x) => x.name === 'sessionUpserted' && x.args[0].sessionId === 'his'), 'alice never sees bob\'s conversation');
+  } finally {
+    await alice.connection.stop();
+    await supervisor.connection.stop();
+  }
+});
+
 test('Long polling works where WebSockets are not available', async () => {
   const tenant = await newTenant(engine);
   const { connection, received } = await connect(engine, tenant.token, { transport: signalR.HttpTransportType.LongPolling });
