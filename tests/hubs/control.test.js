@@ -1,22 +1,11 @@
 // Control commands to producers: the runtime hub (with Ack and redelivery) and the Server-Sent-Events stream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest, ev, waitFor, signalR } from './engine.js';
+import { startEngine, newTenant, ingest, ev, waitFor, producer as connectProducer } from './engine.js';
 
 let engine;
 before(async () => { engine = await startEngine(); });
 after(async () => { await engine?.stop(); });
-
-async function producer(key) {
-  const connection = new signalR.HubConnectionBuilder()
-    .withUrl(`${engine.url}/hubs/runtime`, { accessTokenFactory: () => key })
-    .configureLogging(signalR.LogLevel.None)
-    .build();
-  const controls = [];
-  connection.on('control', (command) => controls.push({ name: 'control', args: [command] }));
-  await connection.start();
-  return { connection, controls };
-}
 
 async function intervene(tenant, sessionId, body) {
   const r = await fetch(`${engine.url}/api/v1/sessions/${sessionId}/interventions`, {
@@ -29,7 +18,7 @@ async function intervene(tenant, sessionId, body) {
 test('A producer receives control commands, acknowledges them, and gets the unacknowledged ones again on reconnect', async () => {
   const tenant = await newTenant(engine);
   await ingest(engine, tenant, [ev.started('s'), ev.received('s')]);
-  const first = await producer(tenant.key);
+  const first = await connectProducer(engine, tenant.key);
   const pause = await intervene(tenant, 's', { type: 'pause', reason: 'Reviewing' });
   const got = await waitFor(first.controls, (c) => c.args[0].interventionId === pause.interventionId, 'the pause command');
   assert.deepEqual(got.args[0], { interventionId: pause.interventionId, sessionId: 's', agentId: 'bot', type: 'pause', content: null, target: null });
@@ -40,7 +29,7 @@ test('A producer receives control commands, acknowledges them, and gets the unac
   await waitFor(first.controls, (c) => c.args[0].interventionId === override.interventionId, 'the override command');
   await first.connection.stop(); // not acknowledged
 
-  const second = await producer(tenant.key);
+  const second = await connectProducer(engine, tenant.key);
   try {
     const again = await waitFor(second.controls, (c) => c.args[0].interventionId === override.interventionId, 'the override, again');
     assert.equal(again.args[0].content, 'We are sorry, a specialist will help you.');

@@ -121,6 +121,18 @@ export async function connect(engine, token, options = {}) {
   return { connection, received };
 }
 
+/** A started producer connection to /hubs/runtime with a tenant API key, recording the control commands it receives. */
+export async function producer(engine, key) {
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl(`${engine.url}/hubs/runtime`, { accessTokenFactory: () => key })
+    .configureLogging(signalR.LogLevel.None)
+    .build();
+  const controls = [];
+  connection.on('control', (command) => controls.push({ name: 'control', args: [command] }));
+  await connection.start();
+  return { connection, controls };
+}
+
 /** Waits until a push matching the predicate arrived; answers it. */
 export async function waitFor(received, predicate, what, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;

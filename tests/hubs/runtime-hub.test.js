@@ -1,20 +1,14 @@
 // /hubs/runtime: producers publish events over SignalR with the ingest rules of POST /api/v1/events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, getJson, connect, waitFor, ev, signalR } from './engine.js';
+import { startEngine, newTenant, getJson, connect, waitFor, ev, producer as connectProducer } from './engine.js';
 
 let engine;
 before(async () => { engine = await startEngine(); });
 after(async () => { await engine?.stop(); });
 
 async function producer(key) {
-  const connection = new signalR.HubConnectionBuilder()
-    .withUrl(`${engine.url}/hubs/runtime`, { accessTokenFactory: () => key })
-    .configureLogging(signalR.LogLevel.None)
-    .withAutomaticReconnect()
-    .build();
-  await connection.start();
-  return connection;
+  return (await connectProducer(engine, key)).connection;
 }
 
 test('Publish stores events durably, counts duplicates and reaches dashboards', async () => {
