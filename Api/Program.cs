@@ -1,7 +1,10 @@
 using LiveOrleans.Api.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// --demo: the simulator plays live traffic into the bootstrap tenant (see README). A bare switch, not configuration.
+var demo = args.Contains("--demo");
+var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
 builder.AddLiveApi();
+if (demo) builder.Services.AddHostedService<DemoTraffic>();
 
 var app = builder.Build();
 app.MapLiveApi();

@@ -17,12 +17,12 @@ public sealed class EngineProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<EngineProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null)
+    public static async Task<EngineProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
         var api = typeof(Program).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [api, "--urls", address.ToString()])
+        var start = new ProcessStartInfo("dotnet", [api, "--urls", address.ToString(), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using LiveOrleans.Events;
+
+namespace LiveOrleans.Simulator.Tests;
+
+public sealed class TrafficModelTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 23, 6, 0, 0, TimeSpan.Zero);
+    private static readonly SimulatedTenant[] Tenants = [new("acme", "Europe/Berlin"), new("globex", "America/New_York"), new("initech", "Asia/Tokyo")];
+
+    private static string Script(int seed, TimeSpan length)
+    {
+        var model = new TrafficModel(seed, Tenants, Start);
+        var events = model.Advance(Start + length);
+        return string.Join("\n", events.Select(e => $"{e.At:O} {e.Tenant} {JsonSerializer.Serialize(e.Event, LiveJson.Options)}"));
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_events_and_another_seed_others()
+    {
+        var once = Script(7, TimeSpan.FromHours(1));
+        Assert.Equal(once, Script(7, TimeSpan.FromHours(1)));
+        Assert.NotEqual(once, Script(8, TimeSpan.FromHours(1)));
+        Assert.True(once.Split('\n').Length > 1000, "an hour of three tenants should be busy");
+    }
+
+    [Fact]
+    public void The_traffic_covers_every_event_type_channel_and_message_kind()
+    {
+        var events = new TrafficModel(11, Tenants, Start).Advance(Start.AddHours(4)).Select(e => e.Event).ToList();
+
+        var types = events.Select(e => JsonSerializer.SerializeToElement(e, LiveJson.Options).GetProperty("type").GetString()).ToHashSet();
+        Assert.Equal(Validation.EventValidator.EventTypes.Order(), types.Order()!);
+        Assert.Equal(TrafficModel.Channels.Order(), events.OfType<SessionStarted>().Select(s => s.Channel).Distinct().Order());
+        var messages = events.OfType<MessageReceived>().Select(m => m.Message).ToList();
+        Assert.Contains(messages, m => m.Format == MessageFormat.Voice && m.Confidence is > 0 and <= 1);
+        Assert.Contains(messages, m => m.Format == MessageFormat.Media && m.Attachments is { Count: > 0 });
+        var sent = events.OfType<MessageSent>().ToList();
+        Assert.Contains(sent, m => m.Broadcast);
+        Assert.Contains(sent, m => m.InternalNote);
+        Assert.Contains(sent, m => m.Delivery == Delivery.Failed);
+        Assert.Contains(sent, m => m.Sender.Kind == SenderKind.Ai);
+        Assert.Contains(sent, m => m.Sender.Kind == SenderKind.Human);
+        Assert.Contains(events.OfType<AgentStatusChanged>(), a => a.Status == AgentStatus.Offline);
+        Assert.Contains(events.OfType<SessionStarted>(), s => s.Priority == Priority.Urgent);
+        // Broadcasts mostly get no reply.
+        var broadcastSessions = sent.Where(m => m.Broadcast).Select(m => m.SessionId).ToHashSet();
+        var answered = events.OfType<MessageReceived>().Count(m => broadcastSessions.Contains(m.SessionId));
+        Assert.True(answered < broadcastSessions.Count / 2, $"{answered} of {broadcastSessions.Count} broadcasts answered");
+    }
+
+    [Fact]
+    public void Arrivals_are_busier_in_the_tenant_business_hours()
+    {
+        var tenant = new SimulatedTenant("solo", "UTC");
+        var events = new TrafficModel(3, [tenant], new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero)).Advance(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero));
+        var starts = events.Where(e => e.Event is SessionStarted).Select(e => e.At.Hour).ToList();
+
+        Assert.True(starts.Count(h => h is >= 10 and < 12) > 3 * starts.Count(h => h is >= 1 and < 3));
+    }
+
+    [Fact]
+    public void It_obeys_control_commands_like_a_runtime()
+    {
+        var model = new TrafficModel(5, [new SimulatedTenant("solo", "UTC")], Start.AddHours(4), sessionsPerMinute: 30);
+        var first = model.Advance(Start.AddHours(4).AddSeconds(30));
+        var session = first.Select(e => e.Event).OfType<MessageReceived>().Last().SessionId!;
+        bool IsAgentEvent(LiveEvent e) => e.SessionId == session && (e is AgentThinking or MessageDelta || (e is MessageSent m && m.Sender.Kind != SenderKind.System));
+
+        model.Control(0, "pause", session, "int_pause1", null, null);
+        var whilePaused = model.Advance(Start.AddHours(4).AddMinutes(10)).Select(e => e.Event).ToList();
+        Assert.DoesNotContain(whilePaused, IsAgentEvent);
+
+        model.Control(0, "override", session, "int_override1", "A specialist will call you.", null);
+        model.Control(0, "resume", session, "int_resume1", null, null);
+        var after = model.Advance(Start.AddHours(4).AddMinutes(20)).Select(e => e.Event).ToList();
+        var reply = Assert.IsType<MessageSent>(after.First(e => e is MessageSent m && m.SessionId == session && !m.InternalNote && m.Delivery == Delivery.Sent));
+        Assert.Equal("int_override1", reply.OverrideOf);
+        Assert.Equal("A specialist will call you.", reply.Message.Text);
+    }
+}
