@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using LiveOrleans.Simulator;
 
 namespace LiveOrleans.Bench;
 
@@ -10,7 +10,7 @@ namespace LiveOrleans.Bench;
 public static class QueryLatencyBenchmark
 {
     public const int EventsPerSecond = 10_000;
-    public const int BatchSize = 200;
+    public const int Seed = 7;
     private static readonly string[] Queries =
     [
         "/api/v1/live/summary", "/api/v1/live/hourly", "/api/v1/live/agents", "/api/v1/live/metrics",
@@ -25,24 +25,13 @@ public static class QueryLatencyBenchmark
         {
             await using var engine = await BenchEngine.StartAsync();
             // The load is spread over the bootstrap tenant (whose views are read) and the tenants beside it.
-            var producers = new[] { engine.Producer() }.Concat((await engine.CreateTenantsAsync(IngestBenchmark.Tenants - 1)).Select(engine.Producer)).ToArray();
             using var reader = await engine.ReaderAsync();
-            var workloads = producers.Select((_, i) => new Workload(i, seed: 7)).ToArray();
+            var keys = new[] { BenchEngine.Key }.Concat(await engine.CreateTenantsAsync(IngestBenchmark.Tenants - 1)).ToArray();
+            var model = new TrafficModel(Seed, keys.Select((_, i) => new SimulatedTenant($"q{i}", "UTC")).ToArray(), DateTimeOffset.UtcNow, sessionsPerMinute: 600);
             var clock = Stopwatch.StartNew();
             var duration = TimeSpan.FromSeconds(seconds);
-            var interval = TimeSpan.FromSeconds((double)BatchSize / EventsPerSecond);
-            var inFlight = new List<Task>();
-            var load = Task.Run(async () =>
-            {
-                for (var n = 0; clock.Elapsed < duration; n++)
-                {
-                    var due = interval * n;
-                    if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
-                    var content = new ByteArrayContent(workloads[n % producers.Length].NextBatch(BatchSize, DateTimeOffset.UtcNow));
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    inFlight.Add(producers[n % producers.Length].PostAsync("/api/v1/events", content));
-                }
-            });
+            using var producerClient = new HttpClient { BaseAddress = engine.Address };
+            var load = new SimulationRunner(producerClient, keys, model).RunAtRateAsync(EventsPerSecond, duration);
             var samples = Queries.ToDictionary(q => q, _ => new List<double>());
             await Task.Delay(TimeSpan.FromSeconds(2));
             while (clock.Elapsed < duration)
@@ -57,9 +46,8 @@ public static class QueryLatencyBenchmark
                 }
                 await Task.Delay(20);
             }
-            await load;
-            await Task.WhenAll(inFlight);
-            foreach (var producer in producers) producer.Dispose();
+            var report = await load;
+            Console.WriteLine($"query run {run + 1} load (simulator seed {Seed}, open loop at {EventsPerSecond:N0}/s): {report}");
             foreach (var (query, values) in samples)
             {
                 (p50s.TryGetValue(query, out var a) ? a : p50s[query] = []).Add(Machine.Percentile(values, 0.5));
@@ -69,7 +57,7 @@ public static class QueryLatencyBenchmark
         }
         foreach (var query in Queries)
         {
-            Console.WriteLine($"RESULT query {query}: p50 {Machine.Median(p50s[query]):F2} ms, p99 {Machine.Median(p99s[query]):F2} ms (median of {runs} runs, while ingesting {EventsPerSecond:N0} events/s over {IngestBenchmark.Tenants} tenants)");
+            Console.WriteLine($"RESULT query {query}: p50 {Machine.Median(p50s[query]):F2} ms, p99 {Machine.Median(p99s[query]):F2} ms (median of {runs} runs, while the simulator's load mode sends {EventsPerSecond:N0} events/s over {IngestBenchmark.Tenants} tenants, seed {Seed})");
         }
     }
 }

@@ -1,6 +1,13 @@
 // Ingest-to-push latency at the client, for N dashboards with varied filters while events flow steadily.
 // Usage (from the repository root): bash bench/push/run.sh [dashboard counts] [seconds] [runs]
+import { spawn } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEngine, newTenant, connect } from '../../tests/hubs/engine.js';
+
+const simulatorDll = process.env.LIVEORLEANS_SIMULATOR_DLL
+  ?? join(dirname(fileURLToPath(import.meta.url)), '../../Simulator/bin/Release/net10.0/LiveOrleans.Simulator.dll');
+const seed = 1;
 
 const counts = (process.argv[2] ?? '1,100,1000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 15);
@@ -8,25 +15,19 @@ const runs = Number(process.argv[4] ?? 3);
 const backgroundPerSecond = 2000;
 const markersPerSecond = 5;
 
-// Every filter matches the marker sessions (web, high priority, agent bot-marker); most background traffic
-// matches only the first one, so dashboards see different streams of pushes.
+// Every filter matches the marker sessions (web, high priority, agent bot-marker); the simulator's background
+// traffic (all channels, other agents) matches some filters and not others, so dashboards see different streams.
 const filters = [{}, { channels: ['web'] }, { priorities: ['high', 'urgent'] }, { agents: ['bot-marker'] }, { channels: ['web', 'sms'], statuses: ['active', 'thinking'] }];
-const channels = ['whatsapp', 'email', 'telegram', 'phone'];
 
-let seq = 0;
 const iso = () => new Date().toISOString();
-function background(n) {
-  const events = [];
-  for (let i = 0; i < n; i++) {
-    const s = `bg-${Math.floor(seq / 6)}`;
-    const step = seq++ % 6;
-    const base = { id: `bg-e-${seq}`, timestamp: iso(), sessionId: s };
-    if (step === 0) events.push({ ...base, type: 'session_started', channel: channels[seq % 4], agentId: `bot-${seq % 7}`, user: { id: `u${seq}` } });
-    else if (step === 5) events.push({ ...base, type: 'session_ended' });
-    else if (step % 2 === 1) events.push({ ...base, type: 'message_received', message: { id: `m${seq}`, format: 'text', text: `question ${seq}` } });
-    else events.push({ ...base, type: 'message_sent', sender: { kind: 'ai' }, message: { id: `m${seq}`, format: 'text', text: `answer ${seq}` } });
-  }
-  return events;
+
+/** The simulator's load mode, as its own process: open loop at a fixed rate into the tenant. */
+function simulator(engine, key, seconds) {
+  const child = spawn('dotnet', [simulatorDll, '--url', engine.url, '--key', key, '--rate', String(backgroundPerSecond),
+    '--seconds', String(seconds), '--seed', String(seed), '--sessions-per-minute', '600'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  return new Promise((resolve) => child.on('exit', () => resolve(output.trim())));
 }
 
 async function post(engine, key, events) {
@@ -68,7 +69,7 @@ async function measure(dashboards) {
     const measureFrom = performance.now() + 2000;
     let markers = 0;
     const pending = [];
-    const bgTimer = setInterval(() => pending.push(post(engine, tenant.key, background(backgroundPerSecond / 20))), 50);
+    const background = simulator(engine, tenant.key, seconds + 2);
     const markerTimer = setInterval(() => {
       measuring = performance.now() >= measureFrom;
       if (!measuring) return;
@@ -81,13 +82,13 @@ async function measure(dashboards) {
       ]));
     }, 1000 / markersPerSecond);
     while (performance.now() < stopAt) await new Promise((r) => setTimeout(r, 100));
-    clearInterval(bgTimer);
     clearInterval(markerTimer);
+    const load = await background;
     await Promise.allSettled(pending);
     await new Promise((r) => setTimeout(r, 3000));
     const expected = markers * dashboards;
     await Promise.allSettled(connections.map((c) => c.stop()));
-    return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), delivered: latencies.length, expected };
+    return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), delivered: latencies.length, expected, load };
   } finally {
     await engine.stop();
   }
@@ -98,8 +99,8 @@ for (const n of counts) {
   for (let r = 0; r < runs; r++) {
     const result = await measure(n);
     results.push(result);
-    console.log(`dashboards ${n} run ${r + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, delivered ${result.delivered}/${result.expected}`);
+    console.log(`dashboards ${n} run ${r + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, delivered ${result.delivered}/${result.expected}; background: ${result.load}`);
   }
   console.log(`RESULT push dashboards=${n}: p50 ${median(results.map((x) => x.p50)).toFixed(1)} ms, p99 ${median(results.map((x) => x.p99)).toFixed(1)} ms `
-    + `(median of ${runs} runs; ${backgroundPerSecond} background events/s + ${markersPerSecond} marker sessions/s; delivered ${results.map((x) => `${x.delivered}/${x.expected}`).join(', ')})`);
+    + `(median of ${runs} runs; simulator load mode seed ${seed} at ${backgroundPerSecond} events/s + ${markersPerSecond} marker sessions/s; delivered ${results.map((x) => `${x.delivered}/${x.expected}`).join(', ')})`);
 }
