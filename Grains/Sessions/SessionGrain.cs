@@ -179,14 +179,15 @@ public sealed partial class SessionGrain : Grain<SessionState>
     }
 
     /// <summary>A token delta (not logged): the reply is streaming. Returns false when the session's state refuses it.</summary>
+    /// <remarks>Only the first delta of a reply changes the card (its state); the others reach watchers as tokens and
+    /// change nothing a list shows, so they publish nothing (a card push per token would flood every dashboard).</remarks>
     public bool Delta(MessageDelta delta)
     {
         if (State.State is LiveState.Paused or LiveState.Ended) return false;
         var before = LiveState;
         _streaming = true;
         if ((_streamingText?.Length ?? 0) + delta.Delta.Length <= Validation.Limits.MaxMessageTextBytes) _streamingText += delta.Delta;
-        if (delta.Timestamp > State.LastActivityAt) State.LastActivityAt = delta.Timestamp;
-        PublishChange(before);
+        if (LiveState != before) PublishChange(before);
         return true;
     }
 

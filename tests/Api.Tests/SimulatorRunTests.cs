@@ -37,6 +37,37 @@ public sealed class SimulatorRunTests(LiveApi api) : IClassFixture<LiveApi>
     }
 
     [Fact]
+    public async Task The_simulator_obeys_and_acknowledges_a_pause_through_the_control_stream()
+    {
+        api.Clock.Set(DateTimeOffset.UtcNow);
+        var tenant = await api.NewTenantAsync();
+        var model = new TrafficModel(5, [new SimulatedTenant("only", "UTC")], DateTimeOffset.UtcNow.Date.AddHours(11), sessionsPerMinute: 60);
+        var run = new SimulationRunner(api.Client, [tenant.IngestKey], model).RunAsync(TimeSpan.FromSeconds(8), speed: 10);
+
+        string? paused = null;
+        for (var i = 0; i < 40 && paused is null; i++)
+        {
+            await Task.Delay(100);
+            api.Clock.Set(DateTimeOffset.UtcNow);
+            paused = (await tenant.CardsAsync("?statuses=active,thinking,streaming")).Select(c => c.GetProperty("sessionId").GetString()).FirstOrDefault();
+        }
+        Assert.NotNull(paused);
+        var response = await api.SendAsync(HttpMethod.Post, $"/api/v1/sessions/{paused}/interventions", tenant.AdminToken, new { type = "pause", reason = "Review" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        var report = await run;
+        api.Clock.Set(DateTimeOffset.UtcNow);
+
+        Assert.True(report.Controls >= 1, report.ToString());
+        var detail = await tenant.CardAsync(paused!);
+        Assert.Equal("paused", detail.GetProperty("state").GetString());
+        var messages = detail.GetProperty("messages").EnumerateArray().ToList();
+        var pauseAt = messages.FindIndex(m => m.GetProperty("format").GetString() == "system");
+        Assert.True(pauseAt >= 0);
+        Assert.DoesNotContain(messages.Skip(pauseAt + 1), m => m.GetProperty("direction").GetString() == "outgoing" && m.GetProperty("sender").GetProperty("kind").GetString() != "system");
+        Assert.Single(detail.GetProperty("interventions").EnumerateArray());
+    }
+
+    [Fact]
     public async Task The_run_command_with_the_demo_option_shows_changing_figures_within_ten_seconds()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"lo-demo-{Guid.NewGuid():N}");
