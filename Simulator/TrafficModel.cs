@@ -24,6 +24,7 @@ public sealed partial class TrafficModel
 
     private readonly Random _random;
     private readonly IReadOnlyList<SimulatedTenant> _tenants;
+    private readonly TimeZoneInfo[] _zones;
     private readonly double _sessionsPerMinute;
     private readonly PriorityQueue<Step, (DateTimeOffset At, long Order)> _queue = new();
     private readonly Dictionary<(int Tenant, string Session), Conversation> _conversations = [];
@@ -37,6 +38,7 @@ public sealed partial class TrafficModel
         ArgumentOutOfRangeException.ThrowIfLessThan(tenants.Count, 1);
         _random = new Random(seed);
         _tenants = tenants;
+        _zones = [.. tenants.Select(t => TimeZoneInfo.FindSystemTimeZoneById(t.TimeZone))];
         _sessionsPerMinute = sessionsPerMinute;
         Now = start;
         // Ids carry the run's start, so two runs against one tenant never collide (a repeated id would be a duplicate).
@@ -91,8 +93,7 @@ public sealed partial class TrafficModel
     /// <summary>Busier in business hours of the tenant: 0.15 at night, 1 from 9 to 17, 0.5 in the evening.</summary>
     private double Load(int tenant, DateTimeOffset at)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(_tenants[tenant].TimeZone);
-        var hour = TimeZoneInfo.ConvertTime(at, zone).Hour;
+        var hour = TimeZoneInfo.ConvertTime(at, _zones[tenant]).Hour;
         return hour is >= 9 and < 17 ? 1.0 : hour is >= 7 and < 21 ? 0.5 : 0.15;
     }
 }

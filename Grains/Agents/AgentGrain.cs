@@ -24,8 +24,6 @@ public sealed class AgentGrain : Grain<AgentGrain.AgentState>
         public DateTimeOffset? LastMessageAt { get; set; }
     }
 
-    public string Id => Key;
-
     public string Name => State.Name ?? Key;
 
     public AgentKind Kind => State.Kind ?? AgentKind.Human;

@@ -56,7 +56,6 @@ public sealed partial class SessionGrain
         var entry = new InterventionView(command.InterventionId, Key, command.AdminId, command.Type, command.Reason, command.Timestamp,
             Tenant, command.Content, command.Target, command.Original);
         State.Audit.Add(entry);
-        State.Interventions.Add(command.Timestamp);
         var directory = Directory;
         directory.Audited(entry);
         directory.Record(command.Timestamp, "intervention", Key, agentBefore,

@@ -92,5 +92,5 @@ public sealed partial class SessionGrain
         return (count, total);
     }
 
-    public bool HadInterventionSince(DateTimeOffset since) => State.Interventions.Any(t => t > since);
+    public bool HadInterventionSince(DateTimeOffset since) => State.Audit.Any(a => a.Timestamp > since);
 }

@@ -60,7 +60,6 @@ public sealed class SessionState
     /// <summary>The oldest customer message not yet answered by a business reply.</summary>
     public DateTimeOffset? UnansweredSince { get; set; }
     public List<ReplySample> Replies { get; set; } = [];
-    public List<DateTimeOffset> Interventions { get; set; } = [];
     public List<Queries.InterventionView> Audit { get; set; } = [];
     public string? HandoffQueue { get; set; }
 }

@@ -54,8 +54,6 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
 
     public TimeSpan WaitingAlertThreshold => TimeSpan.FromSeconds(State.WaitingAlertSeconds);
 
-    public string? Name => State.Name;
-
     public IReadOnlyCollection<string> AgentIds => State.Agents;
 
     /// <summary>Live sessions and those ended less than the metrics window ago.</summary>
@@ -63,8 +61,6 @@ public sealed class TenantGrain : Grain<TenantGrain.TenantState>
 
     /// <summary>The kept entries, oldest first (at most the configured number; trimming happens in chunks).</summary>
     public IEnumerable<ActivityEntry> Activity(int maxEntries) => State.Activity.Skip(Math.Max(0, State.Activity.Count - maxEntries));
-
-    public string? TeamName(string teamId) => State.Teams.GetValueOrDefault(teamId);
 
     public void Configure(ConfigureTenant command)
     {

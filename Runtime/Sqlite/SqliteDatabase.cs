@@ -67,16 +67,6 @@ public sealed class SqliteDatabase
             value TEXT NOT NULL);
         """;
 
-    /// <summary>Reads a value of the <c>meta</c> table.</summary>
-    public string? GetMeta(string key)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM meta WHERE key = $key";
-        command.Parameters.AddWithValue("$key", key);
-        return command.ExecuteScalar() as string;
-    }
-
     /// <summary>Sets a value of the <c>meta</c> table unless one is there; returns the stored value.</summary>
     public string GetOrAddMeta(string key, string value)
     {

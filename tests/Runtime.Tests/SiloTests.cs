@@ -34,7 +34,7 @@ public sealed class SiloTests
     }
 
     [Fact]
-    public async Task A_restart_loads_the_checkpoint_and_replays_only_the_tail()
+    public async Task A_restart_from_the_checkpoint_and_the_log_tail_gives_the_state_before_the_crash()
     {
         var harness = new SiloHarness();
         var first = await harness.StartAsync();
