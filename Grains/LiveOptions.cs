@@ -1,12 +1,27 @@
 namespace LiveOrleans.Grains;
 
-/// <summary>Settings of the live model (configuration section <c>Live</c>); they shape reads and timers, never what the log means.</summary>
+/// <summary>
+/// Settings of the live model (configuration section <c>Live</c>). They shape reads, memory and timers, never what
+/// the log means: the same log gives the same figures whatever they are.
+/// </summary>
 public sealed class LiveOptions
 {
     public static readonly TimeSpan DefaultEndedGracePeriod = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultPresenceTimeout = TimeSpan.FromMinutes(10);
     public const int DefaultMaxMessagesPerSession = 1_000;
     public const int DefaultMaxActivityEntries = 1_000;
+    public const int DefaultSearchTextChars = 8_192;
+    public const int DefaultIndexShards = 1;
+    public static readonly TimeSpan DefaultSnapshotInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultSessionSnapshotInterval = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultSessionIdleTimeout = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan DefaultRecoveryMargin = TimeSpan.FromSeconds(60);
+
+    /// <summary>The rolling window of the metrics bar.</summary>
+    public static readonly TimeSpan MetricsWindow = TimeSpan.FromMinutes(60);
+
+    /// <summary>Activity entries a session keeps about itself (so a derived grain that lost some can get them back).</summary>
+    public const int ActivityPerSession = 20;
 
     /// <summary>How long an ended session's card stays in the list, showing <c>ended</c>.</summary>
     public TimeSpan EndedGracePeriod { get; set; } = DefaultEndedGracePeriod;
@@ -17,12 +32,30 @@ public sealed class LiveOptions
     /// <summary>Messages a session keeps (oldest dropped beyond it); the durable log keeps them all.</summary>
     public int MaxMessagesPerSession { get; set; } = DefaultMaxMessagesPerSession;
 
-    /// <summary>Activity-log entries a tenant keeps.</summary>
+    /// <summary>Activity-log entries a tenant's live index keeps (per shard).</summary>
     public int MaxActivityEntries { get; set; } = DefaultMaxActivityEntries;
 
-    /// <summary>The rolling window of the metrics bar.</summary>
-    public static readonly TimeSpan MetricsWindow = TimeSpan.FromMinutes(60);
+    /// <summary>Characters of a session's most recent message texts that keyword filters search.</summary>
+    public int SearchTextChars { get; set; } = DefaultSearchTextChars;
 
-    /// <summary>An ended session stays active (in memory and in its tenant's index) this long, so the metrics window sees it.</summary>
+    /// <summary>Shards of each tenant's live index; fixed for the life of a store.</summary>
+    public int IndexShards { get; set; } = DefaultIndexShards;
+
+    /// <summary>How often derived grains (index, days, agents, tenants) write their snapshot when they changed.</summary>
+    public TimeSpan SnapshotInterval { get; set; } = DefaultSnapshotInterval;
+
+    /// <summary>How often a busy session writes its snapshot (it always does when it deactivates); the log has every event meanwhile.</summary>
+    public TimeSpan SessionSnapshotInterval { get; set; } = DefaultSessionSnapshotInterval;
+
+    /// <summary>A session grain with no call for this long leaves memory (its card stays in the live index).</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = DefaultSessionIdleTimeout;
+
+    /// <summary>
+    /// How long delivering a session's changes to the derived grains may take at most. A derived grain that restarts
+    /// after a crash asks the sessions whose log changed in this margin before its snapshot for their facts again.
+    /// </summary>
+    public TimeSpan RecoveryMargin { get; set; } = DefaultRecoveryMargin;
+
+    /// <summary>An ended session stays in the live index this long, so the metrics window still sees it.</summary>
     public TimeSpan EndedRetention => EndedGracePeriod > MetricsWindow ? EndedGracePeriod : MetricsWindow;
 }

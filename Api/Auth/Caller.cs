@@ -10,6 +10,7 @@ public static class LiveClaims
 
     public const string BearerScheme = "Bearer";
     public const string ApiKeyScheme = "ApiKey";
+    public const string BasicScheme = "Basic";
 
     /// <summary>Any signed-in person of a tenant.</summary>
     public const string ReadPolicy = "read";
@@ -19,6 +20,8 @@ public static class LiveClaims
     public const string IntervenePolicy = "sessions:intervene";
     /// <summary>The platform administrator created at bootstrap.</summary>
     public const string PlatformPolicy = "platform";
+    /// <summary>The platform administrator in a browser (HTTP Basic), for Orleans' own dashboard at <c>/orleans</c>.</summary>
+    public const string OperatorPolicy = "operator";
     /// <summary>Producers holding a tenant API key.</summary>
     public const string ProducerPolicy = "producer";
 }

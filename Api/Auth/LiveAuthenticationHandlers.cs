@@ -75,3 +75,48 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
         => Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "This API key may not do this.");
 }
+
+/// <summary>
+/// HTTP Basic for the pages a browser opens without a token (Orleans' dashboard at <c>/orleans</c>): the user name is
+/// <c>{tenant}/{username}</c>. Only the platform administrator passes the policy in front of those pages.
+/// </summary>
+public sealed class BasicAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IdentityStore identity)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.NoResult());
+        string decoded;
+        try
+        {
+            decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Malformed Basic credentials."));
+        }
+        var colon = decoded.IndexOf(':');
+        var slash = decoded.IndexOf('/');
+        if (colon <= 0 || slash <= 0 || slash > colon) return Task.FromResult(AuthenticateResult.Fail("Give the user as tenant/username."));
+        var user = identity.FindUser(decoded[..slash], decoded[(slash + 1)..colon]);
+        if (user is null || !PasswordHasher.Verify(decoded[(colon + 1)..], user.PasswordHash)) return Task.FromResult(AuthenticateResult.Fail("Unknown user or password."));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, user.Id),
+            new Claim(LiveClaims.Tenant, user.Tenant),
+            .. user.PlatformAdmin ? [new Claim(LiveClaims.PlatformAdmin, "true")] : Array.Empty<Claim>(),
+        ], Scheme.Name));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = "Basic realm=\"LiveOrleans operators\", charset=\"UTF-8\"";
+        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", "Sign in as the platform administrator (user: tenant/username).");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+        => Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", "Only the platform administrator may open this.");
+}

@@ -47,7 +47,7 @@ public static class AuthEndpoints
 }
 
 /// <summary>Locks a sign-in name for a while after repeated failures (a brake on password guessing).</summary>
-public sealed class LoginThrottle(TimeProvider time)
+public sealed class LoginThrottle([FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time)
 {
     public const int MaxFailures = 10;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using LiveOrleans.Api.Auth;
-using LiveOrleans.Api.Hosting;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Live;
-using LiveOrleans.Grains;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Endpoints;
 
@@ -20,20 +19,21 @@ public static class ControlEndpoints
         return api;
     }
 
-    private static async Task Stream(HttpContext context, ClaimsPrincipal producer, LiveEngine engine, ControlStreams streams)
+    private static async Task Stream(HttpContext context, ClaimsPrincipal producer, ControlStreams streams, IControlOutbox outbox)
     {
         var tenant = producer.TenantId();
         var lastSeen = long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var header) ? header
             : long.TryParse(context.Request.Query["lastEventId"].ToString(), out var query) ? query : 0;
-        var (id, reader) = streams.Open(tenant); // before reading the outbox, so nothing falls between the two
+        // Listening before reading the outbox, so nothing falls between the two.
+        var (reader, handle) = await streams.OpenAsync(tenant);
+        await using var _ = handle;
         try
         {
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             context.Response.Headers["X-Accel-Buffering"] = "no";
             await context.Response.WriteAsync(": LiveOrleans control stream\n\n", context.RequestAborted);
-            var pending = await engine.QueryAsync(tenant, (_, g) => g.FindGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey)?.PendingControl.ToArray() ?? []);
-            foreach (var command in pending.Where(c => c.Sequence > lastSeen))
+            foreach (var command in await outbox.PendingAsync(tenant, lastSeen))
             {
                 await WriteAsync(context, command);
                 lastSeen = command.Sequence;
@@ -57,10 +57,6 @@ public static class ControlEndpoints
             }
         }
         catch (OperationCanceledException) { }
-        finally
-        {
-            streams.Close(tenant, id);
-        }
     }
 
     private static async Task WriteAsync(HttpContext context, ControlCommand command)
@@ -70,12 +66,12 @@ public static class ControlEndpoints
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }
 
-    private static async Task<IResult> Acknowledge(string interventionId, ClaimsPrincipal producer, LiveEngine engine, TimeProvider time)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Acknowledge(string interventionId, ClaimsPrincipal producer, IControlOutbox outbox)
     {
-        var tenant = producer.TenantId();
         if (!Limits.IsId(interventionId)) return Problems.NotFound($"Control command '{interventionId}'");
-        var known = await ControlPayload.AcknowledgeAsync(engine, tenant, interventionId, time);
-        return known ? TypedResults.NoContent() : Problems.NotFound($"A pending control command '{interventionId}'");
+        return await outbox.AcknowledgeAsync(producer.TenantId(), interventionId)
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"A pending control command '{interventionId}'");
     }
 }
 
@@ -91,8 +87,4 @@ public sealed record ControlPayload(string InterventionId, string SessionId, str
         { Queue: { } queue } => new { queue },
         var t => new { ownerId = t.OwnerId, teamId = t.TeamId },
     };
-
-    /// <summary>Records an acknowledgement through the log; answers whether the command was pending.</summary>
-    public static async Task<bool> AcknowledgeAsync(LiveEngine engine, string tenant, string interventionId, TimeProvider time)
-        => await engine.Silo.SubmitAsync(tenant, LiveEventRouter.ToLog(tenant, new AcknowledgeControl { Timestamp = time.GetUtcNow(), InterventionId = interventionId })) is true;
 }

@@ -59,7 +59,8 @@ public static class IngestEndpoints
                     ? "1 event is invalid; nothing of the batch was stored."
                     : $"{i.BadEvents} events are invalid; nothing of the batch was stored.");
             case IngestOutcome.Paused p:
-                return Problems.Status(StatusCodes.Status409Conflict, p.Detail, "Conflict");
+                return TypedResults.Problem(detail: p.Detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                    extensions: new Dictionary<string, object?> { ["accepted"] = p.Stored, ["duplicates"] = p.Duplicates });
             case IngestOutcome.Limited l:
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(l.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Status(StatusCodes.Status429TooManyRequests, l.Reason, "Too Many Requests");

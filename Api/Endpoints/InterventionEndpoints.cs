@@ -1,13 +1,15 @@
 using System.Text.Json;
 using LiveOrleans.Api.Auth;
-using LiveOrleans.Api.Hosting;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Endpoints;
 
 public sealed record InterventionRequest(string? Type, string? Reason, string? Content, JsonElement? Target);
+
+public sealed record InterventionList(IReadOnlyList<InterventionView> Items);
 
 /// <summary>Supervisors step in: pause, resume, system message, override, transfer, reassign, silent monitoring.</summary>
 public static class InterventionEndpoints
@@ -19,10 +21,13 @@ public static class InterventionEndpoints
             .WithSummary("Intervenes in a session; answers the audit entry. Needs sessions:intervene (admin, supervisor).");
         group.MapGet("/interventions", List).RequireAuthorization(LiveClaims.ReadPolicy)
             .WithSummary("Audit entries of interventions, oldest first (filters: sessionId, from, to).");
+        group.MapGet("/interventions/verify", Verify).RequireAuthorization(LiveClaims.AdminPolicy)
+            .WithSummary("Checks the tenant's audit log: every entry there, unchanged, in order (a hash chain).");
         return api;
     }
 
-    private static async Task<IResult> Intervene(string id, InterventionRequest request, ClaimsPrincipal user, LiveEngine engine, TimeProvider time, Live.LivePush push)
+    private static async Task<Results<Created<InterventionView>, ValidationProblem, ProblemHttpResult>> Intervene(
+        string id, InterventionRequest request, ClaimsPrincipal user, IGrainFactory grains, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time)
     {
         var errors = new ValidationErrors();
         InterventionType type = default;
@@ -37,26 +42,24 @@ public static class InterventionEndpoints
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The intervention was not made; see errors.");
         if (!Limits.IsId(id)) return Problems.NotFound($"Session '{id}'");
 
-        var tenant = user.TenantId();
-        var original = type == InterventionType.Override
-            ? await engine.QueryAsync(tenant, (_, g) => g.FindGrain<SessionGrain>(tenant, id)?.StreamingText)
-            : null;
-        var command = new Intervene
+        var command = new InterventionCommand
         {
-            Timestamp = time.GetUtcNow(), InterventionId = "int_" + ApiKeys.NewSecret(9).Replace('-', 'x').Replace('_', 'y'),
-            SessionId = id, AdminId = user.UserId(), Type = type, Reason = request.Reason!.Trim(),
-            Content = needsContent ? request.Content : null, Target = target, Original = original,
+            InterventionId = "int_" + ApiKeys.NewSecret(9).Replace('-', 'x').Replace('_', 'y'),
+            Timestamp = TruncatedToMilliseconds(time.GetUtcNow()),
+            AdminId = user.UserId(), Type = type, Reason = request.Reason!.Trim(),
+            Content = needsContent ? request.Content : null, Target = target,
         };
-        var result = (InterventionResult?)await engine.Silo.SubmitAsync(tenant, LiveEventRouter.ToLog(tenant, command));
-        if (result?.Entry is not null && type is InterventionType.Pause or InterventionType.Resume) push.SetPaused(tenant, id, type == InterventionType.Pause);
-        return result switch
+        var outcome = await grains.GetGrain<IIngestGrain>(user.TenantId()).Intervene(id, command);
+        return outcome switch
         {
-            { Entry: { } entry } => TypedResults.Json(entry, LiveJson.Options, statusCode: StatusCodes.Status201Created),
-            { Status: 404 } r => Problems.Status(StatusCodes.Status404NotFound, r.Detail!, "Not Found"),
-            { } r => Problems.Status(StatusCodes.Status409Conflict, r.Detail!, "Conflict"),
-            null => Problems.Status(StatusCodes.Status500InternalServerError, "The intervention had no outcome.", "Internal Server Error"),
+            { Entry: { } entry } => TypedResults.Created($"/api/v1/interventions?sessionId={id}", entry),
+            { Refusal: InterventionRefusal.UnknownSession } r => Problems.Status(StatusCodes.Status404NotFound, r.Detail!, "Not Found"),
+            var r => Problems.Status(StatusCodes.Status409Conflict, r.Detail!, "Conflict"),
         };
     }
+
+    /// <summary>The audit entry's time is what the log keeps (milliseconds), so the answer equals what a replay shows.</summary>
+    private static DateTimeOffset TruncatedToMilliseconds(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
 
     private static InterventionTarget? ReadTarget(InterventionType type, JsonElement? json, ValidationErrors errors)
     {
@@ -86,7 +89,7 @@ public static class InterventionEndpoints
         return new InterventionTarget(null, null, Id("ownerId"), Id("teamId"), changesOwner, changesTeam);
     }
 
-    private static async Task<IResult> List(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
+    private static async Task<Results<Ok<InterventionList>, ValidationProblem>> List(HttpRequest request, ClaimsPrincipal user, IAuditLog audit, IGrainFactory grains)
     {
         var errors = new ValidationErrors();
         var sessionId = request.Query["sessionId"].ToString();
@@ -95,12 +98,21 @@ public static class InterventionEndpoints
         var to = Time(request, "to", errors);
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
         var tenant = user.TenantId();
-        var visibility = user.Visible(LiveFilter.All);
-        var entries = await engine.QueryAsync(tenant, (q, g) => q.Interventions(g, tenant, sessionId.Length == 0 ? null : sessionId, from, to)
-            .Where(e => !user.IsAgentRole() || LiveFilter.AllowsOptional(visibility.Owners, g.FindGrain<SessionGrain>(tenant, e.SessionId)?.OwnerId))
-            .ToArray());
-        return TypedResults.Json(new { items = entries }, LiveJson.Options);
+        IReadOnlyList<InterventionView> entries = await audit.QueryAsync(tenant, sessionId.Length == 0 ? null : sessionId, from, to);
+        if (user.IsAgentRole())
+        {
+            // An agent sees the entries of the conversations it owns now.
+            var visibility = user.Visible(LiveFilter.All);
+            var owners = await Task.WhenAll(entries.Select(e => e.SessionId).Distinct().Select(async s =>
+                (Session: s, Owner: (await grains.GetGrain<ISessionGrain>(LiveOrleans.Live.LiveKeys.Of(tenant, s)).GetDetail(0, 0))?.Card.OwnerId)));
+            var visible = owners.Where(o => LiveFilter.AllowsOptional(visibility.Owners, o.Owner)).Select(o => o.Session).ToHashSet(StringComparer.Ordinal);
+            entries = [.. entries.Where(e => visible.Contains(e.SessionId))];
+        }
+        return TypedResults.Ok(new InterventionList(entries));
     }
+
+    private static async Task<Ok<AuditVerification>> Verify(ClaimsPrincipal user, IAuditLog audit)
+        => TypedResults.Ok(await audit.VerifyAsync(user.TenantId()));
 
     private static DateTimeOffset? Time(HttpRequest request, string name, ValidationErrors errors)
     {

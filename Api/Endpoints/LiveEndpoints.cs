@@ -1,8 +1,8 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using LiveOrleans.Api.Auth;
-using LiveOrleans.Api.Hosting;
 using LiveOrleans.Api.Http;
-using LiveOrleans.Grains;
+using LiveOrleans.Grains.Reads;
 
 namespace LiveOrleans.Api.Endpoints;
 
@@ -25,70 +25,60 @@ public static class LiveEndpoints
         return api;
     }
 
-    private static Task<IResult> Summary(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
-        => Run(request, user, engine, (q, g, tenant, filter) => q.Summary(g, tenant, filter));
+    private static Task<Results<Ok<SummaryView>, ValidationProblem>> Summary(HttpRequest request, ClaimsPrincipal user, LiveReader reader)
+        => Run(request, user, (tenant, filter) => reader.SummaryAsync(tenant, filter));
 
-    private static Task<IResult> Hourly(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
-        => Run(request, user, engine, (q, g, tenant, filter) => q.Hourly(g, tenant, filter));
+    private static Task<Results<Ok<HourlyView>, ValidationProblem>> Hourly(HttpRequest request, ClaimsPrincipal user, LiveReader reader)
+        => Run(request, user, (tenant, filter) => reader.HourlyAsync(tenant, filter));
 
-    private static Task<IResult> Agents(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
-        => Run(request, user, engine, (q, g, tenant, filter) => q.Agents(g, tenant, filter));
+    private static Task<Results<Ok<AgentsView>, ValidationProblem>> Agents(HttpRequest request, ClaimsPrincipal user, LiveReader reader)
+        => Run(request, user, (tenant, filter) => reader.AgentsAsync(tenant, filter));
 
-    private static Task<IResult> Metrics(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
-        => Run(request, user, engine, (q, g, tenant, filter) => q.Metrics(g, tenant, filter));
+    private static Task<Results<Ok<MetricsView>, ValidationProblem>> Metrics(HttpRequest request, ClaimsPrincipal user, LiveReader reader)
+        => Run(request, user, (tenant, filter) => reader.MetricsAsync(tenant, filter));
 
-    private static async Task<IResult> Sessions(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
+    private static async Task<Results<Ok<SessionsPage>, ValidationProblem>> Sessions(HttpRequest request, ClaimsPrincipal user, LiveReader reader)
     {
         var errors = new ValidationErrors();
         var filter = user.Visible(FilterBinding.Read(request.Query, errors));
-        var limit = FilterBinding.Limit(request.Query, errors, DefaultPageSize, LiveQueries.MaxPageSize);
+        var limit = FilterBinding.Limit(request.Query, errors, DefaultPageSize, LiveReader.MaxPageSize);
         var cursor = request.Query["cursor"].ToString();
-        if (cursor.Length > 0 && !SessionCursor.TryParse(cursor, out _)) errors.Add("cursor", "Not a cursor this API gave out; start again without it.");
+        LiveOrleans.Live.SessionListPosition? after = null;
+        if (cursor.Length > 0 && !SessionCursor.TryParse(cursor, out after)) errors.Add("cursor", "Not a cursor this API gave out; start again without it.");
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
-        var tenant = user.TenantId();
-        var page = await engine.QueryAsync(tenant, (q, g) => q.Sessions(g, tenant, filter, limit, cursor.Length == 0 ? null : cursor));
-        return TypedResults.Json(page, LiveJson.Options);
+        return TypedResults.Ok(await reader.SessionsAsync(user.TenantId(), filter, limit, after));
     }
 
-    private static async Task<IResult> Session(string id, HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
+    private static async Task<Results<Ok<JsonObject>, ValidationProblem, ProblemHttpResult>> Session(string id, HttpRequest request, ClaimsPrincipal user, LiveReader reader)
     {
         var errors = new ValidationErrors();
         if (!Limits.IsId(id)) return Problems.NotFound($"Session '{Truncate(id)}'");
-        var limit = FilterBinding.Limit(request.Query, errors, DefaultMessagePage, LiveQueries.MaxPageSize);
+        var limit = FilterBinding.Limit(request.Query, errors, DefaultMessagePage, LiveReader.MaxPageSize);
         var cursor = request.Query["cursor"].ToString();
-        if (cursor.Length > 0 && !int.TryParse(cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+        var from = 0;
+        if (cursor.Length > 0 && !int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out from))
             errors.Add("cursor", "Not a cursor this API gave out; start again without it.");
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
-        var tenant = user.TenantId();
-        var visibility = user.Visible(LiveFilter.All);
-        var detail = await engine.QueryAsync(tenant, (q, g) => q.Session(g, tenant, id, visibility, limit, cursor.Length == 0 ? null : cursor));
-        if (detail is null) return Problems.NotFound($"Session '{id}'");
-
-        return TypedResults.Json<JsonObject>(SessionDetailJson.From(detail), LiveJson.Options);
+        var detail = await reader.SessionAsync(user.TenantId(), id, user.Visible(LiveFilter.All), limit, from);
+        return detail is null ? Problems.NotFound($"Session '{id}'") : TypedResults.Ok(SessionDetailJson.From(detail));
     }
 
-    private static async Task<IResult> Activity(HttpRequest request, ClaimsPrincipal user, LiveEngine engine)
+    private static async Task<Results<Ok<ActivityPage>, ValidationProblem>> Activity(HttpRequest request, ClaimsPrincipal user, LiveReader reader)
     {
         var errors = new ValidationErrors();
-        var limit = FilterBinding.Limit(request.Query, errors, DefaultPageSize, LiveQueries.MaxPageSize);
+        var limit = FilterBinding.Limit(request.Query, errors, DefaultPageSize, LiveReader.MaxPageSize);
         var before = request.Query["before"].ToString();
         if (before.Length > 200) errors.Add("before", "Not an activity id.");
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
-        var tenant = user.TenantId();
-        var visibility = user.Visible(LiveFilter.All);
-        var page = await engine.QueryAsync(tenant, (q, g) => q.Activity(g, tenant, visibility, limit, before.Length == 0 ? null : before));
-        return TypedResults.Json(page, LiveJson.Options);
+        return TypedResults.Ok(await reader.ActivityAsync(user.TenantId(), user.Visible(LiveFilter.All), limit, before.Length == 0 ? null : before));
     }
 
-    private static async Task<IResult> Run<T>(HttpRequest request, ClaimsPrincipal user, LiveEngine engine,
-        Func<LiveQueries, Runtime.IGrainFactory, string, LiveFilter, T> query)
+    private static async Task<Results<Ok<T>, ValidationProblem>> Run<T>(HttpRequest request, ClaimsPrincipal user, Func<string, LiveFilter, Task<T>> query)
     {
         var errors = new ValidationErrors();
         var filter = user.Visible(FilterBinding.Read(request.Query, errors));
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The filter has invalid parameters; see errors.");
-        var tenant = user.TenantId();
-        var result = await engine.QueryAsync(tenant, (q, g) => query(q, g, tenant, filter));
-        return TypedResults.Json(result, LiveJson.Options);
+        return TypedResults.Ok(await query(user.TenantId(), filter));
     }
 
     private static string Truncate(string v) => v.Length <= 40 ? v : v[..40] + "…";

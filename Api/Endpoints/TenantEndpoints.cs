@@ -1,8 +1,12 @@
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Hosting;
+using LiveOrleans.Grains.Reads;
+using LiveOrleans.Live;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
+using LiveOrleans.Grains.Agents;
+using LiveOrleans.Grains.Tenants;
 
 namespace LiveOrleans.Api.Endpoints;
 
@@ -62,18 +66,18 @@ public static class TenantEndpoints
         return TypedResults.Created($"/api/v1/tenant", new CreateTenantResponse(request.Id!, key));
     }
 
-    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetTenant(ClaimsPrincipal user, IdentityStore identity, LiveEngine engine)
-        => await Describe(user.TenantId(), identity, engine) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
+    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetTenant(ClaimsPrincipal user, IdentityStore identity, LiveReader reader)
+        => await Describe(user.TenantId(), identity, reader) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
 
-    private static async Task<TenantResponse?> Describe(string tenant, IdentityStore identity, LiveEngine engine)
+    private static async Task<TenantResponse?> Describe(string tenant, IdentityStore identity, LiveReader reader)
     {
         if (identity.FindTenant(tenant) is not { } t) return null;
-        var threshold = await engine.QueryAsync(tenant, (_, g) => g.FindGrain<TenantGrain>(tenant, TenantGrain.DirectoryKey)?.WaitingAlertThreshold);
-        return new TenantResponse(t.Id, t.Name, t.TimeZone, (int)(threshold ?? TimeSpan.FromSeconds(TenantGrain.DefaultWaitingAlertSeconds)).TotalSeconds);
+        var settings = await reader.SettingsAsync(tenant);
+        return new TenantResponse(t.Id, t.Name, t.TimeZone, settings.WaitingAlertSeconds);
     }
 
     private static async Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> UpdateTenant(
-        UpdateTenantRequest request, ClaimsPrincipal user, IdentityStore identity, TenantAdministration tenants, LiveEngine engine)
+        UpdateTenantRequest request, ClaimsPrincipal user, IdentityStore identity, TenantAdministration tenants, LiveReader reader)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null) CheckName(request.Name, "name", errors);
@@ -84,11 +88,11 @@ public static class TenantEndpoints
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The tenant was not changed; see errors.");
         var tenant = user.TenantId();
         await tenants.UpdateAsync(tenant, request.Name, request.TimeZone, request.WaitingAlertSeconds);
-        return await Describe(tenant, identity, engine) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
+        return await Describe(tenant, identity, reader) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
     }
 
     private static Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult> CreateUser(
-        CreateUserRequest request, ClaimsPrincipal caller, IdentityStore identity, TimeProvider time)
+        CreateUserRequest request, ClaimsPrincipal caller, IdentityStore identity, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
     {
         var errors = new ValidationErrors();
         CheckCredentials(request.Username, request.Password, "", errors);
@@ -112,7 +116,7 @@ public static class TenantEndpoints
         return TypedResults.Created($"/api/v1/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Name, user.Role, user.AgentId));
     }
 
-    private static Created<ApiKeyResponse> CreateApiKey(ClaimsPrincipal caller, IdentityStore identity, TimeProvider time)
+    private static Created<ApiKeyResponse> CreateApiKey(ClaimsPrincipal caller, IdentityStore identity, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
     {
         var key = ApiKeys.NewKey();
         identity.AddApiKey(caller.TenantId(), key, time.GetUtcNow());
@@ -120,7 +124,7 @@ public static class TenantEndpoints
     }
 
     private static async Task<Results<Ok<AgentResponse>, ValidationProblem>> PutAgent(
-        string id, AgentRequest request, ClaimsPrincipal caller, LiveEngine engine, TimeProvider time)
+        string id, AgentRequest request, ClaimsPrincipal caller, IGrainFactory grains)
     {
         var errors = new ValidationErrors();
         if (!Limits.IsId(id)) errors.Add("id", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-' (at most 128).");
@@ -137,21 +141,18 @@ public static class TenantEndpoints
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The agent was not saved; see errors.");
 
         var distinctTeams = teams.Distinct(StringComparer.Ordinal).ToArray();
-        await engine.CommandAsync(caller.TenantId(), new ConfigureAgent
-        {
-            Timestamp = time.GetUtcNow(), AgentId = id, Name = name!, Kind = kind, Teams = distinctTeams, Color = request.Color,
-        });
-        return TypedResults.Ok(new AgentResponse(id, name!, kind, distinctTeams, request.Color ?? AgentColors.For(id)));
+        var record = await grains.GetGrain<IIngestGrain>(caller.TenantId()).ConfigureAgent(id, new AgentConfiguration(name!, kind, distinctTeams, request.Color));
+        return TypedResults.Ok(new AgentResponse(id, record.Name, record.Kind, record.Teams, record.Color));
     }
 
     private static async Task<Results<Ok<TeamResponse>, ValidationProblem>> PutTeam(
-        string id, TeamRequest request, ClaimsPrincipal caller, LiveEngine engine, TimeProvider time)
+        string id, TeamRequest request, ClaimsPrincipal caller, IGrainFactory grains)
     {
         var errors = new ValidationErrors();
         if (!Limits.IsId(id)) errors.Add("id", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-' (at most 128).");
         var name = CheckName(request.Name, "name", errors);
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The team was not saved; see errors.");
-        await engine.CommandAsync(caller.TenantId(), new ConfigureTeam { Timestamp = time.GetUtcNow(), TeamId = id, Name = name! });
+        await grains.GetGrain<ITenantGrain>(caller.TenantId()).ConfigureTeam(id, name!);
         return TypedResults.Ok(new TeamResponse(id, name!));
     }
 

@@ -10,7 +10,7 @@ namespace LiveOrleans.Api.Hosting;
 /// HTTP doors, obeying interventions, for as long as the engine runs. Without the option nothing fake is generated.
 /// </summary>
 public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime lifetime, IConfiguration configuration,
-    IdentityStore identity, TimeProvider time, ILogger<DemoTraffic> logger) : BackgroundService
+    IdentityStore identity, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time, ILogger<DemoTraffic> logger) : BackgroundService
 {
     public const double Speed = 3;
     public const double SessionsPerMinute = 40;

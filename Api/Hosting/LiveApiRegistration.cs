@@ -3,14 +3,15 @@ using LiveOrleans.Api.Endpoints;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Api.Ingest;
-using LiveOrleans.Grains;
-using LiveOrleans.Runtime;
-using LiveOrleans.Runtime.Sqlite;
+using LiveOrleans.Hosting;
+using LiveOrleans.Live;
+using LiveOrleans.Storage.Sqlite;
 using Microsoft.AspNetCore.Diagnostics;
+using Orleans.Dashboard;
 
 namespace LiveOrleans.Api.Hosting;
 
-/// <summary>Registers and maps the whole Api in one call each.</summary>
+/// <summary>Registers and maps the whole Api in one call each; the Api co-hosts a LiveOrleans silo (embedded mode).</summary>
 public static class LiveApiRegistration
 {
     public static WebApplicationBuilder AddLiveApi(this WebApplicationBuilder builder)
@@ -18,28 +19,26 @@ public static class LiveApiRegistration
         var configuration = builder.Configuration;
         var services = builder.Services;
 
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => new SqliteDatabase(configuration["Storage:SqlitePath"] is { Length: > 0 } path ? path : "data/liveorleans.db"));
-        services.AddSingleton(configuration.GetSection("Runtime").Get<SiloOptions>() ?? new SiloOptions());
-        services.AddSingleton(configuration.GetSection("Live").Get<LiveOptions>() ?? new LiveOptions());
+        // The silo first: hosted services start in order, and everything below talks to grains.
+        builder.UseOrleans(silo => silo.AddLiveOrleansSilo(configuration).AddDashboard());
+
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
-        services.AddSingleton<Live.LiveNotificationQueue>();
-        services.AddSingleton<LiveEngine>();
-        services.AddHostedService(sp => sp.GetRequiredService<LiveEngine>());
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<TenantAdministration>();
         services.AddHostedService<Bootstrapper>();
         services.AddSingleton<IngestService>();
-        services.AddSingleton<Live.LivePush>();
+        services.AddSingleton(configuration.GetSection("Push").Get<Live.PushOptions>() ?? new Live.PushOptions());
+        services.AddSingleton<Live.StreamSubscriptions>();
+        services.AddSingleton<Live.LiveFanout>();
+        services.AddHostedService(sp => sp.GetRequiredService<Live.LiveFanout>());
         services.AddSingleton<Live.ControlStreams>();
-        services.AddHostedService(sp => sp.GetRequiredService<Live.LivePush>());
         services.AddSignalR(o => o.MaximumReceiveMessageSize = Limits.MaxBatchBytes + 64 * 1024)
             .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions));
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(sp => new TokenService(
             SigningKey(configuration, sp.GetRequiredService<SqliteDatabase>()),
             configuration.GetValue("Auth:TokenLifetime", TimeSpan.FromHours(12)),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredKeyedService<TimeProvider>(LiveTime.Key)));
 
         services.ConfigureHttpJsonOptions(o => LiveJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -53,12 +52,14 @@ public static class LiveApiRegistration
 
         services.AddAuthentication(LiveClaims.BearerScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(LiveClaims.BearerScheme, null)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(LiveClaims.ApiKeyScheme, null);
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(LiveClaims.ApiKeyScheme, null)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BasicAuthenticationHandler>(LiveClaims.BasicScheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(LiveClaims.ReadPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin", "supervisor", "agent", "viewer"))
             .AddPolicy(LiveClaims.AdminPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin"))
             .AddPolicy(LiveClaims.IntervenePolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin", "supervisor"))
             .AddPolicy(LiveClaims.PlatformPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireClaim(LiveClaims.PlatformAdmin, "true"))
+            .AddPolicy(LiveClaims.OperatorPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BasicScheme, LiveClaims.BearerScheme).RequireClaim(LiveClaims.PlatformAdmin, "true"))
             .AddPolicy(LiveClaims.ProducerPolicy, p => p.AddAuthenticationSchemes(LiveClaims.ApiKeyScheme).RequireRole(LiveClaims.ProducerRole));
         return builder;
     }
@@ -74,8 +75,10 @@ public static class LiveApiRegistration
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapGet("/health", (LiveEngine engine) => TypedResults.Ok(new { status = "ok", pendingEntries = engine.Silo.PendingEntries }))
+        app.MapGet("/health", (SqliteWriter writer) => TypedResults.Ok(new { status = "ok", pendingEntries = writer.PendingEntries }))
             .AllowAnonymous().ExcludeFromDescription();
+        // Orleans' own dashboard has no authentication: the platform administrator's, in front of it.
+        app.MapOrleansDashboard("/orleans").RequireAuthorization(LiveClaims.OperatorPolicy).ExcludeFromDescription();
 
         app.MapHub<Live.LiveHub>("/hubs/live");
         app.MapHub<Live.RuntimeHub>("/hubs/runtime");
@@ -96,7 +99,7 @@ public static class LiveApiRegistration
         switch (error)
         {
             case OverloadedException overloaded:
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)overloaded.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(overloaded.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too Many Requests", overloaded.Message);
             case ObjectDisposedException:
                 return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The engine is stopping; retry against another node or in a moment.");

@@ -1,11 +1,13 @@
 using LiveOrleans.Api.Identity;
+using LiveOrleans.Grains;
+using LiveOrleans.Live;
 
 namespace LiveOrleans.Api.Hosting;
 
-/// <summary>Creating and configuring tenants: the identity tables and the tenant's grains, kept in step.</summary>
-public sealed class TenantAdministration(IdentityStore identity, LiveEngine engine, TimeProvider time)
+/// <summary>Creating and configuring tenants: the identity tables and the tenant's grain, kept in step.</summary>
+public sealed class TenantAdministration(IdentityStore identity, IGrainFactory grains, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
 {
-    /// <summary>Creates a tenant with its first admin and ingest key; the settings reach the grains through the log.</summary>
+    /// <summary>Creates a tenant with its first admin and ingest key, and gives its grain the settings.</summary>
     /// <exception cref="AlreadyExistsException">The tenant id is taken.</exception>
     public async Task CreateAsync(string id, string name, string timeZone, string adminUsername, string adminPassword, string ingestKey, bool platformAdmin)
     {
@@ -14,11 +16,11 @@ public sealed class TenantAdministration(IdentityStore identity, LiveEngine engi
         identity.CreateTenant(new TenantRecord(id, name, timeZone), admin, ingestKey, now);
         try
         {
-            await engine.CommandAsync(id, new ConfigureTenant { Timestamp = now, Name = name, TimeZone = timeZone });
+            await grains.GetGrain<ITenantGrain>(id).Configure(new TenantSettingsUpdate(name, timeZone, null));
         }
         catch
         {
-            // Nothing half-written: without its settings in the log the tenant must not exist.
+            // Nothing half-written: a tenant whose grain has no settings must not exist.
             identity.DeleteTenant(id);
             throw;
         }
@@ -26,10 +28,7 @@ public sealed class TenantAdministration(IdentityStore identity, LiveEngine engi
 
     public async Task UpdateAsync(string id, string? name, string? timeZone, int? waitingAlertSeconds)
     {
-        await engine.CommandAsync(id, new ConfigureTenant
-        {
-            Timestamp = time.GetUtcNow(), Name = name, TimeZone = timeZone, WaitingAlertSeconds = waitingAlertSeconds,
-        });
+        await grains.GetGrain<ITenantGrain>(id).Configure(new TenantSettingsUpdate(name, timeZone, waitingAlertSeconds));
         identity.UpdateTenant(id, name, timeZone);
     }
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using LiveOrleans.Runtime.Sqlite;
+using LiveOrleans.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace LiveOrleans.Api.Identity;

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.RateLimiting;
-using LiveOrleans.Api.Hosting;
 using LiveOrleans.Grains;
-using LiveOrleans.Runtime;
+using LiveOrleans.Live;
 
 namespace LiveOrleans.Api.Ingest;
 
@@ -22,17 +21,20 @@ public abstract record IngestOutcome
     public sealed record Accepted(int Count, int Duplicates) : IngestOutcome;
     public sealed record Invalid(ValidationErrors Errors, int BadEvents) : IngestOutcome;
     public sealed record Limited(TimeSpan RetryAfter, string Reason) : IngestOutcome;
-    public sealed record Paused(string Detail) : IngestOutcome;
+
+    /// <summary>Paused sessions refused their events; the other sessions' events were stored.</summary>
+    public sealed record Paused(string Detail, int Stored, int Duplicates) : IngestOutcome;
 }
 
 /// <summary>
-/// The one path of producer events into the engine (HTTP today, the runtime hub later): validation of the
-/// whole batch, the tenant's rate limit, a durable append of the logged events, then the live-only token deltas.
+/// The one path of producer events into the engine (HTTP and the runtime hub): validation of the whole batch at the
+/// edge, the tenant's rate limit, then the tenant's ingest grain, which answers once the events are durable and applied.
 /// </summary>
-public sealed class IngestService(LiveEngine engine, TimeProvider time, IngestOptions options, Live.LivePush push)
+public sealed class IngestService(IGrainFactory grains, [FromKeyedServices(LiveTime.Key)] TimeProvider time, IngestOptions options)
 {
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
 
+    /// <param name="path">The field path of the events array in error names: empty for a body <c>{"events": [...]}</c>.</param>
     public async Task<IngestOutcome> IngestAsync(string tenant, JsonElement body, string path)
     {
         var errors = new ValidationErrors();
@@ -52,61 +54,26 @@ public sealed class IngestService(LiveEngine engine, TimeProvider time, IngestOp
                 $"Tenant rate limit of {options.EventsPerSecondPerTenant} events per second reached; retry after a second.");
         }
 
-        if (events.FirstOrDefault(e => IsAgentEvent(e) && push.IsPaused(tenant, e.SessionId!)) is { } refused)
-        {
-            return new IngestOutcome.Paused(
-                $"Session '{refused.SessionId}' is paused by an intervention: the agent's {EnumName(refused)} is refused until a supervisor resumes it. Nothing of the batch was stored.");
-        }
-
-        var logged = new List<LogAppend>(events.Count);
-        List<(int Index, MessageDelta Delta)>? deltas = null;
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (events[i] is MessageDelta d) (deltas ??= []).Add((i, d));
-            else logged.Add(LiveEventRouter.ToLog(tenant, events[i]));
-        }
-
-        AppendOutcome[] outcomes;
+        IngestResult result;
         try
         {
-            outcomes = await engine.Silo.AppendAsync(tenant, logged);
+            result = await grains.GetGrain<IIngestGrain>(tenant).Ingest(events);
         }
         catch (OverloadedException ex)
         {
-            return new IngestOutcome.Limited(ex.RetryAfter, ex.Message);
+            return new IngestOutcome.Limited(ex.RetryAfter,
+                $"{ex.Message} Events of the batch that were stored count as duplicates when you send it again.");
         }
-        var duplicates = outcomes.Count(o => o.IsDuplicate);
-        if (deltas is not null) await ApplyDeltasAsync(tenant, events, deltas);
-        return new IngestOutcome.Accepted(events.Count - duplicates, duplicates);
-    }
-
-    // The agent's own events are refused while its session is paused; the customer's are still recorded.
-    private static bool IsAgentEvent(LiveEvent e) => e is AgentThinking or MessageDelta || (e is MessageSent m && m.Sender.Kind != SenderKind.System);
-
-    private static string EnumName(LiveEvent e) => e switch { AgentThinking => "agent_thinking", MessageDelta => "message_delta", _ => "message_sent" };
-
-    /// <summary>Token deltas skip the log. A delta followed in the same batch by a logged event of its session is superseded by it.</summary>
-    private Task ApplyDeltasAsync(string tenant, IReadOnlyList<LiveEvent> batch, List<(int Index, MessageDelta Delta)> deltas)
-    {
-        var lastLogged = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < batch.Count; i++)
+        if (result.Refused.Count > 0)
         {
-            if (batch[i] is not MessageDelta && batch[i].SessionId is { } s) lastLogged[s] = i;
+            var stored = result.Accepted + result.Duplicates;
+            var detail = string.Join(" ", result.Refused.Select(r => r.Detail))
+                + (stored == 0
+                    ? " Nothing of the batch was stored."
+                    : $" Nothing of that session's events was stored; the other {stored} events were (sending the batch again is safe: they count as duplicates).");
+            return new IngestOutcome.Paused(detail, result.Accepted, result.Duplicates);
         }
-        var live = deltas
-            .Where(d => !lastLogged.TryGetValue(d.Delta.SessionId!, out var at) || at < d.Index)
-            .Select(d => d.Delta)
-            .ToArray();
-        if (live.Length == 0) return Task.CompletedTask;
-        return engine.Silo.QueryAsync(tenant, grains =>
-        {
-            // Pushed from inside the turn, so tokens leave in the order the session took them.
-            foreach (var d in live)
-            {
-                if (grains.FindGrain<SessionGrain>(tenant, d.SessionId!)?.Delta(d) == true) push.Token(tenant, d.SessionId!, d.MessageId, d.Delta, d.Index);
-            }
-            return 0;
-        });
+        return new IngestOutcome.Accepted(result.Accepted, result.Duplicates);
     }
 
     private TokenBucketRateLimiter Limiter(string tenant) => _limiters.GetOrAdd(tenant, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions

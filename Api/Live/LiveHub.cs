@@ -5,17 +5,6 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace LiveOrleans.Api.Live;
 
-/// <summary>What <c>Subscribe</c> answers: the whole picture for the filter, then pushes keep it current.</summary>
-public sealed record DashboardSnapshot(
-    SummaryView Summary,
-    HourlyView Hourly,
-    AgentsView Agents,
-    MetricsView Metrics,
-    SessionList Sessions,
-    IReadOnlyList<ActivityEntry> Activity);
-
-public sealed record SessionList(int Total, IReadOnlyList<SessionCard> Items);
-
 public sealed record PingReply(double ClientTime, DateTimeOffset ServerTime);
 
 /// <summary>
@@ -23,8 +12,14 @@ public sealed record PingReply(double ClientTime, DateTimeOffset ServerTime);
 /// sees only the conversations it owns, exactly as in the HTTP queries.
 /// </summary>
 [Authorize(Policy = LiveClaims.ReadPolicy)]
-public sealed class LiveHub(LivePush push, TimeProvider time) : Hub
+public sealed class LiveHub(LiveFanout fanout, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : Hub
 {
+    public override Task OnConnectedAsync()
+    {
+        fanout.Connected(Context, Context.User!.TenantId());
+        return base.OnConnectedAsync();
+    }
+
     /// <summary>Replaces this connection's subscription; answers the snapshot.</summary>
     public Task<DashboardSnapshot> Subscribe(LiveFilter? filter)
     {
@@ -33,25 +28,25 @@ public sealed class LiveHub(LivePush push, TimeProvider time) : Hub
         FilterBinding.Validate(filter, "filter", errors);
         if (!errors.IsEmpty)
             throw new HubException("Invalid filter: " + string.Join(" ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
-        return push.SubscribeAsync(Context.ConnectionId, Context.User!.TenantId(), Context.User!.Visible(filter));
+        return fanout.SubscribeAsync(Context.ConnectionId, Context.User!.Visible(filter));
     }
 
     /// <summary>Starts the message, token and state pushes of one session; answers its detail (as GET /api/v1/sessions/{id}).</summary>
     public async Task<object> WatchSession(string sessionId)
     {
         if (!Limits.IsId(sessionId)) throw new HubException($"Session '{sessionId}' was not found.");
-        var detail = await push.WatchAsync(Context.ConnectionId, Context.User!.TenantId(), sessionId, Context.User!.Visible(LiveFilter.All));
-        return detail ?? throw new HubException($"Session '{sessionId}' was not found.");
+        var detail = await fanout.WatchAsync(Context.ConnectionId, sessionId, Context.User!.Visible(LiveFilter.All));
+        return detail is null ? throw new HubException($"Session '{sessionId}' was not found.") : SessionDetailJson.From(detail);
     }
 
-    public Task UnwatchSession(string sessionId) => push.UnwatchAsync(Context.ConnectionId, Context.User!.TenantId(), sessionId);
+    public Task UnwatchSession(string sessionId) => fanout.UnwatchAsync(Context.ConnectionId, sessionId);
 
     /// <summary>For the latency display: echoes the client's time with the server's.</summary>
     public PingReply Ping(double clientTime) => new(clientTime, time.GetUtcNow());
 
-    public override Task OnDisconnectedAsync(Exception? exception)
+    public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        push.Remove(Context.ConnectionId);
-        return base.OnDisconnectedAsync(exception);
+        await fanout.DisconnectedAsync(Context.ConnectionId);
+        await base.OnDisconnectedAsync(exception);
     }
 }

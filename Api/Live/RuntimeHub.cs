@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Endpoints;
 using LiveOrleans.Api.Ingest;
+using LiveOrleans.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
@@ -10,35 +12,43 @@ namespace LiveOrleans.Api.Live;
 
 /// <summary>
 /// <c>/hubs/runtime</c>: producers publish events over one persistent connection, with exactly the rules of
-/// <c>POST /api/v1/events</c> (validation of the whole batch, idempotent ids, durable acknowledgement).
+/// <c>POST /api/v1/events</c> (validation of the whole batch, idempotent ids, durable acknowledgement), and receive
+/// the control commands of their tenant's interventions until they acknowledge them.
 /// </summary>
 [Authorize(Policy = LiveClaims.ProducerPolicy)]
-public sealed class RuntimeHub(IngestService ingest, Hosting.LiveEngine engine, TimeProvider time) : Hub
+public sealed class RuntimeHub(IngestService ingest, ControlStreams control, IControlOutbox outbox, IHubContext<RuntimeHub> self) : Hub
 {
-    public static string GroupOf(string tenant) => $"runtime|{tenant}";
+    private static readonly ConcurrentDictionary<string, IAsyncDisposable> Listening = new(StringComparer.Ordinal);
 
-    /// <summary>Joins the tenant's producers and receives every control command not acknowledged yet, oldest first.</summary>
+    /// <summary>Starts receiving the tenant's control commands: every one not acknowledged yet, oldest first, then each new one.</summary>
     public override async Task OnConnectedAsync()
     {
         var tenant = Context.User!.TenantId();
-        await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(tenant));
-        var pending = await engine.QueryAsync(tenant, (_, g) => g.FindGrain<Grains.TenantGrain>(tenant, Grains.TenantGrain.DirectoryKey)?.PendingControl.ToArray() ?? []);
-        foreach (var command in pending) await Clients.Caller.SendAsync("control", ControlPayload.From(command));
+        // Listening first, then the outbox: nothing falls between the two (a command may come twice; producers key on its id).
+        var caller = self.Clients.Client(Context.ConnectionId);
+        Listening[Context.ConnectionId] = await control.JoinAsync(tenant, command => _ = caller.SendAsync("control", ControlPayload.From(command)));
+        foreach (var command in await outbox.PendingAsync(tenant, 0)) await Clients.Caller.SendAsync("control", ControlPayload.From(command));
         await base.OnConnectedAsync();
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Listening.TryRemove(Context.ConnectionId, out var listening)) await listening.DisposeAsync();
+        await base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>Acknowledges a control command: it is not sent again. Unknown or already acknowledged ids are an error.</summary>
     public async Task Ack(string interventionId)
     {
-        if (!Validation.Limits.IsId(interventionId) || !await ControlPayload.AcknowledgeAsync(engine, Context.User!.TenantId(), interventionId, time))
+        if (!Limits.IsId(interventionId) || !await outbox.AcknowledgeAsync(Context.User!.TenantId(), interventionId))
             throw new HubException($"No pending control command '{interventionId}'.");
     }
 
     /// <summary>Answers <c>{accepted, duplicates}</c> once the events are durably stored; a refused batch rejects the call with the reasons.</summary>
     public async Task<IngestResponse> Publish(JsonElement events)
     {
-        if (JsonMarshal.GetRawUtf8Value(events).Length > Validation.Limits.MaxBatchBytes)
-            throw new HubException($"A batch may be at most {Validation.Limits.MaxBatchBytes} bytes; split it into smaller batches.");
+        if (JsonMarshal.GetRawUtf8Value(events).Length > Limits.MaxBatchBytes)
+            throw new HubException($"A batch may be at most {Limits.MaxBatchBytes} bytes; split it into smaller batches.");
         var outcome = await ingest.IngestAsync(Context.User!.TenantId(), events, "events");
         return outcome switch
         {

@@ -18,6 +18,7 @@ namespace LiveOrleans.Events;
 [JsonDerivedType(typeof(ConversationStatusChanged), "conversation_status_changed")]
 [JsonDerivedType(typeof(PriorityChanged), "priority_changed")]
 [JsonDerivedType(typeof(AgentStatusChanged), "agent_status_changed")]
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public abstract record LiveEvent
 {
     /// <summary>Producer-chosen id, unique per tenant; a repeated id is a duplicate.</summary>
@@ -31,12 +32,15 @@ public abstract record LiveEvent
 }
 
 /// <summary>A customer (user) of a session.</summary>
+[GenerateSerializer, Immutable]
 public sealed record UserRef(string Id, string? Name);
 
 /// <summary>A message attachment.</summary>
+[GenerateSerializer, Immutable]
 public sealed record Attachment(AttachmentType Type, string Url, string? Name, string? MimeType, long? SizeBytes);
 
 /// <summary>A message's content; <c>Text</c> is markdown for text, the transcript for voice.</summary>
+[GenerateSerializer, Immutable]
 public sealed record MessageContent(
     string Id,
     MessageFormat Format,
@@ -46,11 +50,14 @@ public sealed record MessageContent(
     double? Confidence);
 
 /// <summary>Who sent an outgoing message.</summary>
+[GenerateSerializer, Immutable]
 public sealed record Sender(SenderKind Kind, string? Id);
 
 /// <summary>An error reported by the runtime of an agent.</summary>
+[GenerateSerializer, Immutable]
 public sealed record ErrorInfo(string Code, string Message);
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record SessionStarted : LiveEvent
 {
     public required string Channel { get; init; }
@@ -62,11 +69,13 @@ public sealed record SessionStarted : LiveEvent
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record MessageReceived : LiveEvent
 {
     public required MessageContent Message { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record MessageSent : LiveEvent
 {
     public required MessageContent Message { get; init; }
@@ -81,9 +90,11 @@ public sealed record MessageSent : LiveEvent
     public bool IsBusinessReply => Delivery == Delivery.Sent && !InternalNote && !Broadcast;
 }
 
+[GenerateSerializer, Immutable]
 public sealed record AgentThinking : LiveEvent;
 
 /// <summary>A token delta of a reply being generated: shown live, never stored.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record MessageDelta : LiveEvent
 {
     public required string MessageId { get; init; }
@@ -91,16 +102,19 @@ public sealed record MessageDelta : LiveEvent
     public required int Index { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record SessionEnded : LiveEvent
 {
     public string? Reason { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record ErrorOccurred : LiveEvent
 {
     public required ErrorInfo Error { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record ConversationAssigned : LiveEvent
 {
     /// <summary>The new contact owner; null removes the owner.</summary>
@@ -113,16 +127,19 @@ public sealed record ConversationAssigned : LiveEvent
     public string? TeamId { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record ConversationStatusChanged : LiveEvent
 {
     public required ConversationStatus Status { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record PriorityChanged : LiveEvent
 {
     public required Priority Priority { get; init; }
 }
 
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record AgentStatusChanged : LiveEvent
 {
     public required string AgentId { get; init; }

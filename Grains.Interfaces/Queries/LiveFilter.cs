@@ -5,6 +5,7 @@ namespace LiveOrleans.Queries;
 /// an empty or absent filter means "all". Which parts apply to which view is decided by SEMANTICS.md:
 /// the summary and hourly chart use teams, owners and channels; the agents panel uses teams and owners only.
 /// </summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record LiveFilter
 {
     public IReadOnlyList<string>? Teams { get; init; }

@@ -3,6 +3,7 @@ namespace LiveOrleans.Queries;
 // Response shapes of the live queries (CONTRACT.md). They are also the hub payloads.
 
 /// <summary>Live metrics summary of the inbox view.</summary>
+[GenerateSerializer, Immutable]
 public sealed record SummaryView(
     string Day,
     string TimeZone,
@@ -15,9 +16,11 @@ public sealed record SummaryView(
     int Closed);
 
 /// <summary>Conversations initiated per local hour of today.</summary>
+[GenerateSerializer, Immutable]
 public sealed record HourlyView(string Day, string TimeZone, IReadOnlyList<int> Hours);
 
 /// <summary>One row of the agents panel.</summary>
+[GenerateSerializer, Immutable]
 public sealed record AgentView(
     string Id,
     string Name,
@@ -29,12 +32,15 @@ public sealed record AgentView(
     string? Color);
 
 /// <summary>The agents panel with its counters.</summary>
+[GenerateSerializer, Immutable]
 public sealed record AgentsView(int Online, int Offline, IReadOnlyList<AgentView> Agents);
 
 /// <summary>Metrics bar of the AI-agent view. <c>AvgResponseTimeMs</c> is null when no reply fell in the window.</summary>
+[GenerateSerializer, Immutable]
 public sealed record MetricsView(int LiveSessions, int StartedLastHour, double? AvgResponseTimeMs, double InterventionRate);
 
 /// <summary>A session card.</summary>
+[GenerateSerializer, Immutable]
 public sealed record SessionCard(
     string SessionId,
     string? AgentId,
@@ -53,12 +59,15 @@ public sealed record SessionCard(
     bool WaitingForFirstResponse,
     DateTimeOffset? EndedAt);
 
+[GenerateSerializer, Immutable]
 public sealed record UserView(string? Id, string? Name);
 
 /// <summary>A page of session cards, most recent activity first.</summary>
+[GenerateSerializer, Immutable]
 public sealed record SessionsPage(int Total, IReadOnlyList<SessionCard> Items, string? NextCursor);
 
 /// <summary>A message of a session's transcript.</summary>
+[GenerateSerializer, Immutable]
 public sealed record MessageView(
     string Id,
     string Direction,
@@ -74,6 +83,7 @@ public sealed record MessageView(
     Delivery? Delivery);
 
 /// <summary>A session's card, a page of its transcript (oldest first) and its interventions.</summary>
+[GenerateSerializer, Immutable]
 public sealed record SessionDetail(
     SessionCard Card,
     StreamState StreamState,
@@ -84,6 +94,7 @@ public sealed record SessionDetail(
 
 /// <summary>An audit entry of an intervention; never updated nor deleted.</summary>
 /// <param name="Original">For an override: the reply it discarded, when the engine had it.</param>
+[GenerateSerializer, Immutable]
 public sealed record InterventionView(
     string InterventionId,
     string SessionId,
@@ -97,6 +108,7 @@ public sealed record InterventionView(
     string? Original);
 
 /// <summary>What the producer running a session's agent must do; <paramref name="Sequence"/> orders the tenant's commands (the SSE event id).</summary>
+[GenerateSerializer, Immutable]
 public sealed record ControlCommand(
     long Sequence,
     string InterventionId,
@@ -106,14 +118,35 @@ public sealed record ControlCommand(
     string? Content,
     Events.InterventionTarget? Target);
 
-/// <summary>The answer to an intervention: the audit entry, or why it was refused (404, 409).</summary>
-public sealed record InterventionResult(InterventionView? Entry, int Status, string? Detail);
+/// <summary>Why an intervention was refused.</summary>
+[GenerateSerializer]
+public enum InterventionRefusal
+{
+    /// <summary>Not refused.</summary>
+    None,
+
+    /// <summary>The session does not exist.</summary>
+    UnknownSession,
+
+    /// <summary>The session's state does not allow it (ended; already paused; not paused).</summary>
+    NotAllowed,
+}
+
+/// <summary>The answer to an intervention: the audit entry, or why it was refused.</summary>
+[GenerateSerializer, Immutable]
+public sealed record InterventionOutcome(InterventionView? Entry, InterventionRefusal Refusal, string? Detail)
+{
+    public static InterventionOutcome Refused(InterventionRefusal refusal, string detail) => new(null, refusal, detail);
+}
 
 /// <summary>An alert for dashboards: a new urgent session, an error, a customer waiting too long, an intervention.</summary>
+[GenerateSerializer, Immutable]
 public sealed record AlertView(string Id, DateTimeOffset At, string Severity, string Kind, string? SessionId, string Text);
 
 /// <summary>One entry of the activity log.</summary>
+[GenerateSerializer, Immutable]
 public sealed record ActivityEntry(string Id, DateTimeOffset At, string Type, string? SessionId, string? AgentId, string Summary);
 
 /// <summary>A page of the activity log, newest first.</summary>
+[GenerateSerializer, Immutable]
 public sealed record ActivityPage(IReadOnlyList<ActivityEntry> Items, string? NextBefore);

@@ -1,97 +1,84 @@
-using LiveOrleans.Events;
-using LiveOrleans.Queries;
-using LiveOrleans.Runtime;
+using System.Text.Json;
+using LiveOrleans.Grains.Derived;
+using LiveOrleans.Grains.Storage;
+using LiveOrleans.Live;
+using Microsoft.Extensions.Options;
 
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Grains.Agents;
 
 /// <summary>
-/// An agent (AI or human): directory fields, presence and the time of its last business reply.
-/// Presence is derived when read: online while the last presence signal is newer than the last explicit
-/// offline and younger than the presence time-out.
+/// An agent. Its own events (<c>agent_status_changed</c>) are on its log stream, appended here and replayed on
+/// activation; what sessions say about it (presence, last reply) arrives as signals and is recovered like any
+/// derived state; an administrator's settings are written at once.
 /// </summary>
-[GrainType("agent")]
-public sealed class AgentGrain : Grain<AgentGrain.AgentState>
+public sealed class AgentGrain(
+    [PersistentState("agent", LiveStorage.Name)] IPersistentState<AgentState> stored,
+    IEventLog log,
+    IOptions<LiveOptions> options,
+    ILogger<AgentGrain> logger) : DerivedGrain<AgentState>(stored, log, options.Value, logger), IAgentGrain
 {
-    public sealed class AgentState
+    private string Stream => LiveKeys.AgentStream(Id);
+
+    protected override async Task OnLoadedAsync() => await CatchUpAsync();
+
+    protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
     {
-        public string? Name { get; set; }
-        public AgentKind? Kind { get; set; }
-        public bool Configured { get; set; }
-        public List<string> Teams { get; set; } = [];
-        public string? Color { get; set; }
-        public DateTimeOffset? LastSignalAt { get; set; }
-        public DateTimeOffset? OfflineAt { get; set; }
-        public DateTimeOffset? LastMessageAt { get; set; }
+        foreach (var facts in await SessionFactsAsync(changedStreams))
+        {
+            foreach (var signal in facts.Agents)
+            {
+                if (signal.AgentId == Id) State.Merge(signal);
+            }
+        }
+        Changed();
     }
 
-    public string Name => State.Name ?? Key;
-
-    public AgentKind Kind => State.Kind ?? AgentKind.Human;
-
-    public IReadOnlyList<string> Teams => State.Teams;
-
-    /// <summary>The configured colour, or a stable one picked from the agent's id.</summary>
-    public string Color => State.Color ?? AgentColors.For(Key);
-
-    /// <summary>Makes sure the agent is known; a guess at its kind never overrides what it was told.</summary>
-    public void Seen(AgentKind? likelyKind)
+    public async Task<AgentIngestResult> Ingest(IReadOnlyList<AgentStatusChanged> events)
     {
-        if (State.Kind is null && likelyKind is not null) State.Kind = likelyKind;
-        GetGrain<TenantGrain>(TenantGrain.DirectoryKey).RegisterAgent(Key);
+        var appends = events.Select(e => new LogAppend(LogEntryKind.Event, e.Id, JsonSerializer.SerializeToUtf8Bytes<LiveEvent>(e, LiveJson.Options))).ToArray();
+        var outcomes = await EventLog.AppendAsync(Tenant, Stream, appends);
+        if (outcomes.Any(o => o.Duplicate && o.Position > State.AppliedPosition))
+        {
+            await CatchUpAsync();
+        }
+        else
+        {
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                if (outcomes[i].Duplicate || outcomes[i].Position <= State.AppliedPosition) continue;
+                // Applied from what the log holds, so the live state equals a replay's (timestamps to the millisecond).
+                State.Apply((AgentStatusChanged)JsonSerializer.Deserialize<LiveEvent>(appends[i].Payload, LiveJson.Options)!);
+                State.AppliedPosition = outcomes[i].Position;
+            }
+        }
+        Changed();
+        var duplicates = outcomes.Count(o => o.Duplicate);
+        return new AgentIngestResult(events.Count - duplicates, duplicates, State.Record(Id));
     }
 
-    /// <summary>Every event an agent sends is a presence signal.</summary>
-    public void PresenceSignal(DateTimeOffset at)
+    public Task<AgentRecord> Signal(AgentSignal signal)
     {
-        if (State.LastSignalAt is null || at > State.LastSignalAt) State.LastSignalAt = at;
+        State.Merge(signal);
+        Changed();
+        return Task.FromResult(State.Record(Id));
     }
 
-    /// <summary>The last successfully sent business reply by this agent (any day).</summary>
-    public void MessageSent(DateTimeOffset at)
+    public async Task<AgentRecord> Configure(AgentConfiguration configuration)
     {
-        if (State.LastMessageAt is null || at > State.LastMessageAt) State.LastMessageAt = at;
+        State.Configure(configuration);
+        await WriteNowAsync();
+        return State.Record(Id);
     }
 
-    public void StatusChanged(AgentStatusChanged e)
+    public Task<AgentRecord> GetRecord() => Task.FromResult(State.Record(Id));
+
+    private async Task CatchUpAsync()
     {
-        Seen(e.Kind);
-        if (e.Kind is not null && !State.Configured) State.Kind = e.Kind;
-        if (e.Name is not null && !State.Configured) State.Name = e.Name;
-        if (e.Teams is not null && !State.Configured) State.Teams = [.. e.Teams];
-        if (e.Status == AgentStatus.Online) PresenceSignal(e.Timestamp);
-        else if (State.OfflineAt is null || e.Timestamp > State.OfflineAt) State.OfflineAt = e.Timestamp;
-        Publish(new TenantChanged(Tenant));
+        foreach (var record in await EventLog.ReadAsync(Tenant, Stream, State.AppliedPosition))
+        {
+            if (JsonSerializer.Deserialize<LiveEvent>(record.Payload, LiveJson.Options) is AgentStatusChanged e) State.Apply(e);
+            State.AppliedPosition = record.Position;
+            Changed();
+        }
     }
-
-    /// <summary>An administrator's settings win over what events say.</summary>
-    public void Configure(ConfigureAgent command)
-    {
-        Seen(command.Kind);
-        State.Configured = true;
-        State.Name = command.Name;
-        State.Kind = command.Kind;
-        State.Teams = [.. command.Teams];
-        State.Color = command.Color;
-        Publish(new TenantChanged(Tenant));
-    }
-
-    public AgentStatus StatusAt(DateTimeOffset now, TimeSpan presenceTimeout)
-    {
-        var signal = State.LastSignalAt;
-        if (signal is null) return AgentStatus.Offline;
-        if (State.OfflineAt is { } offline && offline >= signal) return AgentStatus.Offline;
-        return now - signal.Value < presenceTimeout ? AgentStatus.Online : AgentStatus.Offline;
-    }
-
-    public AgentView View(DateTimeOffset now, TimeSpan presenceTimeout, int liveSessions)
-        => new(Key, Name, Kind, StatusAt(now, presenceTimeout), State.Teams, State.LastMessageAt, liveSessions, Color);
-}
-
-/// <summary>A palette for agents without a configured colour; the pick is stable for an id.</summary>
-public static class AgentColors
-{
-    private static readonly string[] Palette =
-        ["#4f7cff", "#22a06b", "#e5604c", "#a259ff", "#f5a623", "#00a3bf", "#d6457b", "#6b778c"];
-
-    public static string For(string agentId) => Palette[new PartitionMap(Palette.Length).Of(agentId)];
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using LiveOrleans.Events;
 
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Grains.Sessions;
 
 /// <summary>The card preview: a message's text on one line, cut to at most 80 characters, ending in … when cut.</summary>
 public static class Preview

@@ -1,270 +1,241 @@
-using LiveOrleans.Events;
-using LiveOrleans.Queries;
-using LiveOrleans.Runtime;
+using System.Text.Json;
+using LiveOrleans.Grains.Storage;
+using LiveOrleans.Live;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
 
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Grains.Sessions;
 
 /// <summary>
-/// One conversation: its fields, transcript, live state machine (SEMANTICS.md, Sessions) and what it
-/// contributes to the figures of each day it is active.
+/// One conversation, event-sourced from its own stream of the durable log. It appends its events itself (so it is
+/// the one sequencer of its session, whichever Api node they came through), applies them once appended, and on
+/// activation loads its snapshot and replays the entries after it. Snapshots are written behind (a timer and
+/// deactivation) with an ETag; the log is the durable copy meanwhile.
 /// </summary>
-[GrainType("session")]
-public sealed partial class SessionGrain : Grain<SessionState>
+public sealed partial class SessionGrain(
+    [PersistentState("session", LiveStorage.Name)] IPersistentState<SessionState> stored,
+    IEventLog log,
+    IOptions<LiveOptions> options,
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
-    private const string CollectTimer = "collect";
-    private const string WaitingTimer = "waiting";
+    private readonly LiveOptions _options = options.Value;
+    private SessionModel _model = null!;
+    private string _tenant = "";
+    private string _stream = "";
+    private bool _dirty;
+    private DateTimeOffset _watchedUntil;
+    private IAsyncStream<WatchItem>? _watch;
 
-    /// <summary>Set by a token delta and cleared by the next logged event: deltas skip the log, so this never reaches a snapshot.</summary>
-    private bool _streaming;
-
-    /// <summary>The text of the reply streaming now (from deltas, not stored): what an override discards.</summary>
-    private string? _streamingText;
-
-    public string Id => Key;
-
-    private TenantGrain Directory => GetGrain<TenantGrain>(TenantGrain.DirectoryKey);
-
-    public override void OnActivate()
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (State.EndedAt is { } ended) RegisterTimer(CollectTimer, ended + _retention);
-        // No other grain is called while activating (at recovery it may not be activated yet): the timer looks up the threshold when it fires.
-        else if (State.UnansweredSince is { } since && !State.HasBusinessReply) RegisterTimer(WaitingTimer, since);
+        var (tenant, sessionId) = LiveKeys.Parse(this.GetPrimaryKeyString());
+        _tenant = tenant;
+        _stream = LiveKeys.SessionStream(sessionId);
+        _model = new SessionModel(tenant, sessionId, stored.State, _options);
+        await CatchUpAsync(new SessionEffects());
+        this.RegisterGrainTimer(WriteSnapshotAsync, _options.SessionSnapshotInterval, _options.SessionSnapshotInterval);
     }
 
-    /// <summary>How long after its end the session stays active; set from the options by every event.</summary>
-    private TimeSpan _retention = LiveOptions.MetricsWindow;
-
-    /// <summary>Applies a logged event.</summary>
-    public void Handle(LiveEvent e, LiveOptions options)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _retention = options.EndedRetention;
-        var before = LiveState;
-        _streaming = false;
-        _streamingText = null;
-        var isNew = State.StartedAt == default;
-        if (isNew || (!State.Started && e.Timestamp < State.StartedAt)) State.StartedAt = e.Timestamp;
-        if (e.Timestamp > State.LastActivityAt) State.LastActivityAt = e.Timestamp;
-        if (isNew) Directory.SessionOpened(Key);
+        if (_dirty) await WriteSnapshotAsync();
+    }
 
-        switch (e)
+    public async Task<SessionIngestResult> Ingest(SessionBatch batch)
+    {
+        if (_model.Refusal(batch.Events) is { } refusal) return new SessionIngestResult(0, 0, refusal, null);
+        _model.State.TimeZone = batch.TimeZone;
+
+        var lastLogged = -1;
+        var appends = new List<LogAppend>(batch.Events.Count);
+        var logged = new List<LiveEvent>(batch.Events.Count);
+        for (var i = 0; i < batch.Events.Count; i++)
         {
-            case SessionStarted s: Started(s, options); break;
-            case MessageReceived m: Received(m, options); break;
-            case MessageSent m: Sent(m, options); break;
-            case AgentThinking t: Thinking(t); break;
-            case SessionEnded s: Ended(s, options); break;
-            case ErrorOccurred err: Failed(err, options); break;
-            case ConversationAssigned a:
-                State.OwnerId = a.OwnerId;
-                if (a.ChangesTeam) State.TeamId = a.TeamId;
-                if (a.OwnerId is not null) GetGrain<AgentGrain>(a.OwnerId).Seen(AgentKind.Human);
-                break;
-            case ConversationStatusChanged c: State.Status = c.Status; break;
-            case PriorityChanged p:
-                if (p.Priority == Priority.Urgent && State.Priority != Priority.Urgent)
-                    Alert(p.Timestamp, "high", "urgent_session", "A conversation became urgent");
-                State.Priority = p.Priority;
-                break;
+            if (batch.Events[i] is MessageDelta) continue;
+            lastLogged = i;
+            var payload = JsonSerializer.SerializeToUtf8Bytes(batch.Events[i], LiveJson.Options);
+            appends.Add(new LogAppend(LogEntryKind.Event, batch.Events[i].Id, payload));
+            // The event applied now must equal the one a replay decodes: timestamps are kept to the millisecond, in UTC.
+            logged.Add(IsExact(batch.Events[i]) ? batch.Events[i] : Decode(LogEntryKind.Event, payload) as LiveEvent ?? batch.Events[i]);
         }
-        PublishFacts();
-        PublishChange(before);
-    }
 
-    private void PublishChange(LiveState before)
-    {
-        Publish(new SessionChanged(Tenant, Key));
-        if (LiveState != before) Publish(new SessionStateChanged(Tenant, Key, LiveState));
-    }
-
-    private void Started(SessionStarted s, LiveOptions options)
-    {
-        State.Started = true;
-        State.StartedAt = s.Timestamp;
-        State.Channel = s.Channel;
-        State.AgentId = s.AgentId;
-        State.UserId = s.User.Id;
-        State.UserName = s.User.Name;
-        if (s.Priority is { } priority) State.Priority = priority;
-        if (s.TeamId is not null) State.TeamId = s.TeamId;
-        if (s.OwnerId is not null)
+        var effects = new SessionEffects();
+        var before = _model.LiveState;
+        var duplicates = 0;
+        if (appends.Count > 0)
         {
-            State.OwnerId = s.OwnerId;
-            GetGrain<AgentGrain>(s.OwnerId).Seen(AgentKind.Human);
-        }
-        if (s.Metadata is not null) State.Metadata = new Dictionary<string, string>(s.Metadata);
-        if (s.Priority == Priority.Urgent) Alert(s.Timestamp, "high", "urgent_session", $"New urgent conversation from {s.User.Name ?? s.User.Id} on {s.Channel}");
-        GetGrain<AgentGrain>(s.AgentId).Seen(null);
-        Directory.Record(s.Timestamp, "session_started", Key, s.AgentId,
-            $"Session started on {s.Channel} with {s.User.Name ?? s.User.Id}", options.MaxActivityEntries);
-    }
-
-    private void Received(MessageReceived m, LiveOptions options)
-    {
-        AddMessage(m.Message, incoming: true, m.Timestamp, sender: null, broadcast: false, internalNote: false, delivery: null, options);
-        State.HasIncoming = true;
-        State.HasNonBroadcastMessage = true;
-        if (State.UnansweredSince is null || m.Timestamp < State.UnansweredSince)
-        {
-            State.UnansweredSince = m.Timestamp;
-            if (!State.HasBusinessReply) RegisterTimer(WaitingTimer, m.Timestamp + Directory.WaitingAlertThreshold);
-        }
-        NoteActiveDay(m.Timestamp);
-        if (State.State is not (LiveState.Ended or LiveState.Paused)) State.State = LiveState.Active;
-        State.Stream = StreamState.Idle;
-    }
-
-    private void Sent(MessageSent m, LiveOptions options)
-    {
-        var agent = SendingAgent(m.Sender);
-        var fromAgent = agent is not null && (State.AgentId is null || agent == State.AgentId);
-        if (fromAgent && State.State == LiveState.Paused) return; // refused while paused (the edge answers 409 before it gets here)
-        AddMessage(m.Message, incoming: false, m.Timestamp, m.Sender, m.Broadcast, m.InternalNote, m.Delivery, options);
-        if (agent is not null)
-        {
-            var grain = GetGrain<AgentGrain>(agent);
-            grain.Seen(m.Sender.Kind == SenderKind.Ai ? AgentKind.Ai : AgentKind.Human);
-            grain.PresenceSignal(m.Timestamp);
-            if (m.IsBusinessReply) grain.MessageSent(m.Timestamp);
-        }
-        if (m.InternalNote) return;
-
-        if (m.Broadcast) State.HasBroadcast = true;
-        else State.HasNonBroadcastMessage = true;
-        if (m.Delivery == Delivery.Sent) NoteActiveDay(m.Timestamp);
-        if (m.IsBusinessReply)
-        {
-            State.HasBusinessReply = true;
-            if (State.UnansweredSince is { } since && m.Timestamp >= since)
+            var outcomes = await log.AppendAsync(_tenant, _stream, appends);
+            duplicates = outcomes.Count(o => o.Duplicate);
+            var stored = outcomes.Where(o => !o.Duplicate).Select(o => o.Position).ToHashSet();
+            if (outcomes.Any(o => o.Duplicate && o.Position > _model.State.AppliedPosition && !stored.Contains(o.Position)))
             {
-                State.Replies.Add(new ReplySample(m.Timestamp, (m.Timestamp - since).TotalMilliseconds));
-                var horizon = m.Timestamp - LiveOptions.MetricsWindow - LiveOptions.MetricsWindow;
-                State.Replies.RemoveAll(r => r.At < horizon);
-                State.UnansweredSince = null;
+                // A retried event that was logged but never applied here (its first attempt died on the way): the log has it, in order.
+                await CatchUpAsync(effects);
+            }
+            else
+            {
+                for (var i = 0; i < outcomes.Length; i++)
+                {
+                    if (!outcomes[i].Duplicate && outcomes[i].Position > _model.State.AppliedPosition) _model.Apply(logged[i], outcomes[i].Position, effects);
+                }
+            }
+            _dirty |= effects.Changed;
+        }
+
+        // Token deltas skip the log. A delta followed in the batch by a logged event of the session is superseded by it.
+        List<TokenArrived>? tokens = null;
+        for (var i = lastLogged + 1; i < batch.Events.Count; i++)
+        {
+            if (batch.Events[i] is MessageDelta d && _model.Delta(d, effects)) (tokens ??= []).Add(new TokenArrived(_model.SessionId, d.MessageId, d.Delta, d.Index));
+        }
+
+        await PublishToWatchersAsync(effects, before, tokens);
+        // A retried batch (duplicates) sends the session's facts again: its first attempt may have died before delivering them.
+        var changes = effects.Changed || (duplicates > 0 && _model.Exists) ? _model.Changes(effects, allAgents: duplicates > 0) : null;
+        return new SessionIngestResult(batch.Events.Count - duplicates, duplicates, null, changes);
+    }
+
+    public async Task<SessionInterventionResult> Intervene(InterventionCommand command)
+    {
+        if (!_model.Exists)
+        {
+            DeactivateOnIdle();
+            return new SessionInterventionResult(InterventionOutcome.Refused(InterventionRefusal.UnknownSession, $"Session '{_model.SessionId}' was not found."), null, null);
+        }
+        if (_model.State.Interventions.FirstOrDefault(i => i.InterventionId == command.InterventionId) is { } done)
+            return new SessionInterventionResult(new InterventionOutcome(done, InterventionRefusal.None, null), null, null);
+        if (_model.Refusal(command) is { } refusal)
+            return new SessionInterventionResult(InterventionOutcome.Refused(InterventionRefusal.NotAllowed, refusal), null, null);
+
+        command = command with { Original = command.Type == InterventionType.Override ? _model.StreamingText : null };
+        var audit = new InterventionView(command.InterventionId, _model.SessionId, command.AdminId, command.Type, command.Reason, command.Timestamp,
+            _tenant, command.Content, command.Target, command.Original);
+        // Silent monitoring tells nobody, the producer included.
+        var control = command.Type is InterventionType.CobrowseStart or InterventionType.CobrowseStop
+            ? null
+            : new ControlCommand(0, command.InterventionId, _model.SessionId, _model.State.AgentId, command.Type, command.Content, command.Target);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(command, LiveJson.Options);
+        var appended = await log.AppendInterventionAsync(_tenant, _stream, new LogAppend(LogEntryKind.Intervention, command.InterventionId, payload), audit, control);
+
+        var effects = new SessionEffects();
+        var before = _model.LiveState;
+        if (appended.Duplicate)
+        {
+            await CatchUpAsync(effects);
+        }
+        else
+        {
+            _model.Apply(command, appended.Position, effects);
+        }
+        _dirty = true;
+        await PublishToWatchersAsync(effects, before, null);
+        var entry = _model.State.Interventions.First(i => i.InterventionId == command.InterventionId);
+        return new SessionInterventionResult(new InterventionOutcome(entry, InterventionRefusal.None, null), _model.Changes(effects),
+            control is null || appended.Duplicate ? null : control with { Sequence = appended.ControlSequence });
+    }
+
+    public Task<SessionDetail?> GetDetail(int limit, int from)
+    {
+        if (!_model.Exists)
+        {
+            DeactivateOnIdle();
+            return Task.FromResult<SessionDetail?>(null);
+        }
+        return Task.FromResult<SessionDetail?>(_model.Detail(limit, from));
+    }
+
+    public Task<SessionChanges?> GetFacts()
+    {
+        if (!_model.Exists)
+        {
+            DeactivateOnIdle();
+            return Task.FromResult<SessionChanges?>(null);
+        }
+        return Task.FromResult<SessionChanges?>(_model.Changes(null));
+    }
+
+    public Task Watch(TimeSpan lease)
+    {
+        _watchedUntil = TimeProvider.System.GetUtcNow() + lease;
+        DelayDeactivation(lease);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Applies the entries of the session's stream after the applied position: at activation, and when a retry shows the log is ahead.</summary>
+    private async Task CatchUpAsync(SessionEffects effects)
+    {
+        var records = await log.ReadAsync(_tenant, _stream, _model.State.AppliedPosition);
+        foreach (var record in records)
+        {
+            switch (Decode(record.Kind, record.Payload))
+            {
+                case LiveEvent e: _model.Apply(e, record.Position, effects); break;
+                case InterventionCommand c: _model.Apply(c, record.Position, effects); break;
             }
         }
-        if (State.State == LiveState.Error || (fromAgent && State.State is LiveState.Thinking or LiveState.Streaming))
-            State.State = LiveState.Active;
-        if (fromAgent) State.Stream = StreamState.Complete;
+        if (records.Count > 0) _dirty = true;
     }
 
-    private void Thinking(AgentThinking t)
+    private static object? Decode(LogEntryKind kind, byte[] payload) => kind switch
     {
-        if (State.AgentId is not null) GetGrain<AgentGrain>(State.AgentId).PresenceSignal(t.Timestamp);
-        if (State.State is LiveState.Ended or LiveState.Paused) return;
-        State.State = LiveState.Thinking;
-        State.Stream = StreamState.Thinking;
-    }
+        LogEntryKind.Event => JsonSerializer.Deserialize<LiveEvent>(payload, LiveJson.Options),
+        LogEntryKind.Intervention => JsonSerializer.Deserialize<InterventionCommand>(payload, LiveJson.Options),
+        _ => null,
+    };
 
-    private void Ended(SessionEnded s, LiveOptions options)
+    private static bool IsExact(LiveEvent e) => e.Timestamp.Offset == TimeSpan.Zero && e.Timestamp.UtcTicks % TimeSpan.TicksPerMillisecond == 0;
+
+    private async Task PublishToWatchersAsync(SessionEffects effects, LiveState before, List<TokenArrived>? tokens)
     {
-        var wasEnded = State.State == LiveState.Ended;
-        State.State = LiveState.Ended;
-        State.Stream = StreamState.Idle;
-        State.EndReason = s.Reason;
-        if (State.EndedAt is null || s.Timestamp > State.EndedAt) State.EndedAt = s.Timestamp;
-        RegisterTimer(CollectTimer, State.EndedAt.Value + options.EndedRetention);
-        if (!wasEnded)
+        if (_watchedUntil < TimeProvider.System.GetUtcNow()) return;
+        var items = new List<WatchItem>();
+        foreach (var message in effects.Messages) items.Add(new MessageAdded(_model.SessionId, message));
+        if (tokens is not null) items.AddRange(tokens);
+        if (_model.LiveState != before) items.Add(new StateChanged(_model.SessionId, _model.LiveState));
+        foreach (var entry in effects.Interventions) items.Add(new InterventionAdded(_model.SessionId, entry));
+        if (items.Count == 0) return;
+        _watch ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<WatchItem>(StreamId.Create(LiveStreams.Session, this.GetPrimaryKeyString()));
+        try
         {
-            Directory.Record(s.Timestamp, "session_ended", Key, State.AgentId,
-                s.Reason is null ? "Session ended" : $"Session ended: {s.Reason}", options.MaxActivityEntries);
+            // Awaited, so the next batch's items follow these: tokens keep their order.
+            await _watch.OnNextBatchAsync(items);
+        }
+        catch (Exception ex)
+        {
+            Log.WatchPublishFailed(logger, this.GetPrimaryKeyString(), ex);
         }
     }
 
-    private void Failed(ErrorOccurred e, LiveOptions options)
+    private async Task WriteSnapshotAsync()
     {
-        State.LastError = e.Error;
-        if (State.State != LiveState.Ended) State.State = LiveState.Error;
-        Directory.Record(e.Timestamp, "error", Key, State.AgentId, $"{e.Error.Code}: {e.Error.Message}", options.MaxActivityEntries);
-        Alert(e.Timestamp, "high", "error", $"{e.Error.Code}: {e.Error.Message}");
-    }
-
-    /// <summary>A token delta (not logged): the reply is streaming. Returns false when the session's state refuses it.</summary>
-    /// <remarks>Only the first delta of a reply changes the card (its state); the others reach watchers as tokens and
-    /// change nothing a list shows, so they publish nothing (a card push per token would flood every dashboard).</remarks>
-    public bool Delta(MessageDelta delta)
-    {
-        if (State.State is LiveState.Paused or LiveState.Ended) return false;
-        var before = LiveState;
-        _streaming = true;
-        if ((_streamingText?.Length ?? 0) + delta.Delta.Length <= Validation.Limits.MaxMessageTextBytes) _streamingText += delta.Delta;
-        if (LiveState != before) PublishChange(before);
-        return true;
-    }
-
-    /// <summary>The agent a message is from: its sender id, or the session's agent; none for system messages.</summary>
-    private string? SendingAgent(Sender sender) => sender.Kind == SenderKind.System ? null : sender.Id ?? State.AgentId;
-
-    private void AddMessage(MessageContent content, bool incoming, DateTimeOffset at, Sender? sender, bool broadcast,
-        bool internalNote, Delivery? delivery, LiveOptions options)
-    {
-        var message = new StoredMessage(content.Id, incoming, at, content.Format, content.Text, content.Attachments,
-            content.Speaker, content.Confidence, sender, broadcast, internalNote, delivery);
-        State.Messages.Add(message);
-        Publish(new MessageRecorded(Tenant, Key, ToView(message)));
-        if (State.Messages.Count > options.MaxMessagesPerSession)
+        if (!_dirty) return;
+        _dirty = false;
+        try
         {
-            var drop = State.Messages.Count - options.MaxMessagesPerSession;
-            State.Messages.RemoveRange(0, drop);
-            State.DroppedMessages += drop;
+            await stored.WriteStateAsync();
         }
-        if (internalNote) return;
-        if (State.PreviewAt is null || at >= State.PreviewAt)
+        catch (Orleans.Storage.InconsistentStateException ex)
         {
-            State.Preview = Grains.Preview.Of(content);
-            State.PreviewAt = at;
+            // Another activation of this session wrote a newer snapshot: this one is stale and must go.
+            Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
+            DeactivateOnIdle();
         }
-        if (State.FirstMessageAt is null || at < State.FirstMessageAt)
+        catch (Exception ex)
         {
-            State.FirstMessageAt = at;
-            State.FirstMessageIncoming = incoming;
+            _dirty = true;
+            Log.SnapshotFailed(logger, this.GetPrimaryKeyString(), ex);
         }
     }
 
-    private void NoteActiveDay(DateTimeOffset at)
+    private static partial class Log
     {
-        var day = TenantClock.Day(at, Directory.TimeZone);
-        var days = State.ActiveDays;
-        if (days.Contains(day)) return;
-        days.Add(day);
-        days.Sort(StringComparer.Ordinal);
-        if (days.Count > 3) days.RemoveAt(0);
-    }
+        [LoggerMessage(1, LogLevel.Warning, "Session {Grain}: another activation wrote its snapshot; this one deactivates.")]
+        public static partial void StaleActivation(ILogger logger, string grain, Exception ex);
 
-    /// <summary>Tells each day this conversation is active on what it contributes there now.</summary>
-    private void PublishFacts()
-    {
-        if (!State.HasNonBroadcastMessage || State.ActiveDays.Count == 0) return;
-        var zone = Directory.TimeZone;
-        var firstDay = State.FirstMessageIncoming && State.FirstMessageAt is { } first ? TenantClock.Day(first, zone) : null;
-        var firstHour = firstDay is null ? -1 : TenantClock.Hour(State.FirstMessageAt!.Value, zone);
-        var waiting = State.HasIncoming && !State.HasBusinessReply;
-        foreach (var day in State.ActiveDays)
-        {
-            var facts = new ConversationFacts(State.TeamId, State.OwnerId, State.Channel, waiting, State.Status,
-                day == firstDay ? firstHour : -1);
-            GetGrain<TenantDayGrain>(day).Upsert(Key, facts);
-        }
-    }
+        [LoggerMessage(2, LogLevel.Warning, "Session {Grain}: writing the snapshot failed; the next timer tries again (the log has every event).")]
+        public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
 
-    /// <summary>Alerts are notifications, not state: their id comes from the log position (or the wait's start), so a
-    /// dashboard can tell one alert from another.</summary>
-    private void Alert(DateTimeOffset at, string severity, string kind, string text)
-        => Publish(new AlertRaised(Tenant, new AlertView($"alert_{CurrentPosition}_{kind}", at, severity, kind, Key, text)));
-
-    public override void OnTimer(string name)
-    {
-        switch (name)
-        {
-            case CollectTimer when State.EndedAt is { } ended && Now >= ended + _retention:
-                Directory.SessionCollected(Key);
-                DeactivateOnIdle();
-                break;
-            case WaitingTimer when State.UnansweredSince is { } since && !State.HasBusinessReply && State.EndedAt is null:
-                var threshold = Directory.WaitingAlertThreshold;
-                if (Now < since + threshold) RegisterTimer(WaitingTimer, since + threshold);
-                else Publish(new AlertRaised(Tenant, new AlertView($"alert_wait_{Key}_{since.UtcTicks}", Now, "medium", "waiting",
-                    Key, $"{State.UserName ?? State.UserId ?? "A customer"} has waited more than {threshold.TotalSeconds:0} s for a first response")));
-                break;
-        }
+        [LoggerMessage(3, LogLevel.Warning, "Session {Grain}: publishing to watchers failed.")]
+        public static partial void WatchPublishFailed(ILogger logger, string grain, Exception ex);
     }
 }

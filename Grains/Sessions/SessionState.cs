@@ -1,65 +1,79 @@
-using LiveOrleans.Events;
+using LiveOrleans.Live;
 
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Grains.Sessions;
 
 /// <summary>A message as a session keeps it.</summary>
+[GenerateSerializer, Immutable]
 public sealed record StoredMessage(
-    string Id,
-    bool Incoming,
-    DateTimeOffset At,
-    MessageFormat Format,
-    string? Text,
-    IReadOnlyList<Attachment>? Attachments,
-    string? Speaker,
-    double? Confidence,
-    Sender? Sender,
-    bool Broadcast,
-    bool InternalNote,
-    Delivery? Delivery);
+    [property: Id(0)] string Id,
+    [property: Id(1)] bool Incoming,
+    [property: Id(2)] DateTimeOffset At,
+    [property: Id(3)] MessageFormat Format,
+    [property: Id(4)] string? Text,
+    [property: Id(5)] IReadOnlyList<Attachment>? Attachments,
+    [property: Id(6)] string? Speaker,
+    [property: Id(7)] double? Confidence,
+    [property: Id(8)] Sender? Sender,
+    [property: Id(9)] bool Broadcast,
+    [property: Id(10)] bool InternalNote,
+    [property: Id(11)] Delivery? Delivery);
 
-/// <summary>A customer-message-to-reply time, kept for the metrics bar's rolling window.</summary>
-public sealed record ReplySample(DateTimeOffset At, double Milliseconds);
-
-/// <summary>Everything a session grain keeps durably.</summary>
+/// <summary>Everything a session grain keeps durably (its snapshot); the log has every event besides.</summary>
+[GenerateSerializer]
 public sealed class SessionState
 {
-    public bool Started { get; set; }
-    public string? Channel { get; set; }
-    public string? AgentId { get; set; }
-    public string? UserId { get; set; }
-    public string? UserName { get; set; }
-    public Priority Priority { get; set; } = Priority.Normal;
-    public string? TeamId { get; set; }
-    public string? OwnerId { get; set; }
-    public Dictionary<string, string>? Metadata { get; set; }
-    public ConversationStatus Status { get; set; } = ConversationStatus.Open;
+    /// <summary>The last log position applied: entries at or below it are in this state.</summary>
+    [Id(0)] public long AppliedPosition { get; set; }
 
-    public DateTimeOffset StartedAt { get; set; }
-    public DateTimeOffset LastActivityAt { get; set; }
-    public DateTimeOffset? EndedAt { get; set; }
-    public string? EndReason { get; set; }
-    public LiveState State { get; set; } = LiveState.Active;
-    public StreamState Stream { get; set; } = StreamState.Idle;
-    public ErrorInfo? LastError { get; set; }
+    /// <summary>The tenant's time zone when the session last took events; replays use it for the days of their messages.</summary>
+    [Id(1)] public string TimeZone { get; set; } = "UTC";
 
-    public List<StoredMessage> Messages { get; set; } = [];
-    public int DroppedMessages { get; set; }
-    public string Preview { get; set; } = "";
-    public DateTimeOffset? PreviewAt { get; set; }
+    [Id(2)] public bool Started { get; set; }
+    [Id(3)] public string? Channel { get; set; }
+    [Id(4)] public string? AgentId { get; set; }
+    [Id(5)] public string? UserId { get; set; }
+    [Id(6)] public string? UserName { get; set; }
+    [Id(7)] public Priority Priority { get; set; } = Priority.Normal;
+    [Id(8)] public string? TeamId { get; set; }
+    [Id(9)] public string? OwnerId { get; set; }
+    [Id(10)] public Dictionary<string, string>? Metadata { get; set; }
+    [Id(11)] public ConversationStatus Status { get; set; } = ConversationStatus.Open;
 
-    public bool HasIncoming { get; set; }
-    public bool HasBusinessReply { get; set; }
-    public bool HasNonBroadcastMessage { get; set; }
-    public bool HasBroadcast { get; set; }
-    public DateTimeOffset? FirstMessageAt { get; set; }
-    public bool FirstMessageIncoming { get; set; }
+    [Id(12)] public DateTimeOffset StartedAt { get; set; }
+    [Id(13)] public DateTimeOffset LastActivityAt { get; set; }
+    [Id(14)] public DateTimeOffset? EndedAt { get; set; }
+    [Id(15)] public string? EndReason { get; set; }
+    [Id(16)] public LiveState State { get; set; } = LiveState.Active;
+    [Id(17)] public StreamState Stream { get; set; } = StreamState.Idle;
+    [Id(18)] public ErrorInfo? LastError { get; set; }
+
+    [Id(19)] public List<StoredMessage> Messages { get; set; } = [];
+    [Id(20)] public int DroppedMessages { get; set; }
+    [Id(21)] public string Preview { get; set; } = "";
+    [Id(22)] public DateTimeOffset? PreviewAt { get; set; }
+
+    [Id(23)] public bool HasIncoming { get; set; }
+    [Id(24)] public bool HasBusinessReply { get; set; }
+    [Id(25)] public bool HasNonBroadcastMessage { get; set; }
+    [Id(26)] public bool HasBroadcast { get; set; }
+    [Id(27)] public DateTimeOffset? FirstMessageAt { get; set; }
+    [Id(28)] public bool FirstMessageIncoming { get; set; }
 
     /// <summary>Local days (<c>yyyy-MM-dd</c>, newest last) with an incoming or successfully sent message; the last three.</summary>
-    public List<string> ActiveDays { get; set; } = [];
+    [Id(29)] public List<string> ActiveDays { get; set; } = [];
 
     /// <summary>The oldest customer message not yet answered by a business reply.</summary>
-    public DateTimeOffset? UnansweredSince { get; set; }
-    public List<ReplySample> Replies { get; set; } = [];
-    public List<Queries.InterventionView> Audit { get; set; } = [];
-    public string? HandoffQueue { get; set; }
+    [Id(30)] public DateTimeOffset? UnansweredSince { get; set; }
+    [Id(31)] public List<ReplySample> Replies { get; set; } = [];
+    [Id(32)] public List<InterventionView> Interventions { get; set; } = [];
+    [Id(33)] public string? HandoffQueue { get; set; }
+
+    /// <summary>The text keyword filters search: the most recent message texts, newest last, bounded.</summary>
+    [Id(34)] public string SearchText { get; set; } = "";
+
+    /// <summary>What this session says about each agent it involved (newest times).</summary>
+    [Id(35)] public Dictionary<string, AgentSignal> AgentSignals { get; set; } = [];
+
+    /// <summary>The session's latest activity entries, so a derived grain that lost some can get them back.</summary>
+    [Id(36)] public List<ActivityEntry> RecentActivity { get; set; } = [];
 }

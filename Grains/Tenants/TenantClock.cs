@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Grains.Tenants;
 
 /// <summary>Calendar arithmetic in a tenant's IANA time zone (DST-aware).</summary>
 public static class TenantClock

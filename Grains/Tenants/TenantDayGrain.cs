@@ -1,104 +1,93 @@
-using LiveOrleans.Queries;
-using LiveOrleans.Runtime;
+using LiveOrleans.Grains.Derived;
+using LiveOrleans.Live;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Streams;
 
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Grains.Tenants;
 
-/// <summary>What a conversation contributes to one day's figures; sessions send it whenever it changes.</summary>
-/// <param name="InitiatedHour">Local hour of its first message when that message is incoming and on this day; otherwise -1.</param>
-public sealed record ConversationFacts(
-    string? TeamId,
-    string? OwnerId,
-    string? Channel,
-    bool Waiting,
-    ConversationStatus Status,
-    int InitiatedHour);
+/// <summary>A tenant-day's snapshot besides its rows: the covered log position and the version of its stream items.</summary>
+[GenerateSerializer]
+public sealed class DayState : IDerivedState
+{
+    [Id(0)] public long CoveredPosition { get; set; }
+    [Id(1)] public bool Clean { get; set; }
+    [Id(2)] public long Version { get; set; }
+}
+
+/// <summary>A conversation's facts for the day at its log position.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DayConversation([property: Id(0)] long Position, [property: Id(1)] ConversationFacts Facts);
 
 /// <summary>
-/// One tenant-day (key <c>yyyy-MM-dd</c> in the tenant's time zone): the conversations active that day and
-/// the live metrics summary and hourly chart over them. Counters are kept per (team, owner, channel) cell, so
-/// any filter is answered by adding up the few cells it selects.
+/// One tenant-day: the conversations active that day (a row each) and the summary and hourly chart over them, kept
+/// as cell counts. Publishes the cells that changed on the tenant stream.
 /// </summary>
-[GrainType("tenant-day")]
-public sealed class TenantDayGrain : Grain<TenantDayGrain.DayState>
+public sealed class TenantDayGrain(
+    [PersistentState("day", LiveStorage.Name)] IPersistentState<DayState> stored,
+    IEventLog log,
+    IRowStore rows,
+    Serializer serializer,
+    IOptions<LiveOptions> options,
+    ILogger<TenantDayGrain> logger) : DerivedGrain<DayState>(stored, log, options.Value, logger), ITenantDayGrain
 {
-    public sealed class DayState
+    private readonly Dictionary<string, DayConversation> _conversations = new(StringComparer.Ordinal);
+    private readonly DayFigures _figures = new();
+    private RowChanges<DayConversation> _rows = null!;
+    private IAsyncStream<TenantStreamItem>? _stream;
+
+    protected override async Task OnLoadedAsync()
     {
-        public Dictionary<string, ConversationFacts> Conversations { get; set; } = [];
-    }
-
-    private readonly record struct Cell(string? TeamId, string? OwnerId, string? Channel);
-
-    private sealed class Counts
-    {
-        public int Active, Waiting, Open, Closed;
-        public readonly int[] Hours = new int[24];
-
-        public void Add(ConversationFacts f, int sign)
+        _rows = new RowChanges<DayConversation>(rows, serializer, this.GetPrimaryKeyString());
+        foreach (var (session, conversation) in await _rows.LoadAsync())
         {
-            Active += sign;
-            if (f.Waiting) Waiting += sign;
-            if (f.Status == ConversationStatus.Open) Open += sign; else Closed += sign;
-            if (f.InitiatedHour >= 0) Hours[f.InitiatedHour] += sign;
+            _conversations[session] = conversation;
+            _figures.Count(conversation.Facts, +1);
         }
     }
 
-    private readonly Dictionary<Cell, Counts> _cells = [];
-
-    public override void OnActivate()
+    protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
     {
-        foreach (var facts in State.Conversations.Values) Count(facts, +1);
-    }
-
-    /// <summary>Records what a conversation active this day contributes now.</summary>
-    public void Upsert(string sessionId, ConversationFacts facts)
-    {
-        if (State.Conversations.TryGetValue(sessionId, out var old))
+        var facts = new List<SessionDayFacts>();
+        foreach (var session in await SessionFactsAsync(changedStreams))
         {
-            if (old == facts) return;
-            Count(old, -1);
+            foreach (var day in session.Days)
+            {
+                if (day.Day == Id) facts.Add(new SessionDayFacts(session.Entry.SessionId, session.Entry.Position, day.Facts));
+            }
         }
-        State.Conversations[sessionId] = facts;
-        Count(facts, +1);
+        await Apply(facts);
     }
 
-    private void Count(ConversationFacts facts, int sign)
-    {
-        var cell = new Cell(facts.TeamId, facts.OwnerId, facts.Channel);
-        if (!_cells.TryGetValue(cell, out var counts)) _cells[cell] = counts = new Counts();
-        counts.Add(facts, sign);
-        if (counts.Active == 0) _cells.Remove(cell);
-    }
+    protected override Task FlushAsync() => _rows.FlushAsync(key => _conversations.GetValueOrDefault(key));
 
-    private IEnumerable<KeyValuePair<Cell, Counts>> Matching(LiveFilter filter) => _cells.Where(c =>
-        LiveFilter.AllowsOptional(filter.Teams, c.Key.TeamId)
-        && LiveFilter.AllowsOptional(filter.Owners, c.Key.OwnerId)
-        && LiveFilter.AllowsOptional(filter.Channels, c.Key.Channel));
-
-    public SummaryView Summary(LiveFilter filter, string timeZone, DateTimeOffset asOf)
+    public async Task Apply(IReadOnlyList<SessionDayFacts> facts)
     {
-        int active = 0, waiting = 0, assigned = 0, open = 0, closed = 0;
-        foreach (var (cell, counts) in Matching(filter))
+        var cells = new Dictionary<(string?, string?, string?), DayCell>();
+        foreach (var (session, position, next) in facts)
         {
-            active += counts.Active;
-            waiting += counts.Waiting;
-            open += counts.Open;
-            closed += counts.Closed;
-            if (cell.OwnerId is not null) assigned += counts.Active;
+            if (_conversations.TryGetValue(session, out var old))
+            {
+                if (old.Position > position || old.Facts == next) continue;
+                Note(cells, _figures.Count(old.Facts, -1));
+            }
+            _conversations[session] = new DayConversation(position, next);
+            Note(cells, _figures.Count(next, +1));
+            _rows.Changed(session);
         }
-        return new SummaryView(Key, timeZone, asOf, active, waiting, assigned, active - assigned, open, closed);
+        if (cells.Count == 0) return;
+        Changed();
+        State.Version++;
+        _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
+        await _stream.OnNextAsync(new DayChanged(Id, State.Version, [.. cells.Values]));
     }
 
-    public HourlyView Hourly(LiveFilter filter, string timeZone)
-    {
-        var hours = new int[24];
-        foreach (var (_, counts) in Matching(filter))
-        {
-            for (var h = 0; h < 24; h++) hours[h] += counts.Hours[h];
-        }
-        return new HourlyView(Key, timeZone, hours);
-    }
+    // A cell touched twice in one update (a conversation moving within it) is published once, as it ends up.
+    private static void Note(Dictionary<(string?, string?, string?), DayCell> cells, DayCell cell) => cells[(cell.TeamId, cell.OwnerId, cell.Channel)] = cell;
 
-    public static SummaryView EmptySummary(string day, string timeZone, DateTimeOffset asOf) => new(day, timeZone, asOf, 0, 0, 0, 0, 0, 0);
+    public Task<SummaryCounts> Summary(LiveFilter filter) => Task.FromResult(_figures.Summary(filter));
 
-    public static HourlyView EmptyHourly(string day, string timeZone) => new(day, timeZone, new int[24]);
+    public Task<IReadOnlyList<int>> Hourly(LiveFilter filter) => Task.FromResult<IReadOnlyList<int>>(_figures.Hourly(filter));
+
+    public Task<DaySnapshot> GetSnapshot() => Task.FromResult(new DaySnapshot(Id, State.Version, _figures.Cells()));
 }

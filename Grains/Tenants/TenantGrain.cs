@@ -1,95 +1,111 @@
-using LiveOrleans.Events;
-using LiveOrleans.Queries;
-using LiveOrleans.Runtime;
+using LiveOrleans.Grains.Derived;
+using LiveOrleans.Live;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
 
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Grains.Tenants;
+
+/// <summary>A tenant's settings, teams and agent directory.</summary>
+[GenerateSerializer]
+public sealed class TenantState : IDerivedState
+{
+    [Id(0)] public long CoveredPosition { get; set; }
+    [Id(1)] public bool Clean { get; set; }
+    [Id(2)] public long Version { get; set; }
+    [Id(3)] public TenantSettings Settings { get; set; } = TenantSettings.Default;
+    [Id(4)] public Dictionary<string, string> Teams { get; set; } = [];
+    [Id(5)] public Dictionary<string, AgentRecord> Agents { get; set; } = [];
+}
 
 /// <summary>
-/// The tenant directory: settings (name, time zone), teams, the agents it has seen, the index of its live and
-/// recently ended sessions, and its activity log.
+/// The tenant: settings and teams (written at once), and the directory of its agents, which agent grains' records
+/// keep current (written behind; after an unclean end, the agents ask again). Publishes every change on the
+/// tenant stream.
 /// </summary>
-[GrainType("tenant")]
-public sealed class TenantGrain : Grain<TenantGrain.TenantState>
+public sealed class TenantGrain(
+    [PersistentState("tenant", LiveStorage.Name)] IPersistentState<TenantState> stored,
+    IEventLog log,
+    IOptions<LiveOptions> options,
+    ILogger<TenantGrain> logger) : DerivedGrain<TenantState>(stored, log, options.Value, logger), ITenantGrain
 {
-    /// <summary>The one key of a tenant's directory grain.</summary>
-    public const string DirectoryKey = "_";
+    private IAsyncStream<TenantStreamItem>? _stream;
 
-    public sealed class TenantState
+    protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
     {
-        public string? Name { get; set; }
-        public string TimeZone { get; set; } = "UTC";
-        public int WaitingAlertSeconds { get; set; } = DefaultWaitingAlertSeconds;
-        public Dictionary<string, string> Teams { get; set; } = [];
-        public HashSet<string> Agents { get; set; } = [];
-        public HashSet<string> Sessions { get; set; } = [];
-        public List<ActivityEntry> Activity { get; set; } = [];
-        public List<InterventionView> Audit { get; set; } = [];
-        public List<ControlCommand> PendingControl { get; set; } = [];
-        public long ControlSequence { get; set; }
+        var agents = new HashSet<string>(State.Agents.Keys, StringComparer.Ordinal);
+        foreach (var stream in changedStreams)
+        {
+            if (LiveKeys.AgentOfStream(stream) is { } agent) agents.Add(agent);
+        }
+        foreach (var facts in await SessionFactsAsync(changedStreams))
+        {
+            foreach (var signal in facts.Agents) agents.Add(signal.AgentId);
+        }
+        var records = await Task.WhenAll(agents.Select(a => GrainFactory.GetGrain<IAgentGrain>(LiveKeys.Of(Tenant, a)).GetRecord()));
+        foreach (var record in records) State.Agents[record.Id] = record;
+        State.Version++;
+        Changed();
     }
 
-    /// <summary>The permanent audit log of interventions, oldest first.</summary>
-    public IReadOnlyList<InterventionView> Audit => State.Audit;
+    public Task<TenantSettings> GetSettings() => Task.FromResult(State.Settings);
 
-    /// <summary>Control commands not acknowledged yet, in order.</summary>
-    public IReadOnlyList<ControlCommand> PendingControl => State.PendingControl;
-
-    public void Audited(InterventionView entry) => State.Audit.Add(entry);
-
-    /// <summary>Queues a control command for the tenant's producers until one acknowledges it.</summary>
-    public void IssueControl(InterventionView entry, string? agentId)
+    public async Task<TenantSettings> Configure(TenantSettingsUpdate update)
     {
-        var command = new ControlCommand(++State.ControlSequence, entry.InterventionId, entry.SessionId, agentId, entry.Type, entry.Content, entry.Target);
-        State.PendingControl.Add(command);
-        Publish(new ControlIssued(Tenant, command));
+        var settings = State.Settings;
+        State.Settings = settings with
+        {
+            Name = update.Name ?? settings.Name,
+            TimeZone = update.TimeZone ?? settings.TimeZone,
+            WaitingAlertSeconds = update.WaitingAlertSeconds ?? settings.WaitingAlertSeconds,
+        };
+        await WriteNowAsync();
+        await PublishAsync([]);
+        return State.Settings;
     }
 
-    /// <summary>Answers whether the command was pending.</summary>
-    public bool Acknowledge(string interventionId) => State.PendingControl.RemoveAll(c => c.InterventionId == interventionId) > 0;
-
-    /// <summary>Default of the "waiting longer than" alert threshold.</summary>
-    public const int DefaultWaitingAlertSeconds = 300;
-
-    public string TimeZone => State.TimeZone;
-
-    public TimeSpan WaitingAlertThreshold => TimeSpan.FromSeconds(State.WaitingAlertSeconds);
-
-    public IReadOnlyCollection<string> AgentIds => State.Agents;
-
-    /// <summary>Live sessions and those ended less than the metrics window ago.</summary>
-    public IReadOnlyCollection<string> SessionIds => State.Sessions;
-
-    /// <summary>The kept entries, oldest first (at most the configured number; trimming happens in chunks).</summary>
-    public IEnumerable<ActivityEntry> Activity(int maxEntries) => State.Activity.Skip(Math.Max(0, State.Activity.Count - maxEntries));
-
-    public void Configure(ConfigureTenant command)
+    public async Task ConfigureTeam(string teamId, string name)
     {
-        if (command.Name is not null) State.Name = command.Name;
-        if (command.TimeZone is not null) State.TimeZone = command.TimeZone;
-        if (command.WaitingAlertSeconds is { } seconds) State.WaitingAlertSeconds = seconds;
-        Publish(new TenantChanged(Tenant));
+        State.Teams[teamId] = name;
+        await WriteNowAsync();
     }
 
-    public void ConfigureTeam(ConfigureTeam command)
+    public async Task AgentsChanged(IReadOnlyList<AgentRecord> records)
     {
-        State.Teams[command.TeamId] = command.Name;
-        Publish(new TenantChanged(Tenant));
+        var changed = new List<AgentRecord>(records.Count);
+        var added = false;
+        foreach (var record in records)
+        {
+            if (State.Agents.TryGetValue(record.Id, out var old))
+            {
+                if (RecordComparer.Equal(old, record)) continue;
+            }
+            else
+            {
+                added = true;
+            }
+            State.Agents[record.Id] = record;
+            changed.Add(record);
+        }
+        if (changed.Count == 0) return;
+        // A new agent is written at once: recovery asks the agents the snapshot knows, so it must know every one.
+        if (added) await WriteNowAsync();
+        else Changed();
+        await PublishAsync(changed);
     }
 
-    public void RegisterAgent(string agentId) => State.Agents.Add(agentId);
+    public Task<DirectorySnapshot> GetDirectory() => Task.FromResult(new DirectorySnapshot(State.Version, State.Settings, [.. State.Agents.Values]));
 
-    public void SessionOpened(string sessionId) => State.Sessions.Add(sessionId);
-
-    public void SessionCollected(string sessionId) => State.Sessions.Remove(sessionId);
-
-    /// <summary>Adds an activity entry; its id comes from the log position, so a replay gives the same ids.</summary>
-    public ActivityEntry Record(DateTimeOffset at, string type, string? sessionId, string? agentId, string summary, int maxEntries)
+    private async Task PublishAsync(IReadOnlyList<AgentRecord> agents)
     {
-        var entry = new ActivityEntry($"act_{CurrentPosition}_{type}", at, type, sessionId, agentId, summary);
-        State.Activity.Add(entry);
-        Publish(new ActivityRecorded(Tenant, entry));
-        // Trimmed in chunks, not one entry per append: removing from the front moves the whole list.
-        if (State.Activity.Count > maxEntries + maxEntries / 4) State.Activity.RemoveRange(0, State.Activity.Count - maxEntries);
-        return entry;
+        State.Version++;
+        _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
+        await _stream.OnNextAsync(new DirectoryChanged(State.Version, State.Settings, agents));
+    }
+
+    /// <summary>Records hold lists: equal when every field and every team is.</summary>
+    private static class RecordComparer
+    {
+        public static bool Equal(AgentRecord a, AgentRecord b)
+            => a with { Teams = Array.Empty<string>() } == b with { Teams = Array.Empty<string>() } && a.Teams.SequenceEqual(b.Teams);
     }
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
-using LiveOrleans.Runtime;
-using LiveOrleans.Runtime.Sqlite;
+using LiveOrleans.Grains.Storage;
+using LiveOrleans.Storage;
+using LiveOrleans.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LiveOrleans.Bench;
 
@@ -14,7 +16,7 @@ public static class RawAppendBenchmark
     private const int Rows = 300_000;
     private const int PerTransaction = 1_000;
 
-    public static Task RunAsync(int runs)
+    public static async Task RunAsync(int runs)
     {
         var rates = new List<double>();
         for (var run = 0; run < runs; run++)
@@ -22,7 +24,7 @@ public static class RawAppendBenchmark
             var path = Path.Combine(Path.GetTempPath(), $"lo-raw-{Guid.NewGuid():N}.db");
             try
             {
-                var database = new SqliteDatabase(path);
+                using var database = new SqliteDatabase(path);
                 using var connection = database.Open();
                 SqliteDatabase.Execute(connection, "CREATE TABLE raw(position INTEGER PRIMARY KEY, tenant TEXT NOT NULL, payload BLOB NOT NULL)");
                 var payload = new byte[200];
@@ -61,14 +63,16 @@ public static class RawAppendBenchmark
             var path = Path.Combine(Path.GetTempPath(), $"lo-log-{Guid.NewGuid():N}.db");
             try
             {
-                using var log = new SqliteEventLogStore(new SqliteDatabase(path));
+                using var database = new SqliteDatabase(path);
+                using var writer = new SqliteWriter(database, new LogOptions(), NullLogger<SqliteWriter>.Instance);
+                var log = new SqliteEventLog(database, writer);
                 var payload = new byte[200];
                 var watch = Stopwatch.StartNew();
                 for (var done = 0; done < Rows; done += PerTransaction)
                 {
                     var batch = Enumerable.Range(done, PerTransaction)
-                        .Select(i => new LogAppend("tenant-1", LogEntryKind.Event, $"g{i % 16}-e{i}", payload)).ToArray();
-                    log.AppendBatch(batch);
+                        .Select(i => new LogAppend(LogEntryKind.Event, $"g{i % 16}-e{i}", payload)).ToArray();
+                    await log.AppendAsync("tenant-1", $"session/g{done % 16}", batch);
                 }
                 logRates.Add(Rows / watch.Elapsed.TotalSeconds);
                 Console.WriteLine($"event log append run {run + 1}: {logRates[^1]:N0} entries/s");
@@ -81,6 +85,5 @@ public static class RawAppendBenchmark
         }
         Console.WriteLine($"RESULT event-log-append: median {Machine.Median(logRates):N0} entries/s over {runs} runs (the engine's log table with its per-tenant duplicate index, same batches)");
         Console.WriteLine($"RESULT raw-append: median {Machine.Median(rates):N0} rows/s over {runs} runs ({Rows:N0} rows of 200 B, {PerTransaction} per transaction, WAL, synchronous=FULL)");
-        return Task.CompletedTask;
     }
 }

@@ -28,6 +28,9 @@ export async function startEngine(settings = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'lo-hubs-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // Each engine co-hosts an Orleans silo: it gets its own silo and gateway ports.
+  const siloPort = await freePort();
+  const gatewayPort = await freePort();
   const env = {
     ...process.env,
     ASPNETCORE_ENVIRONMENT: 'Production',
@@ -36,6 +39,8 @@ export async function startEngine(settings = {}) {
     Bootstrap__AdminPassword: PLATFORM_PASSWORD,
     Bootstrap__IngestKey: 'lo_platform_key',
     Logging__LogLevel__Default: 'Warning',
+    Orleans__SiloPort: String(siloPort),
+    Orleans__GatewayPort: String(gatewayPort),
     ...settings,
   };
   const engine = { url, dataDir, port, env, process: null };

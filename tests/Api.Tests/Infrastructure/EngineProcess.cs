@@ -19,7 +19,7 @@ public sealed class EngineProcess : IAsyncDisposable
 
     public static async Task<EngineProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         var address = new Uri($"http://127.0.0.1:{port}");
         var api = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [api, "--urls", address.ToString(), .. arguments])
@@ -35,6 +35,7 @@ public sealed class EngineProcess : IAsyncDisposable
         start.Environment["Bootstrap__AdminPassword"] = "crash-password";
         start.Environment["Bootstrap__IngestKey"] = "lo_crash_key";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in FreePorts.ForSilo()) start.Environment[key.Replace(":", "__")] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
@@ -79,12 +80,5 @@ public sealed class EngineProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

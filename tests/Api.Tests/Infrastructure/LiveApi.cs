@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using LiveOrleans.Runtime.Tests;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,9 +40,9 @@ public class LiveApi : IAsyncLifetime
             builder.UseSetting("Bootstrap:Tenant", "platform");
             builder.UseSetting("Bootstrap:AdminPassword", PlatformPassword);
             builder.UseSetting("Bootstrap:IngestKey", BootstrapKey);
-            builder.UseSetting("Runtime:Partitions", "8");
+            foreach (var (key, value) in FreePorts.ForSilo()) builder.UseSetting(key, value);
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
-            builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+            builder.ConfigureServices(services => services.AddKeyedSingleton<TimeProvider>(LiveOrleans.Live.LiveTime.Key, Clock));
         });
         Client = _factory.CreateClient();
         _platformToken = await LoginAsync("platform", "admin", PlatformPassword);

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using LiveOrleans.Grains.Reads;
+using LiveOrleans.Live;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace LiveOrleans.Api.Live;
+
+/// <summary>What <c>Subscribe</c> answers: the whole picture for the filter, then pushes keep it current.</summary>
+public sealed record DashboardSnapshot(
+    SummaryView Summary,
+    HourlyView Hourly,
+    AgentsView Agents,
+    MetricsView Metrics,
+    SessionList Sessions,
+    IReadOnlyList<ActivityEntry> Activity);
+
+public sealed record SessionList(int Total, IReadOnlyList<SessionCard> Items);
+
+/// <summary>
+/// Dashboards' pushes on this host. Each tenant with a connected dashboard gets a <see cref="TenantView"/>: a replica
+/// of its live view fed by the tenant stream, the subscription groups (connections with the same filter share one
+/// computation and one serialisation of every push) and the watched sessions, all on one loop of its own. Each
+/// connection gets a bounded queue. A new dashboard costs no grain call once its tenant's replica is there.
+/// </summary>
+public sealed partial class LiveFanout(
+    StreamSubscriptions streams,
+    IGrainFactory grains,
+    LiveReader reader,
+    IOptions<Grains.LiveOptions> liveOptions,
+    PushOptions pushOptions,
+    IHubContext<LiveHub> hub,
+    [FromKeyedServices(LiveTime.Key)] TimeProvider time,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan IdleView = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, TenantView> _views = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DashboardConnection> _connections = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = loggers.CreateLogger<LiveFanout>();
+
+    /// <summary>A dashboard connected: it gets its queue.</summary>
+    public void Connected(HubCallerContext context, string tenant)
+        => _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant,
+            new ConnectionQueue(context.ConnectionId, context, hub, pushOptions.MaxQueuedBytes, _logger));
+
+    public async Task DisconnectedAsync(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var connection)) return;
+        connection.Queue.Close();
+        if (_views.TryGetValue(connection.Tenant, out var view)) await view.LeaveAsync(connection);
+    }
+
+    /// <summary>Replaces the connection's subscription; answers the snapshot of its filter.</summary>
+    public async Task<DashboardSnapshot> SubscribeAsync(string connectionId, LiveFilter filter)
+    {
+        var connection = _connections[connectionId];
+        return await ViewOf(connection.Tenant, view => view.SubscribeAsync(connection, filter));
+    }
+
+    /// <summary>Starts the watch pushes of a session, then answers its detail (null when it does not exist or is not visible).</summary>
+    public async Task<SessionDetail?> WatchAsync(string connectionId, string sessionId, LiveFilter visibility)
+    {
+        var connection = _connections[connectionId];
+        var detail = await reader.SessionAsync(connection.Tenant, sessionId, visibility, 100, 0);
+        if (detail is null) return null;
+        // Listening starts before the detail is read again, so nothing falls between the two (a message may come twice).
+        await ViewOf(connection.Tenant, view => view.WatchAsync(connection, sessionId));
+        return await reader.SessionAsync(connection.Tenant, sessionId, visibility, 100, 0) ?? detail;
+    }
+
+    public async Task UnwatchAsync(string connectionId, string sessionId)
+    {
+        if (_connections.TryGetValue(connectionId, out var connection) && _views.TryGetValue(connection.Tenant, out var view))
+            await view.UnwatchAsync(connection, sessionId);
+    }
+
+    private async Task<T> ViewOf<T>(string tenant, Func<TenantView, Task<T>> use)
+    {
+        while (true)
+        {
+            var view = _views.GetOrAdd(tenant, t => new TenantView(t, streams, grains, liveOptions.Value, pushOptions, time, loggers.CreateLogger<TenantView>()));
+            try
+            {
+                await view.StartAsync();
+                return await use(view);
+            }
+            catch (ObjectDisposedException)
+            {
+                // It closed as we arrived: the next one is opened.
+                _views.TryRemove(new KeyValuePair<string, TenantView>(tenant, view));
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(pushOptions.FigureInterval);
+        var lastRenewal = DateTimeOffset.UtcNow;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var renew = DateTimeOffset.UtcNow - lastRenewal >= LeaseRenewal;
+                if (renew) lastRenewal = DateTimeOffset.UtcNow;
+                foreach (var (tenant, view) in _views)
+                {
+                    view.Tick(renew);
+                    if (view.IdleFor >= IdleView && _views.TryRemove(new KeyValuePair<string, TenantView>(tenant, view))) await view.DisposeAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        foreach (var view in _views.Values) await view.DisposeAsync();
+    }
+}
+
+/// <summary>A dashboard connection: its tenant, its queue, its subscription group and its watched sessions.</summary>
+public sealed class DashboardConnection(string id, string tenant, ConnectionQueue queue)
+{
+    public string Id { get; } = id;
+    public string Tenant { get; } = tenant;
+    public ConnectionQueue Queue { get; } = queue;
+
+    /// <summary>Set and read on the tenant's loop only.</summary>
+    public string? GroupKey { get; set; }
+
+    public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,22 @@
+namespace LiveOrleans.Api.Live;
+
+/// <summary>How dashboards are pushed to (configuration section <c>Push</c>).</summary>
+public sealed class PushOptions
+{
+    public static readonly TimeSpan DefaultFigureInterval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromSeconds(1);
+    public const int DefaultMaxCards = 1_000;
+    public const int DefaultMaxQueuedBytes = 4 * 1024 * 1024;
+
+    /// <summary>Figures (summary, hourly chart, agents, metrics) are pushed at most this often per connection.</summary>
+    public TimeSpan FigureInterval { get; set; } = DefaultFigureInterval;
+
+    /// <summary>Figures that change with time alone (presence, the rolling window, durations) are refreshed this often.</summary>
+    public TimeSpan RefreshInterval { get; set; } = DefaultRefreshInterval;
+
+    /// <summary>Cards in a subscription's snapshot (most recent activity first).</summary>
+    public int MaxCards { get; set; } = DefaultMaxCards;
+
+    /// <summary>A connection whose unsent pushes exceed this many bytes is closed (its browser reconnects and takes a fresh snapshot).</summary>
+    public int MaxQueuedBytes { get; set; } = DefaultMaxQueuedBytes;
+}

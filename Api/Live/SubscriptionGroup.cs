@@ -1,0 +1,131 @@
+using System.Text.Json;
+using LiveOrleans.Grains.Index;
+
+namespace LiveOrleans.Api.Live;
+
+/// <summary>
+/// Connections of one tenant with the same filter: what they were last sent is kept once, each change is computed
+/// once and serialised once, then queued to every member.
+/// </summary>
+public sealed class SubscriptionGroup(LiveFilter filter, int maxCards)
+{
+    private readonly Dictionary<string, string> _figures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SessionCard> _cards = new(StringComparer.Ordinal);
+
+    public LiveFilter Filter { get; } = filter;
+
+    public HashSet<DashboardConnection> Members { get; } = [];
+
+    public bool FiguresDirty { get; set; }
+
+    public DateTimeOffset FiguresSentAt { get; private set; }
+
+    /// <summary>Whether what the filter selects changes with time alone (a duration filter).</summary>
+    public bool DependsOnTime => Filter.MinDurationSec is not null || Filter.MaxDurationSec is not null;
+
+    public void Remember(DashboardSnapshot snapshot)
+    {
+        _figures["summary"] = Comparable(snapshot.Summary with { AsOf = default });
+        _figures["hourly"] = Comparable(snapshot.Hourly);
+        _figures["agents"] = Comparable(snapshot.Agents);
+        _figures["metrics"] = Comparable(snapshot.Metrics);
+        foreach (var card in snapshot.Sessions.Items) _cards[card.SessionId] = card;
+    }
+
+    public void Send(string? key, string method, params object?[] arguments)
+    {
+        foreach (var member in Members) member.Queue.Enqueue(key, method, arguments);
+    }
+
+    /// <summary>Pushes a session's card when it entered or changed in the filter, its removal when it left.</summary>
+    public void PushCard(string sessionId, SessionCard? card)
+    {
+        if (card is not null)
+        {
+            if (_cards.TryGetValue(sessionId, out var sent) && sent == card) return;
+            _cards[sessionId] = card;
+            Send("card:" + sessionId, "sessionUpserted", RawJson.Of(card));
+            if (_cards.Count > maxCards * 2) Forget();
+        }
+        else if (_cards.Remove(sessionId))
+        {
+            Send("card:" + sessionId, "sessionRemoved", sessionId);
+        }
+    }
+
+    /// <summary>A full comparison with what the filter selects now (time-dependent filters).</summary>
+    public void PushAllCards(IReadOnlyList<SessionCard> visible)
+    {
+        var selected = visible.Select(c => c.SessionId).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in _cards.Keys.Where(id => !selected.Contains(id)).ToArray()) PushCard(id, null);
+        foreach (var card in visible.Take(maxCards)) PushCard(card.SessionId, card);
+    }
+
+    /// <summary>Keeps what is remembered bounded: the least recent cards beyond the snapshot's size are no longer tracked (their browsers keep them).</summary>
+    private void Forget()
+    {
+        foreach (var card in _cards.Values.Order(Comparer<SessionCard>.Create(SessionRules.CompareForList)).Skip(maxCards).ToArray()) _cards.Remove(card.SessionId);
+    }
+
+    public void PushFigures(FigureCache figures, DateTimeOffset now)
+    {
+        var (summary, summaryJson) = figures.Summary(Filter);
+        SendIfChanged("summary", summaryJson, summary);
+        var (hourly, hourlyJson) = figures.Hourly(Filter);
+        SendIfChanged("hourly", hourlyJson, hourly);
+        var (agents, agentsJson) = figures.Agents(Filter);
+        SendIfChanged("agents", agentsJson, agents);
+        var metrics = figures.Metrics(Filter);
+        SendIfChanged("metrics", Comparable(metrics), RawJson.Of(metrics));
+        FiguresDirty = false;
+        FiguresSentAt = now;
+    }
+
+    private void SendIfChanged(string name, string comparable, RawJson payload)
+    {
+        if (_figures.TryGetValue(name, out var last) && last == comparable) return;
+        _figures[name] = comparable;
+        Send(name, name, payload);
+    }
+
+    public static string Comparable<T>(T value) => JsonSerializer.Serialize(value, LiveJson.Options);
+}
+
+/// <summary>
+/// Figures computed once per tick for every group that needs them: the summary and chart depend only on teams,
+/// owners and channels, the agents panel only on teams and owners, so groups that differ elsewhere share them.
+/// </summary>
+public sealed class FigureCache(TenantReplica replica, DateTimeOffset now)
+{
+    private readonly Dictionary<string, (RawJson, string)> _summaries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RawJson, string)> _hourly = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RawJson, string)> _agents = new(StringComparer.Ordinal);
+
+    public (RawJson Payload, string Comparable) Summary(LiveFilter filter)
+    {
+        var key = SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners, Channels = filter.Channels });
+        if (_summaries.TryGetValue(key, out var cached)) return cached;
+        var summary = replica.Summary(filter, now);
+        return _summaries[key] = (RawJson.Of(summary), SubscriptionGroup.Comparable(summary with { AsOf = default }));
+    }
+
+    public (RawJson Payload, string Comparable) Hourly(LiveFilter filter)
+    {
+        var key = SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners, Channels = filter.Channels });
+        if (_hourly.TryGetValue(key, out var cached)) return cached;
+        var hourly = replica.Hourly(filter, now);
+        var json = SubscriptionGroup.Comparable(hourly);
+        return _hourly[key] = (RawJson.Of(hourly), json);
+    }
+
+    public (RawJson Payload, string Comparable) Agents(LiveFilter filter)
+    {
+        var key = SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners });
+        if (_agents.TryGetValue(key, out var cached)) return cached;
+        var agents = replica.AgentsPanelView(filter, now);
+        var json = SubscriptionGroup.Comparable(agents);
+        return _agents[key] = (RawJson.Of(agents), json);
+    }
+
+    public MetricsView Metrics(LiveFilter filter) => replica.Metrics(filter, now);
+}

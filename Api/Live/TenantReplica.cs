@@ -1,0 +1,221 @@
+using LiveOrleans.Grains;
+using LiveOrleans.Grains.Index;
+using LiveOrleans.Grains.Reads;
+using LiveOrleans.Grains.Tenants;
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Api.Live;
+
+/// <summary>What applying stream items changed in a replica, for the pushes that follow.</summary>
+public sealed class ReplicaChanges
+{
+    public HashSet<string> Sessions { get; } = new(StringComparer.Ordinal);
+    public List<ActivityEntry> Activity { get; } = [];
+    public List<AlertView> Alerts { get; } = [];
+    public bool Figures { get; set; }
+
+    public bool IsEmpty => Sessions.Count == 0 && Activity.Count == 0 && Alerts.Count == 0 && !Figures;
+
+    public void Clear()
+    {
+        Sessions.Clear();
+        Activity.Clear();
+        Alerts.Clear();
+        Figures = false;
+    }
+}
+
+/// <summary>Which source a replica must take a fresh snapshot of: it missed one of its items.</summary>
+public enum ReplicaSource { None, Shard, Day, Directory }
+
+/// <summary>
+/// One host's copy of a tenant's live view — index entries of every shard, today's figure cells, the agent
+/// directory and the activity log — fed by the tenant stream after a snapshot of each source. Every source's items
+/// carry consecutive versions: an item that skips one tells the replica to take a fresh snapshot of that source.
+/// Dashboards' figures and cards are computed here, from the same rules the grains use, so a new dashboard costs
+/// no grain call. Used from one loop at a time (the tenant's), so it needs no lock.
+/// </summary>
+public sealed class TenantReplica(string tenant, LiveOptions options)
+{
+    private readonly Dictionary<string, SessionEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
+    private readonly long[] _shardVersions = new long[options.IndexShards];
+    private readonly List<ActivityEntry>[] _activity = [.. Enumerable.Range(0, options.IndexShards).Select(_ => new List<ActivityEntry>())];
+    private readonly DayFigures _today = new();
+    private Dictionary<string, AgentRecord> _agents = new(StringComparer.Ordinal);
+    private long _dayVersion;
+    private long _directoryVersion;
+
+    public string Tenant { get; } = tenant;
+
+    public LiveOptions Options { get; } = options;
+
+    public TenantSettings Settings { get; private set; } = TenantSettings.Default;
+
+    /// <summary>The local day the figure cells are of.</summary>
+    public string? Day { get; private set; }
+
+    public IReadOnlyDictionary<string, SessionEntry> Entries => _entries;
+
+    public IReadOnlyDictionary<string, AgentRecord> Agents => _agents;
+
+    public void LoadDirectory(DirectorySnapshot snapshot)
+    {
+        Settings = snapshot.Settings;
+        _agents = snapshot.Agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
+        _directoryVersion = snapshot.Version;
+    }
+
+    public void LoadDay(DaySnapshot snapshot)
+    {
+        _today.Clear();
+        foreach (var cell in snapshot.Cells) _today.Set(cell);
+        Day = snapshot.Day;
+        _dayVersion = snapshot.Version;
+    }
+
+    /// <summary>Replaces a shard's entries with a snapshot's (pages after the first add to it); answers the sessions that changed.</summary>
+    public void LoadShard(IndexSnapshotPage page, bool first, ReplicaChanges changes)
+    {
+        if (first)
+        {
+            foreach (var id in _entries.Keys.Where(id => LiveKeys.ShardOf(id, Options.IndexShards) == page.Shard).ToArray())
+            {
+                Remove(id);
+                changes.Sessions.Add(id);
+            }
+            _shardVersions[page.Shard] = page.Version;
+            _activity[page.Shard] = [.. page.Activity];
+        }
+        foreach (var entry in page.Entries)
+        {
+            Put(entry);
+            changes.Sessions.Add(entry.SessionId);
+        }
+        changes.Figures = true;
+    }
+
+    /// <summary>Applies a stream item; answers the source to take a fresh snapshot of when an item was missed.</summary>
+    public (ReplicaSource Source, int Shard) Apply(TenantStreamItem item, ReplicaChanges changes)
+    {
+        switch (item)
+        {
+            case SessionsChanged s:
+                if (s.Version <= _shardVersions[s.Shard]) return default;
+                if (s.Version != _shardVersions[s.Shard] + 1) return (ReplicaSource.Shard, s.Shard);
+                _shardVersions[s.Shard] = s.Version;
+                foreach (var entry in s.Entries)
+                {
+                    if (!entry.Supersedes(_entries.GetValueOrDefault(entry.SessionId))) continue;
+                    Put(entry);
+                    changes.Sessions.Add(entry.SessionId);
+                }
+                foreach (var id in s.Removed)
+                {
+                    Remove(id);
+                    changes.Sessions.Add(id);
+                }
+                if (s.Activity.Count > 0)
+                {
+                    var log = _activity[s.Shard];
+                    log.AddRange(s.Activity);
+                    if (log.Count > Options.MaxActivityEntries * 2) log.RemoveRange(0, log.Count - Options.MaxActivityEntries);
+                    changes.Activity.AddRange(s.Activity);
+                }
+                changes.Figures = true;
+                return default;
+            case DayChanged d:
+                if (d.Day != Day || d.Version <= _dayVersion) return default;
+                if (d.Version != _dayVersion + 1) return (ReplicaSource.Day, 0);
+                _dayVersion = d.Version;
+                foreach (var cell in d.Cells) _today.Set(cell);
+                changes.Figures = true;
+                return default;
+            case DirectoryChanged c:
+                if (c.Version <= _directoryVersion) return default;
+                if (c.Version != _directoryVersion + 1) return (ReplicaSource.Directory, 0);
+                _directoryVersion = c.Version;
+                var zoneChanged = c.Settings.TimeZone != Settings.TimeZone;
+                Settings = c.Settings;
+                foreach (var agent in c.Agents) _agents[agent.Id] = agent;
+                changes.Figures = true;
+                // The cards show agents' names: every card may have changed.
+                if (c.Agents.Count > 0) changes.Sessions.UnionWith(_entries.Keys);
+                return zoneChanged ? (ReplicaSource.Day, 0) : default;
+            case AlertRaised a:
+                changes.Alerts.Add(a.Alert);
+                return default;
+            default:
+                return default;
+        }
+    }
+
+    /// <summary>Today in the tenant's time zone, which the figure cells must be of.</summary>
+    public string Today(DateTimeOffset now) => TenantClock.Day(now, Settings.TimeZone);
+
+    public SummaryView Summary(LiveFilter filter, DateTimeOffset now)
+    {
+        var counts = _today.Summary(filter);
+        return new SummaryView(Day ?? Today(now), Settings.TimeZone, now, counts.Active, counts.Waiting, counts.Assigned, counts.Active - counts.Assigned,
+            counts.Open, counts.Closed);
+    }
+
+    public HourlyView Hourly(LiveFilter filter, DateTimeOffset now) => new(Day ?? Today(now), Settings.TimeZone, _today.Hourly(filter));
+
+    public AgentsView AgentsPanelView(LiveFilter filter, DateTimeOffset now)
+        => AgentsPanel.Build([.. _agents.Values], [_agentSessions], filter, now, Options.PresenceTimeout);
+
+    public MetricsView Metrics(LiveFilter filter, DateTimeOffset now)
+    {
+        var sum = MetricsPart.Empty;
+        foreach (var entry in _entries.Values)
+        {
+            if (entry.BroadcastOnly || !SessionRules.Matches(entry, filter, now)) continue;
+            sum = sum.Add(SessionRules.Metrics(entry, now, Options.EndedGracePeriod));
+        }
+        return sum.ToView();
+    }
+
+    /// <summary>The card as a dashboard with this filter sees it now, or null when it is not in its list.</summary>
+    public SessionCard? VisibleCard(string sessionId, LiveFilter filter, DateTimeOffset now)
+        => _entries.TryGetValue(sessionId, out var entry) && SessionRules.IsListed(entry, now, Options.EndedGracePeriod) && SessionRules.Matches(entry, filter, now)
+            ? LiveReader.Named(entry.Card, _agents)
+            : null;
+
+    /// <summary>Every card the filter selects, most recent activity first.</summary>
+    public List<SessionCard> VisibleCards(LiveFilter filter, DateTimeOffset now)
+    {
+        var cards = new List<SessionCard>();
+        foreach (var entry in _entries.Values)
+        {
+            if (SessionRules.IsListed(entry, now, Options.EndedGracePeriod) && SessionRules.Matches(entry, filter, now)) cards.Add(LiveReader.Named(entry.Card, _agents));
+        }
+        cards.Sort(SessionRules.CompareForList);
+        return cards;
+    }
+
+    /// <summary>Whether an activity entry or alert about a session is in a filter's scope.</summary>
+    public bool InScope(string? sessionId, LiveFilter filter)
+        => sessionId is null ? filter.Owners is not { Count: > 0 } : SessionRules.InScope(_entries.GetValueOrDefault(sessionId), filter);
+
+    /// <summary>The newest activity entries in a filter's scope.</summary>
+    public IReadOnlyList<ActivityEntry> Activity(LiveFilter filter, int limit)
+        => [.. _activity.SelectMany(a => a).Where(e => InScope(e.SessionId, filter)).Order(Comparer<ActivityEntry>.Create(ActivityIds.Compare)).Take(limit)];
+
+    private void Put(SessionEntry entry)
+    {
+        if (_entries.TryGetValue(entry.SessionId, out var old)) Uncount(old);
+        _entries[entry.SessionId] = entry;
+        if (SessionRules.CountsForAgent(entry)) _agentSessions[entry.Card.AgentId!] = _agentSessions.GetValueOrDefault(entry.Card.AgentId!) + 1;
+    }
+
+    private void Remove(string sessionId)
+    {
+        if (_entries.Remove(sessionId, out var old)) Uncount(old);
+    }
+
+    private void Uncount(SessionEntry entry)
+    {
+        if (SessionRules.CountsForAgent(entry) && --_agentSessions[entry.Card.AgentId!] == 0) _agentSessions.Remove(entry.Card.AgentId!);
+    }
+}

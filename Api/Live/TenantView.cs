@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using LiveOrleans.Grains;
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Api.Live;
+
+/// <summary>
+/// One tenant's dashboards on this host: its replica, subscription groups and watched sessions, changed only on the
+/// view's own loop. Stream items, subscriptions, watches and ticks are queued to the loop; after each batch of
+/// work the changes are evaluated against every group and pushed.
+/// </summary>
+public sealed partial class TenantView(
+    string tenant, StreamSubscriptions streams, IGrainFactory grains, LiveOptions options, PushOptions push, TimeProvider time, ILogger<TenantView> logger)
+    : IAsyncDisposable
+{
+    private const int SnapshotPage = 5_000;
+    private readonly Channel<Func<Task>> _inbox = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TenantReplica _replica = new(tenant, options);
+    private readonly ReplicaChanges _changes = new();
+    private readonly Dictionary<string, SubscriptionGroup> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<DashboardConnection>> _watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IAsyncDisposable> _watchListeners = new(StringComparer.Ordinal);
+    private readonly SortedSet<(DateTimeOffset At, string Id)> _graceEnds = [];
+    private Lazy<Task>? _start;
+    private IAsyncDisposable? _listening;
+    private Task _loop = Task.CompletedTask;
+    private DateTimeOffset _lastRefresh;
+    private long _idleSince = Stopwatch.GetTimestamp();
+    private volatile bool _disposed;
+
+    public string Tenant { get; } = tenant;
+
+    /// <summary>How long the view has had neither subscription nor watch.</summary>
+    public TimeSpan IdleFor => _groups.Count == 0 && _watchers.Count == 0 ? Stopwatch.GetElapsedTime(Interlocked.Read(ref _idleSince)) : TimeSpan.Zero;
+
+    /// <summary>Listens to the tenant's stream, then takes a snapshot of every source; items that came meanwhile are applied after it.</summary>
+    public Task StartAsync()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Interlocked.CompareExchange(ref _start, new Lazy<Task>(StartOnceAsync), null);
+        return _start.Value;
+    }
+
+    private async Task StartOnceAsync()
+    {
+        _loop = Task.Run(LoopAsync);
+        _listening = await streams.ListenAsync(Tenant, item => _inbox.Writer.TryWrite(() => ApplyAsync(item)));
+        await RunAsync(LoadAllAsync);
+    }
+
+    private void Post(Func<Task> work)
+    {
+        if (!_inbox.Writer.TryWrite(work)) throw new ObjectDisposedException(nameof(TenantView));
+    }
+
+    /// <summary>Runs work on the loop and waits for it.</summary>
+    private Task<T> RunAsync<T>(Func<Task<T>> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(async () =>
+        {
+            try
+            {
+                done.TrySetResult(await work());
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+        });
+        return done.Task;
+    }
+
+    private Task RunAsync(Func<Task> work) => RunAsync(async () => { await work(); return true; });
+
+    private async Task LoopAsync()
+    {
+        var reader = _inbox.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var work))
+            {
+                try
+                {
+                    await work();
+                }
+                catch (Exception ex)
+                {
+                    Log.WorkFailed(logger, Tenant, ex);
+                }
+            }
+            try
+            {
+                Flush();
+            }
+            catch (Exception ex)
+            {
+                Log.WorkFailed(logger, Tenant, ex);
+            }
+        }
+    }
+
+    public Task<DashboardSnapshot> SubscribeAsync(DashboardConnection connection, LiveFilter filter) => RunAsync(() =>
+    {
+        Leave(connection);
+        var key = JsonSerializer.Serialize(filter, LiveJson.Options);
+        var now = time.GetUtcNow();
+        var cards = _replica.VisibleCards(filter, now);
+        var snapshot = new DashboardSnapshot(_replica.Summary(filter, now), _replica.Hourly(filter, now), _replica.AgentsPanelView(filter, now),
+            _replica.Metrics(filter, now), new SessionList(cards.Count, [.. cards.Take(push.MaxCards)]), _replica.Activity(filter, 20));
+        if (!_groups.TryGetValue(key, out var group))
+        {
+            _groups[key] = group = new SubscriptionGroup(filter, push.MaxCards);
+            group.Remember(snapshot);
+        }
+        group.Members.Add(connection);
+        connection.GroupKey = key;
+        return Task.FromResult(snapshot);
+    });
+
+    public Task LeaveAsync(DashboardConnection connection) => RunAsync(async () =>
+    {
+        Leave(connection);
+        foreach (var session in connection.Watched.ToArray()) await StopWatchingAsync(connection, session);
+    });
+
+    public Task<bool> WatchAsync(DashboardConnection connection, string sessionId) => RunAsync(async () =>
+    {
+        if (!_watchers.TryGetValue(sessionId, out var watchers))
+        {
+            _watchListeners[sessionId] = await streams.ListenToSessionAsync(Tenant, sessionId, item => _inbox.Writer.TryWrite(() => Forward(item)));
+            _watchers[sessionId] = watchers = [];
+            await Lease(sessionId);
+        }
+        watchers.Add(connection);
+        connection.Watched.Add(sessionId);
+        return true;
+    });
+
+    public Task UnwatchAsync(DashboardConnection connection, string sessionId) => RunAsync(() => StopWatchingAsync(connection, sessionId));
+
+    /// <summary>Called every figure interval by the host: figures, time-dependent changes, watch leases.</summary>
+    public void Tick(bool renewLeases)
+    {
+        if (_disposed || _start is not { IsValueCreated: true, Value.IsCompletedSuccessfully: true }) return;
+        try
+        {
+            Post(async () =>
+            {
+                await TickAsync();
+                if (renewLeases) await Task.WhenAll(_watchers.Keys.Select(Lease));
+            });
+        }
+        catch (ObjectDisposedException) { }
+    }
+
+    private Task Lease(string sessionId) => grains.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, sessionId)).Watch(TimeSpan.FromMinutes(1));
+
+    private async Task StopWatchingAsync(DashboardConnection connection, string sessionId)
+    {
+        connection.Watched.Remove(sessionId);
+        if (!_watchers.TryGetValue(sessionId, out var watchers)) return;
+        watchers.Remove(connection);
+        if (watchers.Count > 0) return;
+        _watchers.Remove(sessionId);
+        if (_watchListeners.Remove(sessionId, out var listening)) await listening.DisposeAsync();
+        NoteIdle();
+    }
+
+    private void Leave(DashboardConnection connection)
+    {
+        if (connection.GroupKey is not { } key || !_groups.TryGetValue(key, out var group)) return;
+        group.Members.Remove(connection);
+        connection.GroupKey = null;
+        if (group.Members.Count > 0) return;
+        _groups.Remove(key);
+        NoteIdle();
+    }
+
+    private void NoteIdle()
+    {
+        if (_groups.Count == 0 && _watchers.Count == 0) Interlocked.Exchange(ref _idleSince, Stopwatch.GetTimestamp());
+    }
+
+    private async Task ApplyAsync(TenantStreamItem item)
+    {
+        var (source, shard) = _replica.Apply(item, _changes);
+        if (source != ReplicaSource.None)
+        {
+            Log.Resync(logger, Tenant, source.ToString(), shard);
+            await LoadAsync(source, shard);
+        }
+    }
+
+    private async Task LoadAllAsync()
+    {
+        await LoadAsync(ReplicaSource.Directory, 0);
+        for (var shard = 0; shard < options.IndexShards; shard++) await LoadAsync(ReplicaSource.Shard, shard);
+    }
+
+    /// <summary>A fresh snapshot of one source (the directory brings today's figures with it).</summary>
+    private async Task LoadAsync(ReplicaSource source, int shard)
+    {
+        switch (source)
+        {
+            case ReplicaSource.Directory:
+                _replica.LoadDirectory(await grains.GetGrain<ITenantGrain>(Tenant).GetDirectory());
+                await LoadAsync(ReplicaSource.Day, 0);
+                break;
+            case ReplicaSource.Day:
+                var day = _replica.Today(time.GetUtcNow());
+                _replica.LoadDay(await grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(Tenant, day)).GetSnapshot());
+                _changes.Figures = true;
+                break;
+            case ReplicaSource.Shard:
+                var index = grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(Tenant, shard.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                SessionListPosition? after = null;
+                var first = true;
+                do
+                {
+                    var page = await index.GetSnapshot(after, SnapshotPage);
+                    _replica.LoadShard(page, first, _changes);
+                    first = false;
+                    after = page.NextAfter;
+                }
+                while (after is not null);
+                break;
+        }
+    }
+
+    private Task Forward(WatchItem item)
+    {
+        if (!_watchers.TryGetValue(item.SessionId, out var watchers)) return Task.CompletedTask;
+        var (method, arguments) = item switch
+        {
+            MessageAdded m => ("message", new object?[] { m.SessionId, RawJson.Of(m.Message) }),
+            TokenArrived t => ("token", new object?[] { t.SessionId, t.MessageId, t.Delta, t.Index }),
+            StateChanged s => ("sessionState", new object?[] { s.SessionId, RawJson.Of(s.State) }),
+            InterventionAdded i => ("intervention", new object?[] { RawJson.Of(i.Entry) }),
+            _ => ("", []),
+        };
+        if (method.Length == 0) return Task.CompletedTask;
+        foreach (var connection in watchers) connection.Queue.Enqueue(null, method, arguments);
+        return Task.CompletedTask;
+    }
+
+    private async Task TickAsync()
+    {
+        var now = time.GetUtcNow();
+        while (_graceEnds.Count > 0 && _graceEnds.Min.At <= now)
+        {
+            _changes.Sessions.Add(_graceEnds.Min.Id);
+            _graceEnds.Remove(_graceEnds.Min);
+        }
+        var refresh = now - _lastRefresh >= push.RefreshInterval;
+        if (refresh)
+        {
+            _lastRefresh = now;
+            if (_replica.Today(now) != _replica.Day) await LoadAsync(ReplicaSource.Day, 0);
+        }
+        Flush();
+        var figures = new FigureCache(_replica, now);
+        foreach (var group in _groups.Values)
+        {
+            if (!refresh && !(group.FiguresDirty && now - group.FiguresSentAt >= push.FigureInterval)) continue;
+            group.PushFigures(figures, now);
+            if (refresh && group.DependsOnTime) group.PushAllCards(_replica.VisibleCards(group.Filter, now));
+        }
+    }
+
+    /// <summary>Evaluates what changed against every group and queues the pushes.</summary>
+    private void Flush()
+    {
+        if (_changes.IsEmpty) return;
+        var now = time.GetUtcNow();
+        foreach (var id in _changes.Sessions)
+        {
+            if (_replica.Entries.GetValueOrDefault(id)?.Card.EndedAt is { } ended) _graceEnds.Add((ended + options.EndedGracePeriod, id));
+        }
+        foreach (var group in _groups.Values)
+        {
+            foreach (var id in _changes.Sessions) group.PushCard(id, _replica.VisibleCard(id, group.Filter, now));
+            foreach (var entry in _changes.Activity)
+            {
+                if (_replica.InScope(entry.SessionId, group.Filter)) group.Send(null, "activity", RawJson.Of(entry));
+            }
+            foreach (var alert in _changes.Alerts)
+            {
+                if (_replica.InScope(alert.SessionId, group.Filter)) group.Send(null, "alert", RawJson.Of(alert));
+            }
+            if (_changes.Figures) group.FiguresDirty = true;
+        }
+        _changes.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _inbox.Writer.TryComplete();
+        await _loop;
+        if (_listening is not null) await _listening.DisposeAsync();
+        foreach (var listening in _watchListeners.Values) await listening.DisposeAsync();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "Dashboards of tenant {Tenant}: a step failed; the next one goes on.")]
+        public static partial void WorkFailed(ILogger logger, string tenant, Exception ex);
+
+        [LoggerMessage(2, LogLevel.Information, "Dashboards of tenant {Tenant}: an item of {Source} {Shard} was missed; taking a fresh snapshot of it.")]
+        public static partial void Resync(ILogger logger, string tenant, string source, int shard);
+    }
+}

@@ -1,0 +1,3 @@
+global using Orleans.Concurrency;
+global using LiveOrleans.Queries;
+global using LiveOrleans.Events;

@@ -1,0 +1,32 @@
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Grains;
+
+/// <summary>
+/// One conversation (key <c>{tenant}/{sessionId}</c>): its fields, bounded transcript, live state machine and
+/// interventions. It is the one writer of its own log stream: it appends its events durably, then applies them,
+/// so its state is its log's, wherever Orleans activates it.
+/// </summary>
+public interface ISessionGrain : IGrainWithStringKey
+{
+    /// <summary>Stores and applies the session's share of a batch; a paused session refuses the whole share when it holds agent events.</summary>
+    Task<SessionIngestResult> Ingest(SessionBatch batch);
+
+    /// <summary>Checks and applies an intervention in one turn; the audit entry is durable when this completes.</summary>
+    Task<SessionInterventionResult> Intervene(InterventionCommand command);
+
+    /// <summary>The card (without agent name and colour), a page of the transcript and the interventions; null when the session does not exist.</summary>
+    [ReadOnly]
+    Task<SessionDetail?> GetDetail(int limit, int from);
+
+    /// <summary>Everything the session contributes to derived grains now; null when the session does not exist.</summary>
+    [ReadOnly]
+    Task<SessionChanges?> GetFacts();
+
+    /// <summary>Publishes messages, tokens, state changes and interventions on the session's watch stream for <paramref name="lease"/>.</summary>
+    Task Watch(TimeSpan lease);
+}
+
+/// <summary>What an intervention did: the outcome, what changed for the derived grains, and the control command for the producer.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionInterventionResult(InterventionOutcome Outcome, SessionChanges? Changes, ControlCommand? Control);

@@ -1,0 +1,26 @@
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Grains;
+
+/// <summary>
+/// One local day of a tenant (key <c>{tenant}/{yyyy-MM-dd}</c>): the conversations active that day and the live
+/// metrics summary and hourly chart over them, counted per (team, owner, channel) cell.
+/// </summary>
+public interface ITenantDayGrain : IGrainWithStringKey
+{
+    /// <summary>Records what conversations active this day contribute now (the newest position per session wins).</summary>
+    Task Apply(IReadOnlyList<SessionDayFacts> facts);
+
+    [ReadOnly]
+    Task<SummaryCounts> Summary(Queries.LiveFilter filter);
+
+    [ReadOnly]
+    Task<IReadOnlyList<int>> Hourly(Queries.LiveFilter filter);
+
+    [ReadOnly]
+    Task<DaySnapshot> GetSnapshot();
+}
+
+/// <summary>A session's facts for the day, at its log position.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionDayFacts(string SessionId, long Position, ConversationFacts Facts);

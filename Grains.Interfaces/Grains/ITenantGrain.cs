@@ -1,0 +1,23 @@
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Grains;
+
+/// <summary>
+/// A tenant (key: the tenant id): settings (name, time zone, alert threshold), teams, and the directory of its
+/// agents that the agents panel reads (each agent's record, as its agent grain last reported it).
+/// </summary>
+public interface ITenantGrain : IGrainWithStringKey
+{
+    [ReadOnly]
+    Task<TenantSettings> GetSettings();
+
+    Task<TenantSettings> Configure(TenantSettingsUpdate update);
+
+    Task ConfigureTeam(string teamId, string name);
+
+    /// <summary>Agent grains' records, as they changed.</summary>
+    Task AgentsChanged(IReadOnlyList<AgentRecord> records);
+
+    [ReadOnly]
+    Task<DirectorySnapshot> GetDirectory();
+}

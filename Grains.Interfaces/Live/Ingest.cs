@@ -1,0 +1,41 @@
+namespace LiveOrleans.Live;
+
+/// <summary>A session's share of an ingest batch: its events in batch order, and the tenant's time zone now.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionBatch(IReadOnlyList<Events.LiveEvent> Events, string TimeZone);
+
+/// <summary>What a session did with its share of a batch.</summary>
+/// <param name="Accepted">Events applied now (token deltas included).</param>
+/// <param name="Duplicates">Events whose id the tenant had already sent.</param>
+/// <param name="Refused">Why the session refused its share (it is paused and the share holds agent events); nothing of it was stored.</param>
+/// <param name="Changes">What changed, for the derived grains; null when nothing did.</param>
+[GenerateSerializer, Immutable]
+public sealed record SessionIngestResult(int Accepted, int Duplicates, string? Refused, SessionChanges? Changes);
+
+/// <summary>What became of a batch sent through <see cref="Grains.IIngestGrain"/>.</summary>
+/// <param name="Refused">Sessions that refused their share, each with the reason; their events were not stored, the others' were.</param>
+[GenerateSerializer, Immutable]
+public sealed record IngestResult(int Accepted, int Duplicates, IReadOnlyList<SessionRefusal> Refused);
+
+/// <summary>A session that refused its share of a batch, and why.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionRefusal(string SessionId, string Detail);
+
+/// <summary>Thrown when the log has more entries waiting than it may queue: the caller should answer 429 and retry later.</summary>
+[GenerateSerializer]
+public sealed class OverloadedException : Exception
+{
+    public OverloadedException() : this(TimeSpan.FromSeconds(1)) { }
+
+    public OverloadedException(TimeSpan retryAfter) : base("The engine is at capacity; retry after a short wait.")
+        => RetryAfterMs = (long)retryAfter.TotalMilliseconds;
+
+    public OverloadedException(string message) : base(message) { }
+
+    public OverloadedException(string message, Exception inner) : base(message, inner) { }
+
+    [Id(0)]
+    public long RetryAfterMs { get; private set; } = 1000;
+
+    public TimeSpan RetryAfter => TimeSpan.FromMilliseconds(RetryAfterMs);
+}

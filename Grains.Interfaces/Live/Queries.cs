@@ -1,0 +1,58 @@
+namespace LiveOrleans.Live;
+
+/// <summary>The position in the session list's order (most recent activity first, then id) after which a page starts.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionListPosition(DateTimeOffset LastActivityAt, string SessionId);
+
+/// <summary>One live-index shard's share of a page of session cards: how many match, how many of them lie after the cursor, and the first of those in list order.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionPagePart(int Total, int After, IReadOnlyList<SessionEntry> Items);
+
+/// <summary>One shard's share of the metrics bar, added up over shards by the reader.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MetricsPart(int LiveSessions, int StartedLastHour, int Replies, double ReplyMilliseconds, int LiveInWindow, int Intervened)
+{
+    public static readonly MetricsPart Empty = new(0, 0, 0, 0, 0, 0);
+
+    public MetricsPart Add(MetricsPart other) => new(LiveSessions + other.LiveSessions, StartedLastHour + other.StartedLastHour,
+        Replies + other.Replies, ReplyMilliseconds + other.ReplyMilliseconds, LiveInWindow + other.LiveInWindow, Intervened + other.Intervened);
+
+    public Queries.MetricsView ToView() => new(LiveSessions, StartedLastHour,
+        Replies == 0 ? null : Math.Round(ReplyMilliseconds / Replies, 1),
+        LiveInWindow == 0 ? 0 : Math.Round((double)Intervened / LiveInWindow, 4));
+}
+
+/// <summary>The six counts of the live metrics summary.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SummaryCounts(int Active, int Waiting, int Assigned, int Open, int Closed)
+{
+    public static readonly SummaryCounts Empty = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>
+/// Activity-log entry ids carry their order, <c>act_{ticks}_{position}_{type}</c>: newest first means by time, then
+/// by log position. A page's cursor is the id of the last entry seen, so any shard can continue from it.
+/// </summary>
+public static class ActivityIds
+{
+    public static string Format(DateTimeOffset at, long position, string type) => $"act_{at.UtcTicks}_{position}_{type}";
+
+    public static bool TryParse(string? id, out (long Ticks, long Position) order)
+    {
+        order = default;
+        if (id is null || !id.StartsWith("act_", StringComparison.Ordinal)) return false;
+        var parts = id.Split('_', 4);
+        return parts.Length == 4
+            && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out order.Ticks)
+            && long.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out order.Position);
+    }
+
+    /// <summary>Newest first: a negative answer puts <paramref name="a"/> before <paramref name="b"/>.</summary>
+    public static int Compare(Queries.ActivityEntry a, Queries.ActivityEntry b)
+    {
+        TryParse(a.Id, out var x);
+        TryParse(b.Id, out var y);
+        var c = y.Ticks.CompareTo(x.Ticks);
+        return c != 0 ? c : y.Position.CompareTo(x.Position);
+    }
+}

@@ -1,0 +1,121 @@
+using LiveOrleans.Grains.Storage;
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Grains.Derived;
+
+/// <summary>What every derived grain's snapshot records besides its figures.</summary>
+public interface IDerivedState
+{
+    /// <summary>A log position whose entries' facts this snapshot has all received (<see cref="IEventLog.StablePosition"/> when written).</summary>
+    long CoveredPosition { get; set; }
+
+    /// <summary>True when written by a deactivation: nothing can have reached this grain after it.</summary>
+    bool Clean { get; set; }
+}
+
+/// <summary>
+/// A grain whose state is derived from sessions' facts (tenant-day, live index, agent, tenant directory). Facts are
+/// absolute and idempotent, so the state is written behind: on a timer when it changed, and on deactivation. After
+/// an unclean end (a crash, a silo lost) the next activation asks the sessions whose log moved after the snapshot's
+/// covered position for their facts again, so nothing they delivered is lost with the process that held it.
+/// </summary>
+public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stored, IEventLog log, LiveOptions options, ILogger logger)
+    : Grain where TState : class, IDerivedState, new()
+{
+    protected LiveOptions Options { get; } = options;
+
+    protected IEventLog EventLog { get; } = log;
+
+    protected TState State => stored.State;
+
+    protected string Tenant { get; private set; } = "";
+
+    /// <summary>The grain's id within its tenant (empty for the tenant grain).</summary>
+    protected string Id { get; private set; } = "";
+
+    private bool _dirty;
+
+    /// <summary>Marks the state as changed: the next timer writes it.</summary>
+    protected void Changed() => _dirty = true;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (Tenant, Id) = LiveKeys.Parse(this.GetPrimaryKeyString());
+        await OnLoadedAsync();
+        if (stored.RecordExists && !State.Clean)
+        {
+            var changed = await EventLog.ChangedStreamsAsync(Tenant, State.CoveredPosition);
+            await RecoverAsync(changed);
+            Log.Recovered(logger, this.GetPrimaryKeyString(), State.CoveredPosition, changed.Count);
+        }
+        // Written at once: from now on a crash must find this activation's snapshot unclean (or, for a new grain, find one at all).
+        State.Clean = false;
+        State.CoveredPosition = Math.Max(State.CoveredPosition, EventLog.StablePosition(Options.RecoveryMargin));
+        await stored.WriteStateAsync();
+        this.RegisterGrainTimer(() => WriteAsync(clean: false), Options.SnapshotInterval, Options.SnapshotInterval);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+        => await WriteAsync(clean: true);
+
+    /// <summary>Called before the state is written: save keyed rows that changed (see <see cref="RowChanges{T}"/>).</summary>
+    protected virtual Task FlushAsync() => Task.CompletedTask;
+
+    /// <summary>Called after the snapshot is loaded, before recovery: rebuild what is kept in memory only.</summary>
+    protected virtual Task OnLoadedAsync() => Task.CompletedTask;
+
+    /// <summary>Takes the facts of the streams whose log moved after the covered position.</summary>
+    protected abstract Task RecoverAsync(IReadOnlyList<string> changedStreams);
+
+    /// <summary>The current facts of the sessions among <paramref name="streams"/> that <paramref name="include"/> selects.</summary>
+    protected async Task<IReadOnlyList<SessionChanges>> SessionFactsAsync(IReadOnlyList<string> streams, Func<string, bool>? include = null)
+    {
+        var sessions = streams.Select(LiveKeys.SessionOfStream).OfType<string>().Where(s => include?.Invoke(s) ?? true).ToArray();
+        var facts = await Task.WhenAll(sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s)).GetFacts()));
+        return [.. facts.OfType<SessionChanges>()];
+    }
+
+    /// <summary>Writes the state now (settings that must not wait for the timer).</summary>
+    protected Task WriteNowAsync()
+    {
+        _dirty = true;
+        return WriteAsync(clean: false);
+    }
+
+    private async Task WriteAsync(bool clean)
+    {
+        if (!_dirty && !clean) return;
+        var covered = State.CoveredPosition;
+        State.CoveredPosition = Math.Max(covered, EventLog.StablePosition(Options.RecoveryMargin));
+        State.Clean = clean;
+        _dirty = false;
+        try
+        {
+            await FlushAsync();
+            await stored.WriteStateAsync();
+        }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
+            DeactivateOnIdle();
+        }
+        catch (Exception ex)
+        {
+            _dirty = true;
+            State.CoveredPosition = covered;
+            Log.SnapshotFailed(logger, this.GetPrimaryKeyString(), ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "{Grain} did not end cleanly: recovered from the log after position {Position} ({Streams} streams changed).")]
+        public static partial void Recovered(ILogger logger, string grain, long position, int streams);
+
+        [LoggerMessage(2, LogLevel.Warning, "{Grain}: another activation wrote its snapshot; this one deactivates.")]
+        public static partial void StaleActivation(ILogger logger, string grain, Exception ex);
+
+        [LoggerMessage(3, LogLevel.Warning, "{Grain}: writing the snapshot failed; the next timer tries again.")]
+        public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
+    }
+}

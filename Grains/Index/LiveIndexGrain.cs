@@ -1,0 +1,243 @@
+using LiveOrleans.Grains.Derived;
+using LiveOrleans.Live;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Streams;
+
+namespace LiveOrleans.Grains.Index;
+
+/// <summary>A live-index shard's snapshot besides its rows: the covered log position, its stream version and the activity log.</summary>
+[GenerateSerializer]
+public sealed class IndexState : IDerivedState
+{
+    [Id(0)] public long CoveredPosition { get; set; }
+    [Id(1)] public bool Clean { get; set; }
+    [Id(2)] public long Version { get; set; }
+    [Id(3)] public List<ActivityEntry> Activity { get; set; } = [];
+}
+
+/// <summary>
+/// A shard of a tenant's live index: the entry of each live or recently ended session (a row each), kept in list
+/// order, and the activity log. Live queries and dashboards read it, so no query visits a session grain. It
+/// publishes what changed on the tenant stream, evicts ended sessions once the metrics window no longer sees them,
+/// and raises the "waiting" alert.
+/// </summary>
+public sealed partial class LiveIndexGrain(
+    [PersistentState("index", LiveStorage.Name)] IPersistentState<IndexState> stored,
+    IEventLog log,
+    IRowStore rows,
+    Serializer serializer,
+    IOptions<LiveOptions> options,
+    [FromKeyedServices(LiveTime.Key)] TimeProvider time,
+    ILogger<LiveIndexGrain> logger) : DerivedGrain<IndexState>(stored, log, options.Value, logger), ILiveIndexGrain
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<string, SessionEntry> _entries = new(StringComparer.Ordinal);
+    private readonly SortedSet<SessionCard> _order = new(Comparer<SessionCard>.Create(SessionRules.CompareForList));
+    private readonly SortedSet<(DateTimeOffset At, string Id)> _ended = [];
+    private readonly SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
+    private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _activityIds = new(StringComparer.Ordinal);
+
+    // The waiting alert fires once per session and wait: the start of the wait each session was alerted for.
+    private readonly Dictionary<string, DateTimeOffset> _alertedWaits = new(StringComparer.Ordinal);
+    private RowChanges<SessionEntry> _rows = null!;
+    private IAsyncStream<TenantStreamItem>? _stream;
+    private int _shard;
+
+    private IAsyncStream<TenantStreamItem> Stream
+        => _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
+
+    protected override async Task OnLoadedAsync()
+    {
+        _shard = int.Parse(Id, System.Globalization.CultureInfo.InvariantCulture);
+        _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString());
+        foreach (var (_, entry) in await _rows.LoadAsync()) Add(entry);
+        foreach (var activity in State.Activity) _activityIds.Add(activity.Id);
+        this.RegisterGrainTimer(TickAsync, TickInterval, TickInterval);
+    }
+
+    protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
+    {
+        var facts = await SessionFactsAsync(changedStreams, s => LiveKeys.ShardOf(s, Options.IndexShards) == _shard);
+        await Apply(new IndexUpdate([.. facts.Select(f => f.Entry)], [.. facts.SelectMany(f => f.Activity)], [], []));
+    }
+
+    protected override Task FlushAsync() => _rows.FlushAsync(key => _entries.GetValueOrDefault(key));
+
+    public async Task Apply(IndexUpdate update)
+    {
+        var changed = new List<SessionEntry>(update.Entries.Count);
+        foreach (var entry in update.Entries)
+        {
+            var old = _entries.GetValueOrDefault(entry.SessionId);
+            if (!entry.Supersedes(old)) continue;
+            if (old is not null) Remove(old);
+            Add(entry);
+            _rows.Changed(entry.SessionId);
+            changed.Add(entry);
+        }
+        var activity = new List<ActivityEntry>(update.Activity.Count);
+        foreach (var entry in update.Activity)
+        {
+            if (_activityIds.Add(entry.Id)) activity.Add(entry);
+        }
+        if (activity.Count > 0)
+        {
+            State.Activity.AddRange(activity);
+            // Trimmed in chunks, not one entry per append: removing from the front moves the whole list.
+            var max = Options.MaxActivityEntries;
+            if (State.Activity.Count > max + max / 4)
+            {
+                State.Activity.Sort(ActivityIds.Compare);
+                foreach (var old in State.Activity.Skip(max)) _activityIds.Remove(old.Id);
+                State.Activity.RemoveRange(max, State.Activity.Count - max);
+                State.Activity.Reverse();
+            }
+        }
+        if (changed.Count > 0 || activity.Count > 0)
+        {
+            Changed();
+            await PublishAsync(new SessionsChanged(_shard, ++State.Version, changed, [], activity, update.Lifecycle));
+        }
+        foreach (var alert in update.Alerts) await Stream.OnNextAsync(new AlertRaised(alert));
+    }
+
+    public Task<SessionPagePart> Page(LiveFilter filter, int limit, SessionListPosition? after)
+    {
+        var now = time.GetUtcNow();
+        int total = 0, afterCursor = 0;
+        var items = new List<SessionEntry>(Math.Min(limit, 64));
+        foreach (var card in _order)
+        {
+            var entry = _entries[card.SessionId];
+            if (!SessionRules.IsListed(entry, now, Options.EndedGracePeriod) || !SessionRules.Matches(entry, filter, now)) continue;
+            total++;
+            if (!IsAfter(card, after)) continue;
+            afterCursor++;
+            if (items.Count < limit) items.Add(entry);
+        }
+        return Task.FromResult(new SessionPagePart(total, afterCursor, items));
+    }
+
+    private static bool IsAfter(SessionCard card, SessionListPosition? after)
+        => after is null || card.LastActivityAt < after.LastActivityAt
+            || (card.LastActivityAt == after.LastActivityAt && string.CompareOrdinal(card.SessionId, after.SessionId) > 0);
+
+    public Task<MetricsPart> Metrics(LiveFilter filter)
+    {
+        var now = time.GetUtcNow();
+        var sum = MetricsPart.Empty;
+        foreach (var entry in _entries.Values)
+        {
+            if (entry.BroadcastOnly || !SessionRules.Matches(entry, filter, now)) continue;
+            sum = sum.Add(SessionRules.Metrics(entry, now, Options.EndedGracePeriod));
+        }
+        return Task.FromResult(sum);
+    }
+
+    public Task<IReadOnlyDictionary<string, int>> LiveSessionsByAgent()
+        => Task.FromResult<IReadOnlyDictionary<string, int>>(new Dictionary<string, int>(_agentSessions, StringComparer.Ordinal));
+
+    public Task<IReadOnlyList<ActivityEntry>> Activity(LiveFilter visibility, int limit, string? before)
+    {
+        var hasCursor = ActivityIds.TryParse(before, out var cursor);
+        var page = State.Activity
+            .Where(e => !hasCursor || (ActivityIds.TryParse(e.Id, out var o) && (o.Ticks < cursor.Ticks || (o.Ticks == cursor.Ticks && o.Position < cursor.Position))))
+            .Where(e => visibility.Owners is not { Count: > 0 }
+                || (e.SessionId is not null && _entries.TryGetValue(e.SessionId, out var s) && LiveFilter.AllowsOptional(visibility.Owners, s.Card.OwnerId)))
+            .Order(Comparer<ActivityEntry>.Create(ActivityIds.Compare))
+            .Take(limit)
+            .ToArray();
+        return Task.FromResult<IReadOnlyList<ActivityEntry>>(page);
+    }
+
+    public Task<IndexSnapshotPage> GetSnapshot(SessionListPosition? after, int max)
+    {
+        var entries = new List<SessionEntry>(Math.Min(max, _entries.Count));
+        SessionListPosition? next = null;
+        foreach (var card in _order)
+        {
+            if (!IsAfter(card, after)) continue;
+            if (entries.Count == max)
+            {
+                next = new SessionListPosition(entries[^1].Card.LastActivityAt, entries[^1].SessionId);
+                break;
+            }
+            entries.Add(_entries[card.SessionId]);
+        }
+        return Task.FromResult(new IndexSnapshotPage(_shard, State.Version, entries, after is null ? [.. State.Activity] : [], next));
+    }
+
+    /// <summary>Every second: ended sessions the metrics window no longer sees leave; customers waiting past the threshold raise an alert.</summary>
+    private async Task TickAsync()
+    {
+        var now = time.GetUtcNow();
+        var removed = new List<string>();
+        while (_ended.Count > 0 && _ended.Min.At + Options.EndedRetention <= now)
+        {
+            var (_, id) = _ended.Min;
+            Remove(_entries[id]);
+            _alertedWaits.Remove(id);
+            _rows.Removed(id);
+            removed.Add(id);
+        }
+        if (removed.Count > 0)
+        {
+            Changed();
+            await PublishAsync(new SessionsChanged(_shard, ++State.Version, [], removed, [], []));
+        }
+        if (_waiting.Count == 0) return;
+        var threshold = TimeSpan.FromSeconds((await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetSettings()).WaitingAlertSeconds);
+        while (_waiting.Count > 0 && _waiting.Min.Since + threshold <= now)
+        {
+            var (since, id) = _waiting.Min;
+            _waiting.Remove(_waiting.Min);
+            _alertedWaits[id] = since;
+            var entry = _entries[id];
+            var user = entry.Card.User.Name ?? entry.Card.User.Id ?? "A customer";
+            await Stream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
+                $"{user} has waited more than {threshold.TotalSeconds:0} s for a first response")));
+        }
+    }
+
+    private async Task PublishAsync(SessionsChanged change)
+    {
+        try
+        {
+            await Stream.OnNextAsync(change);
+        }
+        catch (Exception ex)
+        {
+            // Replicas notice the missing version and take a fresh snapshot.
+            Log.PublishFailed(logger, this.GetPrimaryKeyString(), change.Version, ex);
+        }
+    }
+
+    private void Add(SessionEntry entry)
+    {
+        _entries[entry.SessionId] = entry;
+        _order.Add(entry.Card);
+        if (entry.Card.EndedAt is { } ended) _ended.Add((ended, entry.SessionId));
+        if (entry.WaitingSince is { } since && entry.Card.EndedAt is null
+            && !(_alertedWaits.TryGetValue(entry.SessionId, out var alerted) && alerted == since)) _waiting.Add((since, entry.SessionId));
+        if (SessionRules.CountsForAgent(entry)) _agentSessions[entry.Card.AgentId!] = _agentSessions.GetValueOrDefault(entry.Card.AgentId!) + 1;
+    }
+
+    private void Remove(SessionEntry entry)
+    {
+        _entries.Remove(entry.SessionId);
+        _order.Remove(entry.Card);
+        if (entry.Card.EndedAt is { } ended) _ended.Remove((ended, entry.SessionId));
+        if (entry.WaitingSince is { } since) _waiting.Remove((since, entry.SessionId));
+        if (SessionRules.CountsForAgent(entry) && --_agentSessions[entry.Card.AgentId!] == 0) _agentSessions.Remove(entry.Card.AgentId!);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(10, LogLevel.Warning, "{Grain}: publishing version {Version} failed; replicas will take a fresh snapshot.")]
+        public static partial void PublishFailed(ILogger logger, string grain, long version, Exception ex);
+    }
+}

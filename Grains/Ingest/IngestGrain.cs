@@ -1,0 +1,89 @@
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Grains.Ingest;
+
+/// <summary>
+/// A tenant's way in, as a stateless worker (activated in whichever silo calls it, as many as are busy). It gives
+/// each session and agent its share of a batch, then sends what changed to the derived grains — one call per
+/// tenant-day, index shard and agent, so a batch of many sessions costs a handful of derived calls — and answers
+/// once all of it is durable and applied.
+/// </summary>
+[StatelessWorker]
+[Reentrant]
+public sealed class IngestGrain(LiveChangeDispatcher dispatcher, IEventLog log) : Grain, IIngestGrain
+{
+    private string Tenant => this.GetPrimaryKeyString();
+
+    public async Task<IngestResult> Ingest(IReadOnlyList<LiveEvent> events)
+    {
+        if (log.IsOverloaded) throw new OverloadedException(TimeSpan.FromSeconds(1));
+        var settings = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetSettings();
+
+        var sessions = new Dictionary<string, List<LiveEvent>>(StringComparer.Ordinal);
+        var agents = new Dictionary<string, List<AgentStatusChanged>>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (e is AgentStatusChanged status)
+            {
+                if (!agents.TryGetValue(status.AgentId, out var list)) agents[status.AgentId] = list = [];
+                list.Add(status);
+            }
+            else
+            {
+                if (!sessions.TryGetValue(e.SessionId!, out var list)) sessions[e.SessionId!] = list = [];
+                list.Add(e);
+            }
+        }
+
+        var sessionCalls = sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s.Key)).Ingest(new SessionBatch(s.Value, settings.TimeZone))).ToArray();
+        var agentCalls = agents.Select(a => GrainFactory.GetGrain<IAgentGrain>(LiveKeys.Of(Tenant, a.Key)).Ingest(a.Value)).ToArray();
+        try
+        {
+            await Task.WhenAll(Task.WhenAll(sessionCalls), Task.WhenAll(agentCalls));
+        }
+        catch
+        {
+            // Some shares were stored and applied: their changes still go to the derived grains before the error is answered.
+            await dispatcher.DispatchAsync(Tenant, Completed(sessionCalls).Select(r => r.Changes).OfType<SessionChanges>().ToArray(),
+                Completed(agentCalls).Select(r => r.Record).ToArray());
+            throw;
+        }
+
+        var results = sessionCalls.Select(c => c.Result).ToArray();
+        var agentResults = agentCalls.Select(c => c.Result).ToArray();
+        await dispatcher.DispatchAsync(Tenant, results.Select(r => r.Changes).OfType<SessionChanges>().ToArray(), agentResults.Select(r => r.Record).ToArray());
+
+        var refused = new List<SessionRefusal>();
+        int accepted = 0, duplicates = 0;
+        var keys = sessions.Keys.ToArray();
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i].Refused is { } reason) refused.Add(new SessionRefusal(keys[i], reason));
+            accepted += results[i].Accepted;
+            duplicates += results[i].Duplicates;
+        }
+        foreach (var result in agentResults)
+        {
+            accepted += result.Accepted;
+            duplicates += result.Duplicates;
+        }
+        return new IngestResult(accepted, duplicates, refused);
+    }
+
+    public async Task<InterventionOutcome> Intervene(string sessionId, InterventionCommand command)
+    {
+        var result = await GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, sessionId)).Intervene(command);
+        if (result.Changes is { } changes) await dispatcher.DispatchAsync(Tenant, [changes], []);
+        if (result.Control is { } control) await dispatcher.PublishAsync(Tenant, new ControlIssued(control));
+        return result.Outcome;
+    }
+
+    public async Task<AgentRecord> ConfigureAgent(string agentId, AgentConfiguration configuration)
+    {
+        var record = await GrainFactory.GetGrain<IAgentGrain>(LiveKeys.Of(Tenant, agentId)).Configure(configuration);
+        await GrainFactory.GetGrain<ITenantGrain>(Tenant).AgentsChanged([record]);
+        return record;
+    }
+
+    private static IEnumerable<T> Completed<T>(IEnumerable<Task<T>> calls) => calls.Where(c => c.IsCompletedSuccessfully).Select(c => c.Result);
+}

@@ -1,0 +1,275 @@
+using LiveOrleans.Grains.Tenants;
+using LiveOrleans.Live;
+
+namespace LiveOrleans.Grains.Sessions;
+
+/// <summary>
+/// The rules of one conversation (SEMANTICS.md): its state machine, transcript, preview, first message, waiting and
+/// reply times, active days, and what it says about agents. Pure: it changes <see cref="State"/> and reports what
+/// else happened in a <see cref="SessionEffects"/>; the grain around it does the I/O. Applying the same log entries
+/// to the same state gives the same state, so a replay equals the live run.
+/// </summary>
+public sealed partial class SessionModel(string tenant, string sessionId, SessionState state, LiveOptions options)
+{
+    public string Tenant { get; } = tenant;
+
+    public string SessionId { get; } = sessionId;
+
+    public SessionState State { get; } = state;
+
+    /// <summary>Set by a token delta and cleared by the next logged entry: deltas skip the log, so this never reaches a snapshot.</summary>
+    private bool _streaming;
+
+    /// <summary>The text of the reply streaming now (from deltas, not stored): what an override discards.</summary>
+    private string? _streamingText;
+
+    /// <summary>Deltas taken since the last logged entry; with the position, it orders this session's index entries.</summary>
+    private int _deltas;
+
+    /// <summary>Whether any entry was ever applied: a session that took nothing does not exist.</summary>
+    public bool Exists => State.AppliedPosition > 0;
+
+    public string? StreamingText => _streamingText;
+
+    /// <summary>The agent's own events, refused while the session is paused.</summary>
+    public static bool IsAgentEvent(LiveEvent e) => e is AgentThinking or MessageDelta || (e is MessageSent m && m.Sender.Kind != SenderKind.System);
+
+    /// <summary>Why the session refuses these events now, or null. A paused session refuses its agent's events.</summary>
+    public string? Refusal(IReadOnlyList<LiveEvent> events)
+    {
+        if (State.State != LiveState.Paused || !Exists) return null;
+        foreach (var e in events)
+        {
+            if (!IsAgentEvent(e)) continue;
+            var name = e switch { AgentThinking => "agent_thinking", MessageDelta => "message_delta", _ => "message_sent" };
+            return $"Session '{SessionId}' is paused by an intervention: the agent's {name} is refused until a supervisor resumes it.";
+        }
+        return null;
+    }
+
+    /// <summary>Applies a logged event at its position.</summary>
+    public void Apply(LiveEvent e, long position, SessionEffects effects)
+    {
+        State.AppliedPosition = position;
+        _streaming = false;
+        _streamingText = null;
+        _deltas = 0;
+        effects.Changed = true;
+        var isNew = State.StartedAt == default;
+        if (isNew || (!State.Started && e.Timestamp < State.StartedAt)) State.StartedAt = e.Timestamp;
+        if (e.Timestamp > State.LastActivityAt) State.LastActivityAt = e.Timestamp;
+
+        switch (e)
+        {
+            case SessionStarted s: Started(s, position, effects); break;
+            case MessageReceived m: Received(m, effects); break;
+            case MessageSent m: Sent(m, effects); break;
+            case AgentThinking t: Thinking(t, effects); break;
+            case SessionEnded s: Ended(s, position, effects); break;
+            case ErrorOccurred err: Failed(err, position, effects); break;
+            case ConversationAssigned a:
+                State.OwnerId = a.OwnerId;
+                if (a.ChangesTeam) State.TeamId = a.TeamId;
+                if (a.OwnerId is not null) Signal(a.OwnerId, AgentKind.Human, null, null, effects);
+                break;
+            case ConversationStatusChanged c: State.Status = c.Status; break;
+            case PriorityChanged p:
+                if (p.Priority == Priority.Urgent && State.Priority != Priority.Urgent)
+                    Alert(p.Timestamp, position, "high", "urgent_session", "A conversation became urgent", effects);
+                State.Priority = p.Priority;
+                break;
+        }
+        if (LifecycleName(e) is { } lifecycle) effects.Lifecycle.Add(new SessionLifecycle(lifecycle, SessionId, e.Timestamp));
+    }
+
+    /// <summary>The lifecycle events the tenant stream names (the others change a session without a lifecycle name).</summary>
+    private static string? LifecycleName(LiveEvent e) => e switch
+    {
+        SessionStarted => "session_started",
+        MessageReceived => "message_received",
+        MessageSent => "message_sent",
+        AgentThinking => "agent_thinking",
+        SessionEnded => "session_ended",
+        ErrorOccurred => "error_occurred",
+        _ => null,
+    };
+
+    private void Started(SessionStarted s, long position, SessionEffects effects)
+    {
+        State.Started = true;
+        State.StartedAt = s.Timestamp;
+        State.Channel = s.Channel;
+        State.AgentId = s.AgentId;
+        State.UserId = s.User.Id;
+        State.UserName = s.User.Name;
+        if (s.Priority is { } priority) State.Priority = priority;
+        if (s.TeamId is not null) State.TeamId = s.TeamId;
+        if (s.OwnerId is not null)
+        {
+            State.OwnerId = s.OwnerId;
+            Signal(s.OwnerId, AgentKind.Human, null, null, effects);
+        }
+        if (s.Metadata is not null) State.Metadata = new Dictionary<string, string>(s.Metadata);
+        if (s.Priority == Priority.Urgent)
+            Alert(s.Timestamp, position, "high", "urgent_session", $"New urgent conversation from {s.User.Name ?? s.User.Id} on {s.Channel}", effects);
+        Signal(s.AgentId, null, null, null, effects);
+        Record(s.Timestamp, position, "session_started", s.AgentId, $"Session started on {s.Channel} with {s.User.Name ?? s.User.Id}", effects);
+    }
+
+    private void Received(MessageReceived m, SessionEffects effects)
+    {
+        AddMessage(m.Message, incoming: true, m.Timestamp, sender: null, broadcast: false, internalNote: false, delivery: null, effects);
+        State.HasIncoming = true;
+        State.HasNonBroadcastMessage = true;
+        if (State.UnansweredSince is null || m.Timestamp < State.UnansweredSince) State.UnansweredSince = m.Timestamp;
+        NoteActiveDay(m.Timestamp);
+        if (State.State is not (LiveState.Ended or LiveState.Paused)) State.State = LiveState.Active;
+        State.Stream = StreamState.Idle;
+    }
+
+    private void Sent(MessageSent m, SessionEffects effects)
+    {
+        var agent = SendingAgent(m.Sender);
+        var fromAgent = agent is not null && (State.AgentId is null || agent == State.AgentId);
+        AddMessage(m.Message, incoming: false, m.Timestamp, m.Sender, m.Broadcast, m.InternalNote, m.Delivery, effects);
+        if (agent is not null)
+        {
+            Signal(agent, m.Sender.Kind == SenderKind.Ai ? AgentKind.Ai : AgentKind.Human, m.Timestamp, m.IsBusinessReply ? m.Timestamp : null, effects);
+        }
+        if (m.InternalNote) return;
+
+        if (m.Broadcast) State.HasBroadcast = true;
+        else State.HasNonBroadcastMessage = true;
+        if (m.Delivery == Delivery.Sent) NoteActiveDay(m.Timestamp);
+        if (m.IsBusinessReply)
+        {
+            State.HasBusinessReply = true;
+            if (State.UnansweredSince is { } since && m.Timestamp >= since)
+            {
+                State.Replies.Add(new ReplySample(m.Timestamp, (m.Timestamp - since).TotalMilliseconds));
+                var horizon = m.Timestamp - LiveOptions.MetricsWindow - LiveOptions.MetricsWindow;
+                State.Replies.RemoveAll(r => r.At < horizon);
+                State.UnansweredSince = null;
+            }
+        }
+        if (State.State == LiveState.Error || (fromAgent && State.State is LiveState.Thinking or LiveState.Streaming))
+            State.State = LiveState.Active;
+        if (fromAgent) State.Stream = StreamState.Complete;
+    }
+
+    private void Thinking(AgentThinking t, SessionEffects effects)
+    {
+        if (State.AgentId is not null) Signal(State.AgentId, null, t.Timestamp, null, effects);
+        if (State.State is LiveState.Ended or LiveState.Paused) return;
+        State.State = LiveState.Thinking;
+        State.Stream = StreamState.Thinking;
+    }
+
+    private void Ended(SessionEnded s, long position, SessionEffects effects)
+    {
+        var wasEnded = State.State == LiveState.Ended;
+        State.State = LiveState.Ended;
+        State.Stream = StreamState.Idle;
+        State.EndReason = s.Reason;
+        if (State.EndedAt is null || s.Timestamp > State.EndedAt) State.EndedAt = s.Timestamp;
+        if (!wasEnded)
+        {
+            Record(s.Timestamp, position, "session_ended", State.AgentId, s.Reason is null ? "Session ended" : $"Session ended: {s.Reason}", effects);
+        }
+    }
+
+    private void Failed(ErrorOccurred e, long position, SessionEffects effects)
+    {
+        State.LastError = e.Error;
+        if (State.State != LiveState.Ended) State.State = LiveState.Error;
+        Record(e.Timestamp, position, "error", State.AgentId, $"{e.Error.Code}: {e.Error.Message}", effects);
+        Alert(e.Timestamp, position, "high", "error", $"{e.Error.Code}: {e.Error.Message}", effects);
+    }
+
+    /// <summary>A token delta (not logged): the reply is streaming. Returns false when the session's state refuses it.</summary>
+    /// <remarks>Only the first delta of a reply changes what a list shows (the state); the others reach watchers only.</remarks>
+    public bool Delta(MessageDelta delta, SessionEffects effects)
+    {
+        if (!Exists || State.State is LiveState.Paused or LiveState.Ended) return false;
+        var before = LiveState;
+        _streaming = true;
+        if ((_streamingText?.Length ?? 0) + delta.Delta.Length <= Validation.Limits.MaxMessageTextBytes) _streamingText += delta.Delta;
+        if (LiveState != before)
+        {
+            _deltas++;
+            effects.Changed = true;
+        }
+        return true;
+    }
+
+    /// <summary>The agent a message is from: its sender id, or the session's agent; none for system messages.</summary>
+    private string? SendingAgent(Sender sender) => sender.Kind == SenderKind.System ? null : sender.Id ?? State.AgentId;
+
+    private void AddMessage(MessageContent content, bool incoming, DateTimeOffset at, Sender? sender, bool broadcast,
+        bool internalNote, Delivery? delivery, SessionEffects effects)
+    {
+        var message = new StoredMessage(content.Id, incoming, at, content.Format, content.Text, content.Attachments,
+            content.Speaker, content.Confidence, sender, broadcast, internalNote, delivery);
+        State.Messages.Add(message);
+        effects.Messages.Add(ToView(message));
+        if (State.Messages.Count > options.MaxMessagesPerSession)
+        {
+            var drop = State.Messages.Count - options.MaxMessagesPerSession;
+            State.Messages.RemoveRange(0, drop);
+            State.DroppedMessages += drop;
+        }
+        if (!string.IsNullOrEmpty(content.Text)) AddSearchText(content.Text);
+        if (internalNote) return;
+        if (State.PreviewAt is null || at >= State.PreviewAt)
+        {
+            State.Preview = Sessions.Preview.Of(content);
+            State.PreviewAt = at;
+        }
+        if (State.FirstMessageAt is null || at < State.FirstMessageAt)
+        {
+            State.FirstMessageAt = at;
+            State.FirstMessageIncoming = incoming;
+        }
+    }
+
+    private void AddSearchText(string text)
+    {
+        var joined = State.SearchText.Length == 0 ? text : string.Concat(State.SearchText, "\n", text);
+        State.SearchText = joined.Length <= options.SearchTextChars ? joined : joined[^options.SearchTextChars..];
+    }
+
+    private void NoteActiveDay(DateTimeOffset at)
+    {
+        var day = TenantClock.Day(at, State.TimeZone);
+        var days = State.ActiveDays;
+        if (days.Contains(day)) return;
+        days.Add(day);
+        days.Sort(StringComparer.Ordinal);
+        if (days.Count > 3) days.RemoveAt(0);
+    }
+
+    /// <summary>Merges what this session says about an agent: the newest times win, a first guess at the kind stays.</summary>
+    private void Signal(string agentId, AgentKind? kind, DateTimeOffset? presenceAt, DateTimeOffset? messageAt, SessionEffects effects)
+    {
+        var old = State.AgentSignals.GetValueOrDefault(agentId);
+        var merged = new AgentSignal(agentId, old?.KindHint ?? kind, Later(old?.PresenceAt, presenceAt), Later(old?.MessageAt, messageAt));
+        if (merged == old) return;
+        State.AgentSignals[agentId] = merged;
+        effects.Agents.Add(agentId);
+    }
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
+    /// <summary>Adds an activity entry; its id carries its time and log position, so a replay gives the same ids.</summary>
+    private void Record(DateTimeOffset at, long position, string type, string? agentId, string summary, SessionEffects effects)
+    {
+        var entry = new ActivityEntry(ActivityIds.Format(at, position, type), at, type, SessionId, agentId, summary);
+        State.RecentActivity.Add(entry);
+        if (State.RecentActivity.Count > LiveOptions.ActivityPerSession) State.RecentActivity.RemoveAt(0);
+        effects.Activity.Add(entry);
+    }
+
+    /// <summary>Alerts are notifications, not state: their id comes from the log position, so a dashboard can tell one from another.</summary>
+    private void Alert(DateTimeOffset at, long position, string severity, string kind, string text, SessionEffects effects)
+        => effects.Alerts.Add(new AlertView($"alert_{position}_{kind}", at, severity, kind, SessionId, text));
+}

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace LiveOrleans.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store's database file. WAL journal, <c>synchronous=FULL</c> so a commit is on disk when it returns,
+/// and a busy time-out because the writer thread and the Api's tables share the file. Creates its tables on open,
+/// idempotently. Reads borrow one of a few pooled connections, so a read costs no open.
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
+{
+    private readonly ConcurrentBag<SqliteConnection> _readers = [];
+    private int _disposed;
+
+    public SqliteDatabase(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = System.IO.Path.GetFullPath(path);
+        var folder = System.IO.Path.GetDirectoryName(Path)!;
+        Existed = File.Exists(Path);
+        Directory.CreateDirectory(folder);
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, SqliteSchema.Script);
+    }
+
+    /// <summary>The full path of the file.</summary>
+    public string Path { get; }
+
+    /// <summary>Whether the file was there before this process opened it.</summary>
+    public bool Existed { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>A new connection with the store's settings; the caller disposes it.</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
+        return connection;
+    }
+
+    /// <summary>Runs a read on a pooled connection.</summary>
+    public T Read<T>(Func<SqliteConnection, T> read)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        if (!_readers.TryTake(out var connection)) connection = Open();
+        try
+        {
+            return read(connection);
+        }
+        finally
+        {
+            if (Volatile.Read(ref _disposed) == 0 && _readers.Count < 16) _readers.Add(connection);
+            else connection.Dispose();
+        }
+    }
+
+    public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Sets a value of the <c>meta</c> table unless one is there; returns the stored value.</summary>
+    public string GetOrAddMeta(string key, string value)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT(key) DO NOTHING; SELECT value FROM meta WHERE key = $key;";
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$value", value);
+        return (string)command.ExecuteScalar()!;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        while (_readers.TryTake(out var connection)) connection.Dispose();
+    }
+}

@@ -1,0 +1,62 @@
+namespace LiveOrleans.Storage.Sqlite;
+
+/// <summary>The embedded store's tables, created on open (every statement is idempotent).</summary>
+internal static class SqliteSchema
+{
+    public const string Script = """
+        -- The durable log: a global position, one stream per grain, per-tenant unique producer ids.
+        CREATE TABLE IF NOT EXISTS event_log(
+            position  INTEGER PRIMARY KEY,
+            tenant    TEXT    NOT NULL,
+            stream    TEXT    NOT NULL,
+            kind      INTEGER NOT NULL,
+            dedup_key TEXT    NOT NULL,
+            payload   BLOB    NOT NULL);
+        CREATE UNIQUE INDEX IF NOT EXISTS event_log_dedup ON event_log(tenant, dedup_key);
+        CREATE INDEX IF NOT EXISTS event_log_stream ON event_log(tenant, stream, position);
+
+        -- Grain snapshots, ETag-checked: a write names the version it replaces.
+        CREATE TABLE IF NOT EXISTS grain_state(
+            grain_key TEXT    PRIMARY KEY,
+            etag      INTEGER NOT NULL,
+            data      BLOB    NOT NULL) WITHOUT ROWID;
+
+        -- Keyed rows of derived grains that hold many facts (live-index shards, tenant-days), written as they change.
+        CREATE TABLE IF NOT EXISTS derived_rows(
+            grain_key TEXT NOT NULL,
+            row_key   TEXT NOT NULL,
+            data      BLOB NOT NULL,
+            PRIMARY KEY(grain_key, row_key)) WITHOUT ROWID;
+
+        -- The permanent audit log of interventions, hash-chained per tenant; never updated nor deleted.
+        CREATE TABLE IF NOT EXISTS audit_log(
+            tenant          TEXT    NOT NULL,
+            seq             INTEGER NOT NULL,
+            intervention_id TEXT    NOT NULL,
+            session_id      TEXT    NOT NULL,
+            at              INTEGER NOT NULL,
+            entry           BLOB    NOT NULL,
+            prev_hash       BLOB    NOT NULL,
+            hash            BLOB    NOT NULL,
+            PRIMARY KEY(tenant, seq)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX IF NOT EXISTS audit_log_intervention ON audit_log(tenant, intervention_id);
+        CREATE INDEX IF NOT EXISTS audit_log_session ON audit_log(tenant, session_id, seq);
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit entries are never changed'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit entries are never deleted'); END;
+
+        -- Control commands not yet acknowledged by a producer (numbered like their audit entries).
+        CREATE TABLE IF NOT EXISTS control_outbox(
+            tenant          TEXT    NOT NULL,
+            seq             INTEGER NOT NULL,
+            intervention_id TEXT    NOT NULL,
+            command         BLOB    NOT NULL,
+            PRIMARY KEY(tenant, seq)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX IF NOT EXISTS control_outbox_intervention ON control_outbox(tenant, intervention_id);
+
+        CREATE TABLE IF NOT EXISTS meta(
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL);
+        """;
+}

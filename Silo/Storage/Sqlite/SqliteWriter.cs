@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using LiveOrleans.Live;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace LiveOrleans.Storage.Sqlite;
+
+/// <summary>
+/// The store's one writer: a thread that takes every queued write (log appends, grain snapshots, audit entries,
+/// control acknowledgements), runs them in one transaction — one fsync for all — and completes each after the
+/// commit. Each write runs in a savepoint, so one that fails (a stale ETag, a broken entry) fails alone.
+/// </summary>
+public sealed partial class SqliteWriter : IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly LogOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentQueue<SqliteWrite> _queue = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private int _pendingEntries;
+    private int _started;
+
+    public SqliteWriter(SqliteDatabase database, LogOptions options, ILogger<SqliteWriter> logger)
+    {
+        _database = database;
+        _options = options;
+        _logger = logger;
+        Clock = new LogClock(database.Read(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT COALESCE(MAX(position), 0) FROM event_log";
+            return (long)command.ExecuteScalar()!;
+        }));
+        _thread = new Thread(WriteLoop) { IsBackground = true, Name = "LiveOrleans store writer" };
+    }
+
+    internal LogClock Clock { get; }
+
+    /// <summary>Log entries queued and not yet committed.</summary>
+    public int PendingEntries => Volatile.Read(ref _pendingEntries);
+
+    /// <summary>Whether new batches should be refused: half the queue limit is taken.</summary>
+    public bool IsOverloaded => PendingEntries >= _options.MaxPendingEntries / 2;
+
+    /// <summary>Queues a write; its task completes after the transaction that ran it is committed.</summary>
+    /// <exception cref="OverloadedException">The write carries log entries and the queue is full.</exception>
+    /// <exception cref="ObjectDisposedException">The store is closing.</exception>
+    internal void Enqueue(SqliteWrite write)
+    {
+        if (_stop.IsCancellationRequested) throw new ObjectDisposedException(nameof(SqliteWriter), "The store is closing.");
+        if (Interlocked.Exchange(ref _started, 1) == 0) _thread.Start();
+        if (write.Entries > 0)
+        {
+            var waiting = Interlocked.Add(ref _pendingEntries, write.Entries);
+            if (waiting > _options.MaxPendingEntries && waiting != write.Entries)
+            {
+                Interlocked.Add(ref _pendingEntries, -write.Entries);
+                throw new OverloadedException(TimeSpan.FromSeconds(1));
+            }
+        }
+        _queue.Enqueue(write);
+        _signal.Release();
+    }
+
+    private void WriteLoop()
+    {
+        using var connection = _database.Open();
+        var batch = new SqliteWriteBatch(connection);
+        var works = new List<SqliteWrite>();
+        while (true)
+        {
+            try
+            {
+                _signal.Wait(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                if (_queue.IsEmpty) return;
+            }
+            works.Clear();
+            var entries = 0;
+            while (entries < _options.MaxCommitBatch && _queue.TryDequeue(out var write))
+            {
+                works.Add(write);
+                entries += write.Entries;
+            }
+            if (works.Count == 0) continue;
+            // Each queued write released the signal once; the wait above took one of them.
+            for (var i = 1; i < works.Count; i++) _signal.Wait(0);
+            Commit(batch, works);
+            Interlocked.Add(ref _pendingEntries, -entries);
+        }
+    }
+
+    private void Commit(SqliteWriteBatch batch, List<SqliteWrite> works)
+    {
+        try
+        {
+            batch.Begin();
+            foreach (var work in works)
+            {
+                batch.Savepoint();
+                try
+                {
+                    work.Execute(batch);
+                    batch.Release();
+                }
+                catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 }) // I/O error, disk full: the whole transaction
+                {
+                    batch.RollbackToSavepoint();
+                    work.Failed = ex;
+                }
+            }
+            batch.Commit();
+        }
+        catch (Exception ex)
+        {
+            batch.Rollback();
+            Log.CommitFailed(_logger, works.Count, ex);
+            foreach (var work in works) work.Fail(ex);
+            return;
+        }
+        if (batch.LastPosition > 0) Clock.Committed(batch.LastPosition);
+        foreach (var work in works)
+        {
+            if (work.Failed is { } failure) work.Fail(failure);
+            else work.Complete();
+        }
+    }
+
+    /// <summary>Writes what is queued, then stops the thread.</summary>
+    public void Dispose()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel();
+        if (Volatile.Read(ref _started) == 1) _thread.Join();
+        while (_queue.TryDequeue(out var left)) left.Fail(new ObjectDisposedException(nameof(SqliteWriter), "The store is closing."));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "A transaction of {Writes} writes failed; each is answered with the error.")]
+        public static partial void CommitFailed(ILogger logger, int writes, Exception ex);
+    }
+}
+
+/// <summary>A write the writer thread runs inside its transaction, then completes after the commit.</summary>
+internal abstract class SqliteWrite
+{
+    /// <summary>Log entries it appends (they count against the queue limit).</summary>
+    public virtual int Entries => 0;
+
+    /// <summary>Set when the write failed inside a transaction that committed.</summary>
+    public Exception? Failed { get; set; }
+
+    public abstract void Execute(SqliteWriteBatch batch);
+
+    public abstract void Complete();
+
+    public abstract void Fail(Exception ex);
+}
+
+/// <summary>A write with a result, completed asynchronously so no continuation runs on the writer thread.</summary>
+internal abstract class SqliteWrite<T> : SqliteWrite
+{
+    private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private T _result = default!;
+
+    public Task<T> Task => _done.Task;
+
+    protected void SetResult(T result) => _result = result;
+
+    public override void Complete() => _done.TrySetResult(_result);
+
+    public override void Fail(Exception ex) => _done.TrySetException(ex);
+}
