@@ -3,6 +3,8 @@ using LiveOrleans.Api.Hosting;
 // --demo: the simulator plays live traffic into the bootstrap tenant (see README). A bare switch, not configuration.
 var demo = args.Contains("--demo");
 var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
+// Port 5080 unless the user chose one (--urls, ASPNETCORE_URLS, Urls in configuration).
+if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:5080");
 builder.AddLiveApi();
 if (demo) builder.Services.AddHostedService<DemoTraffic>();
 

@@ -19,8 +19,11 @@ public static class ControlEndpoints
         return api;
     }
 
-    private static async Task Stream(HttpContext context, ClaimsPrincipal producer, ControlStreams streams, IControlOutbox outbox)
+    private static async Task Stream(HttpContext context, ClaimsPrincipal producer, ControlStreams streams, IControlOutbox outbox, IHostApplicationLifetime lifetime)
     {
+        // A stream ends when its client goes, or when the engine starts stopping (the web server waits for open requests).
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = ending.Token;
         var tenant = producer.TenantId();
         var lastSeen = long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var header) ? header
             : long.TryParse(context.Request.Query["lastEventId"].ToString(), out var query) ? query : 0;
@@ -32,38 +35,38 @@ public static class ControlEndpoints
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             context.Response.Headers["X-Accel-Buffering"] = "no";
-            await context.Response.WriteAsync(": LiveOrleans control stream\n\n", context.RequestAborted);
+            await context.Response.WriteAsync(": LiveOrleans control stream\n\n", aborted);
             foreach (var command in await outbox.PendingAsync(tenant, lastSeen))
             {
-                await WriteAsync(context, command);
+                await WriteAsync(context, command, aborted);
                 lastSeen = command.Sequence;
             }
-            while (!context.RequestAborted.IsCancellationRequested)
+            while (!aborted.IsCancellationRequested)
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
                 wait.CancelAfter(KeepAlive);
                 try
                 {
                     var command = await reader.ReadAsync(wait.Token);
                     if (command.Sequence <= lastSeen) continue;
-                    await WriteAsync(context, command);
+                    await WriteAsync(context, command, aborted);
                     lastSeen = command.Sequence;
                 }
-                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
                 {
-                    await context.Response.WriteAsync(": keep-alive\n\n", context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await context.Response.WriteAsync(": keep-alive\n\n", aborted);
+                    await context.Response.Body.FlushAsync(aborted);
                 }
             }
         }
         catch (OperationCanceledException) { }
     }
 
-    private static async Task WriteAsync(HttpContext context, ControlCommand command)
+    private static async Task WriteAsync(HttpContext context, ControlCommand command, CancellationToken aborted)
     {
         var json = JsonSerializer.Serialize(ControlPayload.From(command), LiveJson.Options);
-        await context.Response.WriteAsync($"id: {command.Sequence}\nevent: control\ndata: {json}\n\n", context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        await context.Response.WriteAsync($"id: {command.Sequence}\nevent: control\ndata: {json}\n\n", aborted);
+        await context.Response.Body.FlushAsync(aborted);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Acknowledge(string interventionId, ClaimsPrincipal producer, IControlOutbox outbox)

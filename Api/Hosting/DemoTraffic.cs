@@ -15,8 +15,12 @@ public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime
     public const double Speed = 3;
     public const double SessionsPerMinute = 40;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        // The web server stops before this service is told to: the demo's own requests (its control stream
+        // above all) must end as soon as the application starts stopping, or the server waits for them.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, lifetime.ApplicationStopping);
+        var stoppingToken = stopping.Token;
         var started = new TaskCompletionSource();
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         {

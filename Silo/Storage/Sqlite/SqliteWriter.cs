@@ -137,12 +137,16 @@ public sealed partial class SqliteWriter : IDisposable
         _stop.Cancel();
         if (Volatile.Read(ref _started) == 1) _thread.Join();
         while (_queue.TryDequeue(out var left)) left.Fail(new ObjectDisposedException(nameof(SqliteWriter), "The store is closing."));
+        Log.Closed(_logger, _database.Path, Clock.StablePosition(TimeSpan.Zero));
     }
 
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Error, "A transaction of {Writes} writes failed; each is answered with the error.")]
         public static partial void CommitFailed(ILogger logger, int writes, Exception ex);
+
+        [LoggerMessage(2, LogLevel.Information, "Store {Path} closed after its last writes (grains' last snapshots included); the log ends at position {Position}.")]
+        public static partial void Closed(ILogger logger, string path, long position);
     }
 }
 
