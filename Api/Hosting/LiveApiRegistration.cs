@@ -59,7 +59,7 @@ public static class LiveApiRegistration
             .AddPolicy(LiveClaims.AdminPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin"))
             .AddPolicy(LiveClaims.IntervenePolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireRole("admin", "supervisor"))
             .AddPolicy(LiveClaims.PlatformPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BearerScheme).RequireClaim(LiveClaims.PlatformAdmin, "true"))
-            .AddPolicy(LiveClaims.OperatorPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BasicScheme, LiveClaims.BearerScheme).RequireClaim(LiveClaims.PlatformAdmin, "true"))
+            .AddPolicy(LiveClaims.OperatorPolicy, p => p.AddAuthenticationSchemes(LiveClaims.BasicScheme).RequireClaim(LiveClaims.PlatformAdmin, "true"))
             .AddPolicy(LiveClaims.ProducerPolicy, p => p.AddAuthenticationSchemes(LiveClaims.ApiKeyScheme).RequireRole(LiveClaims.ProducerRole));
         return builder;
     }

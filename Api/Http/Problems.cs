@@ -23,6 +23,7 @@ public static class Problems
     /// <summary>Writes a problem outside an endpoint (authentication challenges, limits).</summary>
     public static Task Write(HttpContext context, int status, string title, string detail)
     {
+        if (context.Response.HasStarted) return Task.CompletedTask;
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(
             new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://httpstatuses.io/{status}" },

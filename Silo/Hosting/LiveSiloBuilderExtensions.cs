@@ -16,6 +16,16 @@ using Orleans.Serialization;
 
 namespace LiveOrleans.Hosting;
 
+/// <summary>Who provides a LiveOrleans silo's cluster membership.</summary>
+public enum LiveMembership
+{
+    /// <summary>One silo on localhost (embedded mode): stream subscriptions are kept in memory, as they end with the process.</summary>
+    Localhost,
+
+    /// <summary>The host configures membership (several silos, e.g. Orleans' <c>TestCluster</c>): stream subscriptions are kept in the store, so they survive a silo leaving.</summary>
+    Provided,
+}
+
 /// <summary>Turns an Orleans silo into a LiveOrleans silo, in one call that the Silo executable and the Api share.</summary>
 public static class LiveSiloBuilderExtensions
 {
@@ -24,7 +34,7 @@ public static class LiveSiloBuilderExtensions
     /// the grains' options and clock, memory streams with their pub-sub store, and the cluster membership of the
     /// configured mode. Configuration sections: <c>Storage</c>, <c>Orleans</c>, <c>Live</c>, <c>Log</c>.
     /// </summary>
-    public static ISiloBuilder AddLiveOrleansSilo(this ISiloBuilder silo, IConfiguration configuration)
+    public static ISiloBuilder AddLiveOrleansSilo(this ISiloBuilder silo, IConfiguration configuration, LiveMembership membership = LiveMembership.Localhost)
     {
         var storage = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         var host = configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
@@ -34,10 +44,18 @@ public static class LiveSiloBuilderExtensions
                 $"Storage:Provider '{storage.Provider}' is not supported by this version: use Sqlite (the embedded store). Cluster mode on PostgreSQL is not built yet.");
         }
 
-        silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, serviceId: host.ServiceId, clusterId: host.ClusterId);
         silo.AddMemoryStreams(LiveStreams.Provider);
-        // Stream subscriptions of this single process: they end with it, like the dashboards' connections they serve.
-        silo.AddMemoryGrainStorage(LiveStreams.PubSubStore);
+        if (membership == LiveMembership.Localhost)
+        {
+            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, serviceId: host.ServiceId, clusterId: host.ClusterId);
+            // Stream subscriptions of this single process: they end with it, like the dashboards' connections they serve.
+            silo.AddMemoryGrainStorage(LiveStreams.PubSubStore);
+        }
+        else
+        {
+            // Memory pub-sub state lives in grains of some silo: when that silo leaves, every subscription it held is lost.
+            silo.Services.AddGrainStorage(LiveStreams.PubSubStore, (sp, _) => sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(LiveStorage.Name));
+        }
 
         var services = silo.Services;
         services.AddOptions<LiveOptions>().Bind(configuration.GetSection("Live")).Validate(o => o.IndexShards is >= 1 and <= 256, "Live:IndexShards must be 1 to 256.");

@@ -131,4 +131,24 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
         var from = Uri.EscapeDataString(Ev.Ts(T.AddSeconds(-1)));
         Assert.Equal(4, (await tenant.GetAsync($"/api/v1/interventions?from={from}")).GetProperty("items").GetArrayLength());
     }
+
+    [Fact]
+    public async Task The_audit_log_answers_whether_its_chain_is_intact_to_admins_only()
+    {
+        api.Clock.Set(T);
+        var tenant = await api.NewTenantAsync();
+        await tenant.IngestAsync(Ev.Started("a", T), Ev.Received("a", T), Ev.Started("b", T), Ev.Received("b", T));
+        await InterveneOkAsync(tenant, "a", new { type = "pause", reason = "one" });
+        await InterveneOkAsync(tenant, "b", new { type = "cobrowse_start", reason = "two" });
+        await InterveneOkAsync(tenant, "a", new { type = "resume", reason = "three" });
+
+        var verified = await tenant.GetAsync("/api/v1/interventions/verify");
+        Assert.True(verified.GetProperty("intact").GetBoolean());
+        Assert.Equal(3, verified.GetProperty("entries").GetInt32());
+        var supervisor = await tenant.UserTokenAsync("sue", "supervisor");
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.SendAsync(HttpMethod.Get, "/api/v1/interventions/verify", supervisor)).StatusCode);
+        // Another tenant's chain is its own: empty, and intact.
+        var other = await api.NewTenantAsync();
+        Assert.Equal(0, (await other.GetAsync("/api/v1/interventions/verify")).GetProperty("entries").GetInt32());
+    }
 }

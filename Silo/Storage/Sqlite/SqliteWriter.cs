@@ -21,6 +21,8 @@ public sealed partial class SqliteWriter : IDisposable
     private readonly Thread _thread;
     private int _pendingEntries;
     private int _started;
+    private long _transactions;
+    private long _writes;
 
     public SqliteWriter(SqliteDatabase database, LogOptions options, ILogger<SqliteWriter> logger)
     {
@@ -37,6 +39,12 @@ public sealed partial class SqliteWriter : IDisposable
     }
 
     internal LogClock Clock { get; }
+
+    /// <summary>Transactions committed since the store opened (each is one fsync).</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
+
+    /// <summary>Writes committed since the store opened: <see cref="Transactions"/> over this is how well commits are shared.</summary>
+    public long CommittedWrites => Interlocked.Read(ref _writes);
 
     /// <summary>Log entries queued and not yet committed.</summary>
     public int PendingEntries => Volatile.Read(ref _pendingEntries);
@@ -89,12 +97,20 @@ public sealed partial class SqliteWriter : IDisposable
             if (works.Count == 0) continue;
             // Each queued write released the signal once; the wait above took one of them.
             for (var i = 1; i < works.Count; i++) _signal.Wait(0);
-            Commit(batch, works);
+            var committed = Commit(batch, works);
+            // Counted out before anyone is answered: a caller that saw its write done never sees it still waiting.
             Interlocked.Add(ref _pendingEntries, -entries);
+            foreach (var work in works)
+            {
+                if (!committed) work.Fail(work.Failed!);
+                else if (work.Failed is { } failure) work.Fail(failure);
+                else work.Complete();
+            }
         }
     }
 
-    private void Commit(SqliteWriteBatch batch, List<SqliteWrite> works)
+    /// <summary>Runs the writes in one transaction; answers whether it committed (when not, each write's <see cref="SqliteWrite.Failed"/> says why).</summary>
+    private bool Commit(SqliteWriteBatch batch, List<SqliteWrite> works)
     {
         try
         {
@@ -119,15 +135,13 @@ public sealed partial class SqliteWriter : IDisposable
         {
             batch.Rollback();
             Log.CommitFailed(_logger, works.Count, ex);
-            foreach (var work in works) work.Fail(ex);
-            return;
+            foreach (var work in works) work.Failed = ex;
+            return false;
         }
         if (batch.LastPosition > 0) Clock.Committed(batch.LastPosition);
-        foreach (var work in works)
-        {
-            if (work.Failed is { } failure) work.Fail(failure);
-            else work.Complete();
-        }
+        Interlocked.Increment(ref _transactions);
+        Interlocked.Add(ref _writes, works.Count);
+        return true;
     }
 
     /// <summary>Writes what is queued, then stops the thread.</summary>

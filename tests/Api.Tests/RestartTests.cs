@@ -1,0 +1,134 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using LiveOrleans.Simulator;
+
+namespace LiveOrleans.Api.Tests;
+
+/// <summary>The same events give the same figures after a restart as before it: stopped gracefully, and killed.</summary>
+public sealed class RestartTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"lo-restart-{Guid.NewGuid():N}");
+
+    // Snapshots only when grains deactivate: after a kill, everything comes back from the log.
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["Live__SessionSnapshotInterval"] = "01:00:00",
+        ["Live__SnapshotInterval"] = "01:00:00",
+        // No grace period or rolling window ends between the readings.
+        ["Live__EndedGracePeriod"] = "01:00:00",
+    };
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_figures_are_the_same_after_a_graceful_restart_and_after_a_kill()
+    {
+        // Simulated traffic of every kind but token deltas, which are live only (a restart shows a session's last logged state).
+        var model = new TrafficModel(11, [new SimulatedTenant("crash", "Europe/Berlin")], DateTimeOffset.UtcNow, sessionsPerMinute: 120);
+
+        string before;
+        await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
+        {
+            await SendAsync(engine.Address, model, 3_000);
+            using var reader = await ReaderAsync(engine.Address);
+            var cards = (await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/sessions?limit=20&statuses=active,thinking"))!["items"]!.AsArray();
+            Assert.True(cards.Count >= 2);
+            foreach (var (card, type) in cards.Take(2).Zip(new[] { "pause", "system_message" }))
+            {
+                var intervened = await reader.PostAsJsonAsync($"/api/v1/sessions/{card!["sessionId"]}/interventions", new { type, reason = "restart test", content = "A notice" });
+                Assert.Equal(System.Net.HttpStatusCode.Created, intervened.StatusCode);
+            }
+            before = await FiguresAsync(reader);
+            await engine.StopAsync();
+        }
+
+        string afterStop, beforeKill;
+        await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
+        {
+            using var reader = await ReaderAsync(engine.Address);
+            afterStop = await FiguresAsync(reader);
+            // More traffic, held in the grains' memory only (no snapshot for an hour), then the process is killed.
+            await SendAsync(engine.Address, model, 3_000);
+            beforeKill = await FiguresAsync(reader);
+            engine.Kill();
+        }
+
+        string afterKill;
+        await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
+        {
+            using var reader = await ReaderAsync(engine.Address);
+            afterKill = await FiguresAsync(reader);
+        }
+
+        Assert.Contains("\"activeConversations\":", before);
+        Assert.Equal(before, afterStop);
+        Assert.NotEqual(before, beforeKill);
+        Assert.Equal(beforeKill, afterKill);
+    }
+
+    private static async Task SendAsync(Uri engine, TrafficModel model, int count)
+    {
+        using var producer = new HttpClient { BaseAddress = engine };
+        producer.DefaultRequestHeaders.Add("X-Api-Key", "lo_crash_key");
+        var now = DateTimeOffset.UtcNow;
+        var events = model.Take(count).Select(e => e.Event).Where(e => e is not Events.MessageDelta).Select(e => e with { Timestamp = now });
+        foreach (var batch in events.Chunk(500))
+        {
+            var response = await producer.PostAsJsonAsync("/api/v1/events", new { events = batch }, LiveJson.Options);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        }
+    }
+
+    /// <summary>Every figure of the tenant, through the HTTP API, without the reading times.</summary>
+    private static async Task<string> FiguresAsync(HttpClient reader)
+    {
+        var figures = new JsonObject();
+        foreach (var query in new[] { "", "?channels=web,whatsapp", "?teams=sales", "?owners=alice,bob" })
+        {
+            var summary = (await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/summary" + query))!;
+            summary.Remove("asOf");
+            figures["summary" + query] = summary;
+            figures["hourly" + query] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/hourly" + query);
+            figures["agents" + query] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/agents" + query);
+            figures["metrics" + query] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/metrics" + query);
+        }
+        var sessions = new JsonArray();
+        string? cursor = null;
+        do
+        {
+            var page = (await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/sessions?limit=500" + (cursor is null ? "" : "&cursor=" + cursor)))!;
+            foreach (var card in page["items"]!.AsArray()) sessions.Add(card!.DeepClone());
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        figures["sessions"] = sessions;
+        foreach (var card in sessions.Take(25))
+        {
+            var id = card!["sessionId"]!.GetValue<string>();
+            figures["session " + id] = await reader.GetFromJsonAsync<JsonObject>($"/api/v1/sessions/{id}?limit=500");
+        }
+        figures["activity"] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/activity?limit=500");
+        figures["interventions"] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/interventions");
+        return figures.ToJsonString();
+    }
+
+    private static async Task<HttpClient> ReaderAsync(Uri address)
+    {
+        var client = new HttpClient { BaseAddress = address };
+        var login = await client.PostAsJsonAsync("/api/v1/auth/token", new { tenant = "crash", username = "admin", password = "crash-password" });
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}

@@ -1,0 +1,73 @@
+using LiveOrleans.Api.Live;
+using LiveOrleans.Grains;
+using LiveOrleans.Live;
+using LiveOrleans.Queries;
+
+namespace LiveOrleans.Api.Tests;
+
+/// <summary>The dashboards' replica of a tenant's live view: what it does with the tenant stream's items.</summary>
+public sealed class TenantReplicaTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+
+    private static SessionEntry Entry(string id, long position, LiveState state = LiveState.Active, string channel = "web") => new(position, 0,
+        new SessionCard(id, "bot", null, null, channel, new UserView("u", "Ann"), T, T.AddSeconds(position), state, Priority.Normal, "hi", null, null,
+            ConversationStatus.Open, true, null),
+        false, "hi there", T, [], []);
+
+    private static TenantReplica Loaded()
+    {
+        var replica = new TenantReplica("t", new LiveOptions());
+        replica.LoadDirectory(new DirectorySnapshot(4, TenantSettings.Default, [new AgentRecord("bot", "Support Bot", AgentKind.Ai, [], "#123456", T, null, null)]));
+        replica.LoadDay(new DaySnapshot("2026-11-23", 7, []));
+        replica.LoadShard(new IndexSnapshotPage(0, 10, [Entry("a", 5), Entry("b", 6)], [], null), first: true, new ReplicaChanges());
+        return replica;
+    }
+
+    [Fact]
+    public void Items_the_snapshot_already_holds_are_ignored_and_the_next_ones_applied()
+    {
+        var replica = Loaded();
+        var changes = new ReplicaChanges();
+
+        // A memory stream may hand a new subscription items from before it subscribed.
+        Assert.Equal(ReplicaSource.None, replica.Apply(new SessionsChanged(0, 9, [Entry("a", 1, LiveState.Ended)], [], [], []), changes).Source);
+        Assert.Equal(LiveState.Active, replica.Entries["a"].Card.State);
+        Assert.True(changes.IsEmpty);
+
+        replica.Apply(new SessionsChanged(0, 11, [Entry("a", 8, LiveState.Thinking), Entry("b", 3, LiveState.Ended)], ["c"], [], []), changes);
+        Assert.Equal(LiveState.Thinking, replica.Entries["a"].Card.State);
+        // An entry older than the one held (a late delivery) does not replace it.
+        Assert.Equal(LiveState.Active, replica.Entries["b"].Card.State);
+        Assert.Contains("a", changes.Sessions);
+        Assert.Equal("Support Bot", replica.VisibleCard("a", LiveFilter.All, T)!.AgentName);
+    }
+
+    [Fact]
+    public void A_missed_item_asks_for_a_fresh_snapshot_of_its_source()
+    {
+        var replica = Loaded();
+        var changes = new ReplicaChanges();
+
+        Assert.Equal((ReplicaSource.Shard, 0), replica.Apply(new SessionsChanged(0, 12, [Entry("z", 9)], [], [], []), changes));
+        Assert.False(replica.Entries.ContainsKey("z"));
+        Assert.Equal(ReplicaSource.Day, replica.Apply(new DayChanged("2026-11-23", 9, []), changes).Source);
+        Assert.Equal(ReplicaSource.Directory, replica.Apply(new DirectoryChanged(6, TenantSettings.Default, []), changes).Source);
+        // Another day's cells are not today's figures.
+        Assert.Equal(ReplicaSource.None, replica.Apply(new DayChanged("2026-11-22", 1, []), changes).Source);
+        // A new time zone may make another day today.
+        Assert.Equal(ReplicaSource.Day, replica.Apply(new DirectoryChanged(5, TenantSettings.Default with { TimeZone = "Asia/Tokyo" }, []), changes).Source);
+    }
+
+    [Fact]
+    public void A_fresh_shard_snapshot_drops_the_sessions_it_no_longer_holds()
+    {
+        var replica = Loaded();
+        var changes = new ReplicaChanges();
+        replica.LoadShard(new IndexSnapshotPage(0, 20, [Entry("b", 7)], [], null), first: true, changes);
+
+        Assert.Equal(["b"], replica.Entries.Keys);
+        Assert.Contains("a", changes.Sessions);
+        Assert.Null(replica.VisibleCard("a", LiveFilter.All, T));
+    }
+}

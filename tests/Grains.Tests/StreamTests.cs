@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Orleans.Streams;
+
+namespace LiveOrleans.Grains.Tests;
+
+/// <summary>
+/// The tenant stream under the memory-stream pitfalls: a pub-sub store must hold subscriptions (kept in the store
+/// when there are several silos), a stream idle longer than the pulling agent's inactivity period must still
+/// deliver, and a subscription must survive the silo that held its queue or its pub-sub state leaving.
+/// </summary>
+public sealed class StreamTests
+{
+    private sealed class Listener
+    {
+        public ConcurrentQueue<TenantStreamItem> Items { get; } = new();
+
+        public async Task<StreamSubscriptionHandle<TenantStreamItem>> SubscribeAsync(LiveCluster live, string tenant)
+            => await live.Cluster.Client.GetStreamProvider(LiveStreams.Provider)
+                .GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, tenant))
+                .SubscribeAsync((item, _) => { Items.Enqueue(item); return Task.CompletedTask; });
+
+        /// <summary>Sends events until the stream has delivered a change of the session (a publish may fall in a rebalancing).</summary>
+        public async Task<bool> ReceivesAsync(Func<string, Task> ingest, string session, TimeSpan within)
+        {
+            var deadline = DateTime.UtcNow + within;
+            var n = 0;
+            while (DateTime.UtcNow < deadline)
+            {
+                await ingest($"{session}-{n++}");
+                for (var i = 0; i < 20; i++)
+                {
+                    if (Items.OfType<SessionsChanged>().Any(c => c.Entries.Any(e => e.SessionId.StartsWith(session, StringComparison.Ordinal)))) return true;
+                    await Task.Delay(50);
+                }
+            }
+            return false;
+        }
+    }
+
+    private static Func<string, Task> Ingest(IGrainFactory grains, string tenant)
+        => session => grains.GetGrain<IIngestGrain>(tenant).Ingest([Ev.Started(session, DateTimeOffset.UtcNow), Ev.Received(session, DateTimeOffset.UtcNow)]);
+
+    [Fact]
+    public async Task A_subscription_gets_what_grains_publish_with_consecutive_versions_and_lifecycle_events()
+    {
+        await using var live = await LiveCluster.StartAsync();
+        await live.ConfigureTenantAsync("streams");
+        var listener = new Listener();
+        await listener.SubscribeAsync(live, "streams");
+
+        await live.IngestAsync("streams", Ev.Started("a", DateTimeOffset.UtcNow), Ev.Received("a", DateTimeOffset.UtcNow));
+        await live.IngestAsync("streams", Ev.Thinking("a", DateTimeOffset.UtcNow));
+        for (var i = 0; i < 100 && listener.Items.OfType<SessionsChanged>().Count() < 2; i++) await Task.Delay(50);
+
+        var changes = listener.Items.OfType<SessionsChanged>().ToArray();
+        Assert.Equal([1L, 2L], changes.Select(c => c.Version));
+        Assert.Equal(["session_started", "message_received", "agent_thinking"], changes.SelectMany(c => c.Lifecycle).Select(l => l.Type));
+        Assert.Equal(LiveState.Thinking, changes[^1].Entries.Single().Card.State);
+        Assert.Contains(listener.Items, i => i is DayChanged);
+    }
+
+    [Fact]
+    public async Task A_subscription_keeps_receiving_after_its_stream_was_idle_past_the_inactivity_period()
+    {
+        await using var live = await LiveCluster.StartAsync(new Dictionary<string, string?> { ["Streams:InactivityPeriod"] = "00:00:01" });
+        await live.ConfigureTenantAsync("idle");
+        var listener = new Listener();
+        await listener.SubscribeAsync(live, "idle");
+        Assert.True(await listener.ReceivesAsync(Ingest(live.Grains, "idle"), "before", TimeSpan.FromSeconds(10)));
+
+        // The pulling agent drops a stream from its cache after the inactivity period; the next item finds the subscription again.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.True(await listener.ReceivesAsync(Ingest(live.Grains, "idle"), "after", TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_subscription_survives_a_silo_leaving_the_cluster()
+    {
+        await using var live = await LiveCluster.StartAsync();
+        await live.ConfigureTenantAsync("leaving");
+        var listener = new Listener();
+        await listener.SubscribeAsync(live, "leaving");
+        Assert.True(await listener.ReceivesAsync(Ingest(live.Grains, "leaving"), "before", TimeSpan.FromSeconds(10)));
+
+        // Half the queues, pub-sub grains and pulling agents were on the silo that leaves: they move to the other one.
+        await live.CrashAsync(live.Cluster.SecondarySilos[0]);
+
+        Assert.True(await listener.ReceivesAsync(Ingest(live.Grains, "leaving"), "after", TimeSpan.FromSeconds(60)));
+    }
+}
