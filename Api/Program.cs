@@ -2,7 +2,9 @@ using LiveOrleans.Api.Hosting;
 
 // --demo: the simulator plays live traffic into the bootstrap tenant (see README). A bare switch, not configuration.
 var demo = args.Contains("--demo");
-var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
+// Configuration files are read at start only: a watcher on the content root would wake at every write of the store
+// when it lives below it (data/), which it does by default. Given first, so the command line can still turn it on.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--demo")]);
 // Port 5080 unless the user chose one (--urls, ASPNETCORE_URLS, Urls in configuration).
 if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:5080");
 builder.AddLiveApi();

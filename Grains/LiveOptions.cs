@@ -13,7 +13,7 @@ public sealed class LiveOptions
     public const int DefaultSearchTextChars = 8_192;
     public const int DefaultIndexShards = 1;
     public static readonly TimeSpan DefaultSnapshotInterval = TimeSpan.FromSeconds(5);
-    public static readonly TimeSpan DefaultSessionSnapshotInterval = TimeSpan.FromSeconds(30);
+    public const int DefaultSessionSnapshotEntries = 200;
     public static readonly TimeSpan DefaultSessionIdleTimeout = TimeSpan.FromMinutes(2);
     public static readonly TimeSpan DefaultRecoveryMargin = TimeSpan.FromSeconds(60);
 
@@ -44,8 +44,11 @@ public sealed class LiveOptions
     /// <summary>How often derived grains (index, days, agents, tenants) write their snapshot when they changed.</summary>
     public TimeSpan SnapshotInterval { get; set; } = DefaultSnapshotInterval;
 
-    /// <summary>How often a busy session writes its snapshot (it always does when it deactivates); the log has every event meanwhile.</summary>
-    public TimeSpan SessionSnapshotInterval { get; set; } = DefaultSessionSnapshotInterval;
+    /// <summary>
+    /// A busy session writes its snapshot after this many log entries (it always does when it deactivates); the log has
+    /// every event meanwhile, so this bounds what a restart replays, not what it recovers.
+    /// </summary>
+    public int SessionSnapshotEntries { get; set; } = DefaultSessionSnapshotEntries;
 
     /// <summary>A session grain with no call for this long leaves memory (its card stays in the live index).</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = DefaultSessionIdleTimeout;

@@ -25,25 +25,28 @@ public static class IngestEndpoints
 
     private static async Task<IResult> Ingest(HttpContext context, ClaimsPrincipal producer, IngestService ingest)
     {
-        var body = await ReadBodyAsync(context.Request, Limits.MaxBatchBytes, context.RequestAborted);
+        var body = await PooledBody.ReadAsync(context.Request, Limits.MaxBatchBytes, context.RequestAborted);
         if (body is null)
         {
             return Problems.Status(StatusCodes.Status413PayloadTooLarge,
                 $"A batch may be at most {Limits.MaxBatchBytes} bytes; split it into smaller batches.", "Payload Too Large");
         }
-        JsonDocument document;
-        try
+        using (body)
         {
-            document = JsonDocument.Parse(body.Value, new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException ex)
-        {
-            return Problems.Invalid("body", $"The body is not valid JSON: {ex.Message}");
-        }
-        using (document)
-        {
-            var outcome = await ingest.IngestAsync(producer.TenantId(), document.RootElement, path: "");
-            return ToResult(context, outcome);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body.Memory, new JsonDocumentOptions { MaxDepth = 16 });
+            }
+            catch (JsonException ex)
+            {
+                return Problems.Invalid("body", $"The body is not valid JSON: {ex.Message}");
+            }
+            using (document)
+            {
+                var outcome = await ingest.IngestAsync(producer.TenantId(), document.RootElement, path: "");
+                return ToResult(context, outcome);
+            }
         }
     }
 
@@ -68,20 +71,59 @@ public static class IngestEndpoints
                 throw new InvalidOperationException($"Unknown ingest outcome {outcome}.");
         }
     }
+}
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+/// <summary>
+/// A request body read into a buffer rented from the shared pool, sized by the request: a fresh array per request
+/// would land on the large-object heap for big batches, and one of the largest size per request would exhaust the
+/// pool under many small ones.
+/// </summary>
+internal sealed class PooledBody : IDisposable
+{
+    private byte[] _buffer;
+    private int _length;
+
+    private PooledBody(int size) => _buffer = ArrayPool<byte>.Shared.Rent(size);
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    public static async Task<PooledBody?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit) return null;
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is { } length ? (int)length : 16 * 1024);
-        while (true)
+        // One byte more than announced, so the end shows without a second buffer.
+        var body = new PooledBody(request.ContentLength is { } announced ? (int)announced + 1 : 16 * 1024);
+        try
         {
-            var memory = buffer.GetMemory(8 * 1024);
-            var read = await request.Body.ReadAsync(memory, cancellationToken);
-            if (read == 0) break;
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit) return null;
+            while (body._length <= limit)
+            {
+                if (body._length == body._buffer.Length) body.Grow(Math.Min(body._buffer.Length * 2, limit + 1));
+                var read = await request.Body.ReadAsync(body._buffer.AsMemory(body._length), cancellationToken);
+                if (read == 0) return body;
+                body._length += read;
+            }
         }
-        return buffer.WrittenMemory;
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+        body.Dispose();
+        return null;
+    }
+
+    private void Grow(int size)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(size);
+        _buffer.AsSpan(0, _length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length == 0) return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 }

@@ -33,7 +33,11 @@ public sealed partial class LiveFanout(
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
-    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How often views renew their leases on the grains they listen to. A grain activated again after its silo
+    /// failed knows of no listener until the next renewal, so this bounds how long dashboards miss changes then.
+    /// </summary>
+    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan IdleView = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<string, TenantView> _views = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DashboardConnection> _connections = new(StringComparer.Ordinal);

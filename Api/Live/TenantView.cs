@@ -47,8 +47,19 @@ public sealed partial class TenantView(
     {
         _loop = Task.Run(LoopAsync);
         _listening = await streams.ListenAsync(Tenant, item => _inbox.Writer.TryWrite(() => ApplyAsync(item)));
+        // The sources publish only while someone listens: asked before their snapshots, so nothing after them is missed.
+        await RunAsync(() => ListenToSourcesAsync(_replica.Today(time.GetUtcNow())));
         await RunAsync(LoadAllAsync);
     }
+
+    private static readonly TimeSpan SourceLease = TimeSpan.FromMinutes(1);
+
+    /// <summary>Asks the tenant's derived grains to publish their changes (a lease, renewed with the watch leases).</summary>
+    private Task ListenToSourcesAsync(string day) => Task.WhenAll(
+        Enumerable.Range(0, options.IndexShards)
+            .Select(s => grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(Tenant, s.ToString(System.Globalization.CultureInfo.InvariantCulture))).Listen(SourceLease))
+            .Append(grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(Tenant, day)).Listen(SourceLease))
+            .Append(grains.GetGrain<ITenantGrain>(Tenant).Listen(SourceLease)));
 
     private void Post(Func<Task> work)
     {
@@ -150,7 +161,7 @@ public sealed partial class TenantView(
             Post(async () =>
             {
                 await TickAsync();
-                if (renewLeases) await Task.WhenAll(_watchers.Keys.Select(Lease));
+                if (renewLeases) await Task.WhenAll(_watchers.Keys.Select(Lease).Append(ListenToSourcesAsync(_replica.Day ?? _replica.Today(time.GetUtcNow()))));
             });
         }
         catch (ObjectDisposedException) { }
@@ -211,6 +222,7 @@ public sealed partial class TenantView(
                 break;
             case ReplicaSource.Day:
                 var day = _replica.Today(time.GetUtcNow());
+                if (day != _replica.Day) await ListenToSourcesAsync(day);
                 _replica.LoadDay(await grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(Tenant, day)).GetSnapshot());
                 _changes.Figures = true;
                 break;

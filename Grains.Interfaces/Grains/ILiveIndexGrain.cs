@@ -10,6 +10,9 @@ namespace LiveOrleans.Grains;
 /// </summary>
 public interface ILiveIndexGrain : IGrainWithStringKey
 {
+    /// <summary>Publishes this grain's changes on the tenant stream for <paramref name="lease"/>: an Api host with dashboards of the tenant renews it.</summary>
+    Task Listen(TimeSpan lease);
+
     /// <summary>Takes changed entries, new activity and alerts; publishes them on the tenant stream.</summary>
     Task Apply(IndexUpdate update);
 

@@ -8,6 +8,9 @@ namespace LiveOrleans.Grains;
 /// </summary>
 public interface ITenantDayGrain : IGrainWithStringKey
 {
+    /// <summary>Publishes this grain's changes on the tenant stream for <paramref name="lease"/>: an Api host with dashboards of the tenant renews it.</summary>
+    Task Listen(TimeSpan lease);
+
     /// <summary>Records what conversations active this day contribute now (the newest position per session wins).</summary>
     Task Apply(IReadOnlyList<SessionDayFacts> facts);
 

@@ -8,6 +8,9 @@ namespace LiveOrleans.Grains;
 /// </summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
+    /// <summary>Publishes this grain's changes on the tenant stream for <paramref name="lease"/>: an Api host with dashboards of the tenant renews it.</summary>
+    Task Listen(TimeSpan lease);
+
     [ReadOnly]
     Task<TenantSettings> GetSettings();
 

@@ -32,7 +32,8 @@ public sealed record ReplySample(DateTimeOffset At, double Milliseconds);
 /// <param name="Position">The session's last applied log position.</param>
 /// <param name="Deltas">Token deltas that changed the card since that position: of two entries for a session, the one with the
 /// higher (position, deltas) is the newer.</param>
-/// <param name="SearchText">The text keyword filters search (the session's kept message texts, newest last, bounded).</param>
+/// <param name="SearchTexts">What keyword filters search: the session's most recent message texts, newest last, bounded in characters
+/// (the strings are the messages' own, shared, never copied).</param>
 /// <param name="WaitingSince">The oldest unanswered customer message while the conversation never had a business reply.</param>
 /// <param name="Replies">Response times of replies inside the last two metrics windows.</param>
 /// <param name="Interventions">Times of interventions inside the last two metrics windows.</param>
@@ -42,12 +43,22 @@ public sealed record SessionEntry(
     int Deltas,
     SessionCard Card,
     bool BroadcastOnly,
-    string SearchText,
+    IReadOnlyList<string> SearchTexts,
     DateTimeOffset? WaitingSince,
     IReadOnlyList<ReplySample> Replies,
     IReadOnlyList<DateTimeOffset> Interventions)
 {
     public string SessionId => Card.SessionId;
+
+    /// <summary>Whether any of the session's searched message texts contains <paramref name="keyword"/>, ignoring case.</summary>
+    public bool Mentions(string keyword)
+    {
+        foreach (var text in SearchTexts)
+        {
+            if (text.Contains(keyword, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
 
     /// <summary>Whether this entry may replace <paramref name="other"/> (it is as new or newer).</summary>
     public bool Supersedes(SessionEntry? other) => other is null || Position > other.Position || (Position == other.Position && Deltas >= other.Deltas);

@@ -30,12 +30,14 @@ public sealed record SummaryCounts(int Active, int Waiting, int Assigned, int Op
 }
 
 /// <summary>
-/// Activity-log entry ids carry their order, <c>act_{ticks}_{position}_{type}</c>: newest first means by time, then
-/// by log position. A page's cursor is the id of the last entry seen, so any shard can continue from it.
+/// Activity-log entry ids carry their order, <c>act_{ticks}_{position}_{type}</c> with fixed-width numbers: newest first
+/// means by time, then by log position, which is the ids' reverse ordinal order. A page's cursor is the id of the
+/// last entry seen, so any shard can continue from it.
 /// </summary>
 public static class ActivityIds
 {
-    public static string Format(DateTimeOffset at, long position, string type) => $"act_{at.UtcTicks}_{position}_{type}";
+    public static string Format(DateTimeOffset at, long position, string type)
+        => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"act_{at.UtcTicks:D19}_{position:D19}_{type}");
 
     public static bool TryParse(string? id, out (long Ticks, long Position) order)
     {
@@ -48,11 +50,8 @@ public static class ActivityIds
     }
 
     /// <summary>Newest first: a negative answer puts <paramref name="a"/> before <paramref name="b"/>.</summary>
-    public static int Compare(Queries.ActivityEntry a, Queries.ActivityEntry b)
-    {
-        TryParse(a.Id, out var x);
-        TryParse(b.Id, out var y);
-        var c = y.Ticks.CompareTo(x.Ticks);
-        return c != 0 ? c : y.Position.CompareTo(x.Position);
-    }
+    public static int Compare(Queries.ActivityEntry a, Queries.ActivityEntry b) => string.CompareOrdinal(b.Id, a.Id);
+
+    /// <summary>Whether <paramref name="id"/> comes after the cursor <paramref name="before"/> in newest-first order.</summary>
+    public static bool IsOlder(string id, string before) => string.CompareOrdinal(id, before) < 0;
 }

@@ -34,6 +34,18 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     protected string Id { get; private set; } = "";
 
     private bool _dirty;
+    private DateTimeOffset _listenedUntil;
+
+    /// <summary>Whether an Api host listens to this grain's changes now (publishing costs a serialisation: nobody listening, nothing is published).</summary>
+    protected bool Listened => _listenedUntil > TimeProvider.System.GetUtcNow();
+
+    /// <summary>Publishes changes for <paramref name="lease"/> (real time), and stays active meanwhile.</summary>
+    public Task Listen(TimeSpan lease)
+    {
+        _listenedUntil = TimeProvider.System.GetUtcNow() + lease;
+        DelayDeactivation(lease);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Marks the state as changed: the next timer writes it.</summary>
     protected void Changed() => _dirty = true;

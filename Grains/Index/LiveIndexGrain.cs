@@ -7,14 +7,13 @@ using Orleans.Streams;
 
 namespace LiveOrleans.Grains.Index;
 
-/// <summary>A live-index shard's snapshot besides its rows: the covered log position, its stream version and the activity log.</summary>
+/// <summary>A live-index shard's snapshot besides its rows (entries, activity): the covered log position and its stream version.</summary>
 [GenerateSerializer]
 public sealed class IndexState : IDerivedState
 {
     [Id(0)] public long CoveredPosition { get; set; }
     [Id(1)] public bool Clean { get; set; }
     [Id(2)] public long Version { get; set; }
-    [Id(3)] public List<ActivityEntry> Activity { get; set; } = [];
 }
 
 /// <summary>
@@ -39,11 +38,12 @@ public sealed partial class LiveIndexGrain(
     private readonly SortedSet<(DateTimeOffset At, string Id)> _ended = [];
     private readonly SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
     private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _activityIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ActivityEntry> _activity = new(StringComparer.Ordinal);
 
     // The waiting alert fires once per session and wait: the start of the wait each session was alerted for.
     private readonly Dictionary<string, DateTimeOffset> _alertedWaits = new(StringComparer.Ordinal);
     private RowChanges<SessionEntry> _rows = null!;
+    private RowChanges<ActivityEntry> _activityRows = null!;
     private IAsyncStream<TenantStreamItem>? _stream;
     private int _shard;
 
@@ -54,8 +54,9 @@ public sealed partial class LiveIndexGrain(
     {
         _shard = int.Parse(Id, System.Globalization.CultureInfo.InvariantCulture);
         _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString());
+        _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
         foreach (var (_, entry) in await _rows.LoadAsync()) Add(entry);
-        foreach (var activity in State.Activity) _activityIds.Add(activity.Id);
+        foreach (var (id, entry) in await _activityRows.LoadAsync()) _activity[id] = entry;
         this.RegisterGrainTimer(TickAsync, TickInterval, TickInterval);
     }
 
@@ -65,7 +66,11 @@ public sealed partial class LiveIndexGrain(
         await Apply(new IndexUpdate([.. facts.Select(f => f.Entry)], [.. facts.SelectMany(f => f.Activity)], [], []));
     }
 
-    protected override Task FlushAsync() => _rows.FlushAsync(key => _entries.GetValueOrDefault(key));
+    protected override async Task FlushAsync()
+    {
+        await _rows.FlushAsync(key => _entries.GetValueOrDefault(key));
+        await _activityRows.FlushAsync(key => _activity.GetValueOrDefault(key));
+    }
 
     public async Task Apply(IndexUpdate update)
     {
@@ -82,19 +87,18 @@ public sealed partial class LiveIndexGrain(
         var activity = new List<ActivityEntry>(update.Activity.Count);
         foreach (var entry in update.Activity)
         {
-            if (_activityIds.Add(entry.Id)) activity.Add(entry);
+            if (!_activity.TryAdd(entry.Id, entry)) continue;
+            activity.Add(entry);
+            _activityRows.Changed(entry.Id);
         }
-        if (activity.Count > 0)
+        // Trimmed in chunks: the oldest beyond the bound go, by id order (time, then log position).
+        var max = Options.MaxActivityEntries;
+        if (_activity.Count > max + max / 4)
         {
-            State.Activity.AddRange(activity);
-            // Trimmed in chunks, not one entry per append: removing from the front moves the whole list.
-            var max = Options.MaxActivityEntries;
-            if (State.Activity.Count > max + max / 4)
+            foreach (var old in _activity.Keys.Order(StringComparer.Ordinal).Take(_activity.Count - max).ToArray())
             {
-                State.Activity.Sort(ActivityIds.Compare);
-                foreach (var old in State.Activity.Skip(max)) _activityIds.Remove(old.Id);
-                State.Activity.RemoveRange(max, State.Activity.Count - max);
-                State.Activity.Reverse();
+                _activity.Remove(old);
+                _activityRows.Removed(old);
             }
         }
         if (changed.Count > 0 || activity.Count > 0)
@@ -102,7 +106,10 @@ public sealed partial class LiveIndexGrain(
             Changed();
             await PublishAsync(new SessionsChanged(_shard, ++State.Version, changed, [], activity, update.Lifecycle));
         }
-        foreach (var alert in update.Alerts) await Stream.OnNextAsync(new AlertRaised(alert));
+        if (Listened)
+        {
+            foreach (var alert in update.Alerts) await Stream.OnNextAsync(new AlertRaised(alert));
+        }
     }
 
     public Task<SessionPagePart> Page(LiveFilter filter, int limit, SessionListPosition? after)
@@ -143,9 +150,9 @@ public sealed partial class LiveIndexGrain(
 
     public Task<IReadOnlyList<ActivityEntry>> Activity(LiveFilter visibility, int limit, string? before)
     {
-        var hasCursor = ActivityIds.TryParse(before, out var cursor);
-        var page = State.Activity
-            .Where(e => !hasCursor || (ActivityIds.TryParse(e.Id, out var o) && (o.Ticks < cursor.Ticks || (o.Ticks == cursor.Ticks && o.Position < cursor.Position))))
+        var cursor = ActivityIds.TryParse(before, out _) ? before : null;
+        var page = _activity.Values
+            .Where(e => cursor is null || ActivityIds.IsOlder(e.Id, cursor))
             .Where(e => visibility.Owners is not { Count: > 0 }
                 || (e.SessionId is not null && _entries.TryGetValue(e.SessionId, out var s) && LiveFilter.AllowsOptional(visibility.Owners, s.Card.OwnerId)))
             .Order(Comparer<ActivityEntry>.Create(ActivityIds.Compare))
@@ -168,7 +175,7 @@ public sealed partial class LiveIndexGrain(
             }
             entries.Add(_entries[card.SessionId]);
         }
-        return Task.FromResult(new IndexSnapshotPage(_shard, State.Version, entries, after is null ? [.. State.Activity] : [], next));
+        return Task.FromResult(new IndexSnapshotPage(_shard, State.Version, entries, after is null ? [.. _activity.Values] : [], next));
     }
 
     /// <summary>Every second: ended sessions the metrics window no longer sees leave; customers waiting past the threshold raise an alert.</summary>
@@ -196,6 +203,7 @@ public sealed partial class LiveIndexGrain(
             var (since, id) = _waiting.Min;
             _waiting.Remove(_waiting.Min);
             _alertedWaits[id] = since;
+            if (!Listened) continue; // an alert is a notification: nobody listening, nobody to tell
             var entry = _entries[id];
             var user = entry.Card.User.Name ?? entry.Card.User.Id ?? "A customer";
             await Stream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
@@ -205,6 +213,7 @@ public sealed partial class LiveIndexGrain(
 
     private async Task PublishAsync(SessionsChanged change)
     {
+        if (!Listened) return;
         try
         {
             await Stream.OnNextAsync(change);

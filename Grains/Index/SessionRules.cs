@@ -26,7 +26,7 @@ public static class SessionRules
         if (!LiveFilter.Allows(filter.Statuses, card.State)) return false;
         if (filter.MinDurationSec is { } min && DurationSeconds(card, now) < min) return false;
         if (filter.MaxDurationSec is { } max && DurationSeconds(card, now) > max) return false;
-        if (!string.IsNullOrEmpty(filter.Q) && !entry.SearchText.Contains(filter.Q, StringComparison.OrdinalIgnoreCase)) return false;
+        if (!string.IsNullOrEmpty(filter.Q) && !entry.Mentions(filter.Q)) return false;
         return true;
     }
 

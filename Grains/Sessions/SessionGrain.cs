@@ -9,8 +9,9 @@ namespace LiveOrleans.Grains.Sessions;
 /// <summary>
 /// One conversation, event-sourced from its own stream of the durable log. It appends its events itself (so it is
 /// the one sequencer of its session, whichever Api node they came through), applies them once appended, and on
-/// activation loads its snapshot and replays the entries after it. Snapshots are written behind (a timer and
-/// deactivation) with an ETag; the log is the durable copy meanwhile.
+/// activation loads its snapshot and replays the entries after it. Snapshots are written behind (every
+/// <see cref="LiveOptions.SessionSnapshotEntries"/> entries, and on deactivation) with an ETag; the log is the
+/// durable copy meanwhile.
 /// </summary>
 public sealed partial class SessionGrain(
     [PersistentState("session", LiveStorage.Name)] IPersistentState<SessionState> stored,
@@ -23,6 +24,7 @@ public sealed partial class SessionGrain(
     private string _tenant = "";
     private string _stream = "";
     private bool _dirty;
+    private int _sinceSnapshot;
     private DateTimeOffset _watchedUntil;
     private IAsyncStream<WatchItem>? _watch;
 
@@ -33,7 +35,6 @@ public sealed partial class SessionGrain(
         _stream = LiveKeys.SessionStream(sessionId);
         _model = new SessionModel(tenant, sessionId, stored.State, _options);
         await CatchUpAsync(new SessionEffects());
-        this.RegisterGrainTimer(WriteSnapshotAsync, _options.SessionSnapshotInterval, _options.SessionSnapshotInterval);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -80,6 +81,7 @@ public sealed partial class SessionGrain(
                 }
             }
             _dirty |= effects.Changed;
+            _sinceSnapshot += appends.Count - duplicates;
         }
 
         // Token deltas skip the log. A delta followed in the batch by a logged event of the session is superseded by it.
@@ -90,6 +92,7 @@ public sealed partial class SessionGrain(
         }
 
         await PublishToWatchersAsync(effects, before, tokens);
+        if (_sinceSnapshot >= _options.SessionSnapshotEntries) await WriteSnapshotAsync();
         // A retried batch (duplicates) sends the session's facts again: its first attempt may have died before delivering them.
         var changes = effects.Changed || (duplicates > 0 && _model.Exists) ? _model.Changes(effects, allAgents: duplicates > 0) : null;
         return new SessionIngestResult(batch.Events.Count - duplicates, duplicates, null, changes);
@@ -173,7 +176,11 @@ public sealed partial class SessionGrain(
                 case InterventionCommand c: _model.Apply(c, record.Position, effects); break;
             }
         }
-        if (records.Count > 0) _dirty = true;
+        if (records.Count > 0)
+        {
+            _dirty = true;
+            _sinceSnapshot += records.Count;
+        }
     }
 
     private static object? Decode(LogEntryKind kind, byte[] payload) => kind switch
@@ -210,6 +217,7 @@ public sealed partial class SessionGrain(
     {
         if (!_dirty) return;
         _dirty = false;
+        _sinceSnapshot = 0;
         try
         {
             await stored.WriteStateAsync();

@@ -45,7 +45,7 @@ public sealed partial class SessionModel
             _deltas,
             Card(),
             IsBroadcastOnly,
-            State.SearchText,
+            [.. State.SearchTexts],
             State.HasBusinessReply ? null : State.UnansweredSince,
             [.. State.Replies],
             [.. State.Interventions.Where(i => i.Timestamp > horizon).Select(i => i.Timestamp)]);

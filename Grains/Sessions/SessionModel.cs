@@ -234,8 +234,13 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
 
     private void AddSearchText(string text)
     {
-        var joined = State.SearchText.Length == 0 ? text : string.Concat(State.SearchText, "\n", text);
-        State.SearchText = joined.Length <= options.SearchTextChars ? joined : joined[^options.SearchTextChars..];
+        if (text.Length > options.SearchTextChars) text = text[^options.SearchTextChars..];
+        var texts = State.SearchTexts;
+        texts.Add(text);
+        State.SearchTextChars += text.Length;
+        var drop = 0;
+        while (State.SearchTextChars > options.SearchTextChars) State.SearchTextChars -= texts[drop++].Length;
+        if (drop > 0) texts.RemoveRange(0, drop);
     }
 
     private void NoteActiveDay(DateTimeOffset at)

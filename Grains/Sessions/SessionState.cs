@@ -68,8 +68,11 @@ public sealed class SessionState
     [Id(32)] public List<InterventionView> Interventions { get; set; } = [];
     [Id(33)] public string? HandoffQueue { get; set; }
 
-    /// <summary>The text keyword filters search: the most recent message texts, newest last, bounded.</summary>
-    [Id(34)] public string SearchText { get; set; } = "";
+    /// <summary>What keyword filters search: the most recent message texts, newest last, at most <see cref="LiveOptions.SearchTextChars"/> characters in all.</summary>
+    [Id(34)] public List<string> SearchTexts { get; set; } = [];
+
+    /// <summary>Characters in <see cref="SearchTexts"/>.</summary>
+    [Id(37)] public int SearchTextChars { get; set; }
 
     /// <summary>What this session says about each agent it involved (newest times).</summary>
     [Id(35)] public Dictionary<string, AgentSignal> AgentSignals { get; set; } = [];

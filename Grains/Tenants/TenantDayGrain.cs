@@ -78,6 +78,7 @@ public sealed class TenantDayGrain(
         if (cells.Count == 0) return;
         Changed();
         State.Version++;
+        if (!Listened) return;
         _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
         await _stream.OnNextAsync(new DayChanged(Id, State.Version, [.. cells.Values]));
     }

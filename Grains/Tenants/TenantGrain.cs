@@ -98,6 +98,7 @@ public sealed class TenantGrain(
     private async Task PublishAsync(IReadOnlyList<AgentRecord> agents)
     {
         State.Version++;
+        if (!Listened) return;
         _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
         await _stream.OnNextAsync(new DirectoryChanged(State.Version, State.Settings, agents));
     }

@@ -71,6 +71,7 @@ public static class LiveSiloBuilderExtensions
         services.AddGrainStorage(LiveStorage.Name, (sp, _) => new SqliteGrainStorage(
             sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<SqliteWriter>(), sp.GetRequiredService<Serializer>()));
         services.AddSingleton<LiveChangeDispatcher>();
+        silo.AddIncomingGrainCallFilter<Diagnostics.GrainCallCounter>();
         services.AddSingleton<LiveReader>();
         services.AddOptions<GrainCollectionOptions>().Configure<IOptions<LiveOptions>>((collection, live) =>
             collection.ClassSpecificCollectionAge[typeof(SessionGrain).FullName!] = live.Value.SessionIdleTimeout);

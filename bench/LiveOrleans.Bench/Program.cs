@@ -1,11 +1,69 @@
 using LiveOrleans.Bench;
 
-// Benchmarks of LiveOrleans, run against the real engine over loopback HTTP. See bench/README.md.
-var what = args.Length > 0 ? args[0] : "all";
-var seconds = args.Length > 1 && int.TryParse(args[1], out var s) ? s : 15;
-var runs = args.Length > 2 && int.TryParse(args[2], out var r) ? r : 3;
+// Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--sessions N] [--warmup seconds] [--batch events]
+//   what: raw | ingest | query | sessions | calls | all
+var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+var what = positional.ElementAtOrDefault(0) ?? "all";
+var seconds = int.TryParse(positional.ElementAtOrDefault(1), out var s) ? s : 15;
+var runs = int.TryParse(positional.ElementAtOrDefault(2), out var r) ? r : 3;
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+var root = new DirectoryInfo(AppContext.BaseDirectory);
+while (root is not null && !File.Exists(Path.Combine(root.FullName, "LiveOrleans.sln"))) root = root.Parent;
+var after = new EngineBuild("after", Option("--after") ?? Path.Combine(root?.FullName ?? ".", "Api", "bin", "Release", "net10.0", "LiveOrleans.Api.dll"));
+var builds = Option("--before") is { } before ? new[] { new EngineBuild("before", before), after } : [after];
+var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
+if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
+if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = batch;
 
 Console.WriteLine(Machine.Describe());
-if (what is "raw" or "all") await RawAppendBenchmark.RunAsync(runs);
-if (what is "ingest" or "all") await IngestBenchmark.RunAsync(seconds, runs);
-if (what is "query" or "all") await QueryLatencyBenchmark.RunAsync(seconds, runs);
+foreach (var build in builds) Console.WriteLine($"build {build.Label}: {build.ApiDll}");
+var report = new Report(builds);
+if (what is "raw" or "all") report.Raw(await RawAppendBenchmark.RunAsync(runs));
+if (what is "ingest" or "all")
+{
+    // Runs alternate between the builds, so a slow moment of the machine hits both.
+    for (var run = 0; run < runs; run++)
+    {
+        foreach (var build in builds)
+        {
+            var result = await IngestBenchmark.RunAsync(build, seconds);
+            Console.WriteLine($"ingest {build.Label} run {run + 1}: {result.EventsPerSecond:N0} events/s, batch ack p50 {result.BatchP50:F1} ms p99 {result.BatchP99:F1} ms, errors {result.Errors}");
+            report.Ingest(build, result);
+        }
+    }
+    report.PrintIngest(IngestBenchmark.Describe(seconds));
+}
+if (what is "calls" or "all")
+{
+    var (events, calls, byGrain) = await CallsBenchmark.RunAsync(IngestBenchmark.Senders * 20);
+    Console.WriteLine("calls by grain: " + string.Join(", ", byGrain.OrderByDescending(g => g.Value).Select(g => $"{g.Key} {g.Value:N0}")));
+    Console.WriteLine($"RESULT calls after: {events:N0} events in {calls:N0} grain calls = {(double)events / calls:F2} events per grain call ({IngestBenchmark.Senders * 20} batches of {IngestBenchmark.BatchSize} simulator events)");
+}
+if (what is "query" or "all")
+{
+    for (var run = 0; run < runs; run++)
+    {
+        foreach (var build in builds)
+        {
+            var result = await QueryLatencyBenchmark.RunAsync(build, seconds);
+            Console.WriteLine($"query {build.Label} run {run + 1}: {string.Join("; ", result.Select(q => $"{q.Key} p50 {q.Value.P50:F2} p99 {q.Value.P99:F2} ms"))}");
+            report.Queries(build, "query", result);
+        }
+    }
+    report.PrintQueries("query", QueryLatencyBenchmark.Describe());
+}
+if (what is "sessions" or "all")
+{
+    for (var run = 0; run < runs; run++)
+    {
+        foreach (var build in builds)
+        {
+            var result = await SessionsBenchmark.RunAsync(build, sessions, Math.Max(5, seconds / 2));
+            Console.WriteLine($"sessions {build.Label} run {run + 1}: {result.Sessions:N0} live sessions, {result.ActiveBytesPerSession:N0} B each while active, {result.RestartedBytesPerSession:N0} B each after a restart, restart to first answer {result.Restart.TotalSeconds:F1} s; "
+                + string.Join("; ", result.Queries.Select(q => $"{q.Key} p50 {q.Value.P50:F2} p99 {q.Value.P99:F2} ms")));
+            report.Sessions(build, result);
+        }
+    }
+    report.PrintSessions(sessions);
+}

@@ -29,8 +29,8 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task Every_acknowledged_event_is_applied_exactly_once_after_a_kill_and_a_restart()
     {
-        // Snapshots every 200 ms, so the restart loads snapshots and replays a tail.
-        var settings = new Dictionary<string, string> { ["Live__SessionSnapshotInterval"] = "00:00:00.200", ["Live__SnapshotInterval"] = "00:00:00.200" };
+        // Snapshots every few entries and every 200 ms, so the restart loads snapshots and replays a tail.
+        var settings = new Dictionary<string, string> { ["Live__SessionSnapshotEntries"] = "7", ["Live__SnapshotInterval"] = "00:00:00.200" };
         var acknowledged = new ConcurrentBag<object[]>();
         var acks = 0;
         await using (var engine = await EngineProcess.StartAsync(_directory, settings))

@@ -13,7 +13,7 @@ public sealed class RestartTests : IAsyncLifetime
     // Snapshots only when grains deactivate: after a kill, everything comes back from the log.
     private static readonly Dictionary<string, string> Settings = new()
     {
-        ["Live__SessionSnapshotInterval"] = "01:00:00",
+        ["Live__SessionSnapshotEntries"] = "1000000",
         ["Live__SnapshotInterval"] = "01:00:00",
         // No grace period or rolling window ends between the readings.
         ["Live__EndedGracePeriod"] = "01:00:00",

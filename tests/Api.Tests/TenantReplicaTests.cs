@@ -13,7 +13,7 @@ public sealed class TenantReplicaTests
     private static SessionEntry Entry(string id, long position, LiveState state = LiveState.Active, string channel = "web") => new(position, 0,
         new SessionCard(id, "bot", null, null, channel, new UserView("u", "Ann"), T, T.AddSeconds(position), state, Priority.Normal, "hi", null, null,
             ConversationStatus.Open, true, null),
-        false, "hi there", T, [], []);
+        false, ["hi there"], T, [], []);
 
     private static TenantReplica Loaded()
     {

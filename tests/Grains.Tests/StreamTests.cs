@@ -6,7 +6,9 @@ namespace LiveOrleans.Grains.Tests;
 /// <summary>
 /// The tenant stream under the memory-stream pitfalls: a pub-sub store must hold subscriptions (kept in the store
 /// when there are several silos), a stream idle longer than the pulling agent's inactivity period must still
-/// deliver, and a subscription must survive the silo that held its queue or its pub-sub state leaving.
+/// deliver, and a subscription must survive the silo that held its queue or its pub-sub state leaving. Derived
+/// grains publish only while someone listens: the listener here leases them as the Api's tenant views do, and
+/// renews the lease as they do (a grain activated again after a crash knows of no listener until then).
 /// </summary>
 public sealed class StreamTests
 {
@@ -14,10 +16,21 @@ public sealed class StreamTests
     {
         public ConcurrentQueue<TenantStreamItem> Items { get; } = new();
 
+        private Func<Task> _listen = () => Task.CompletedTask;
+
         public async Task<StreamSubscriptionHandle<TenantStreamItem>> SubscribeAsync(LiveCluster live, string tenant)
-            => await live.Cluster.Client.GetStreamProvider(LiveStreams.Provider)
+        {
+            var handle = await live.Cluster.Client.GetStreamProvider(LiveStreams.Provider)
                 .GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, tenant))
                 .SubscribeAsync((item, _) => { Items.Enqueue(item); return Task.CompletedTask; });
+            var lease = TimeSpan.FromMinutes(1);
+            _listen = () => Task.WhenAll(
+                live.Grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(tenant, "0")).Listen(lease),
+                live.Grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(tenant, DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Listen(lease),
+                live.Grains.GetGrain<ITenantGrain>(tenant).Listen(lease));
+            await _listen();
+            return handle;
+        }
 
         /// <summary>Sends events until the stream has delivered a change of the session (a publish may fall in a rebalancing).</summary>
         public async Task<bool> ReceivesAsync(Func<string, Task> ingest, string session, TimeSpan within)
@@ -26,6 +39,8 @@ public sealed class StreamTests
             var n = 0;
             while (DateTime.UtcNow < deadline)
             {
+                // Like the Api's renewal: a lease that failed (its grain's silo just went) is tried again next time.
+                try { await _listen(); } catch (SiloUnavailableException) { }
                 await ingest($"{session}-{n++}");
                 for (var i = 0; i < 20; i++)
                 {
@@ -57,6 +72,25 @@ public sealed class StreamTests
         Assert.Equal(["session_started", "message_received", "agent_thinking"], changes.SelectMany(c => c.Lifecycle).Select(l => l.Type));
         Assert.Equal(LiveState.Thinking, changes[^1].Entries.Single().Card.State);
         Assert.Contains(listener.Items, i => i is DayChanged);
+    }
+
+    [Fact]
+    public async Task Derived_grains_publish_only_while_someone_listens()
+    {
+        await using var live = await LiveCluster.StartAsync();
+        await live.ConfigureTenantAsync("quiet");
+        var items = new ConcurrentQueue<TenantStreamItem>();
+        await live.Cluster.Client.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, "quiet"))
+            .SubscribeAsync((item, _) => { items.Enqueue(item); return Task.CompletedTask; });
+
+        await live.IngestAsync("quiet", Ev.Started("unheard", DateTimeOffset.UtcNow));
+        await Task.Delay(1000);
+        Assert.DoesNotContain(items, i => i is SessionsChanged);
+
+        await live.Grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of("quiet", "0")).Listen(TimeSpan.FromMinutes(1));
+        await live.IngestAsync("quiet", Ev.Started("heard", DateTimeOffset.UtcNow));
+        for (var i = 0; i < 100 && !items.OfType<SessionsChanged>().Any(); i++) await Task.Delay(50);
+        Assert.Equal(["heard"], items.OfType<SessionsChanged>().SelectMany(c => c.Entries).Select(e => e.Card.SessionId));
     }
 
     [Fact]

@@ -25,13 +25,10 @@ public sealed class SqliteEventLog(SqliteDatabase database, SqliteWriter writer)
     }
 
     public Task<IReadOnlyList<LogRecord>> ReadAsync(string tenant, string stream, long afterPosition)
-        => Task.FromResult(database.Read<IReadOnlyList<LogRecord>>(connection =>
+        => Task.FromResult(database.Read<IReadOnlyList<LogRecord>>((PooledReader connection) =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT position, kind, payload FROM event_log WHERE tenant = $t AND stream = $s AND position > $after ORDER BY position";
-            command.Parameters.AddWithValue("$t", tenant);
-            command.Parameters.AddWithValue("$s", stream);
-            command.Parameters.AddWithValue("$after", afterPosition);
+            var command = connection.Command("SELECT position, kind, payload FROM event_log WHERE tenant = $t AND stream = $s AND position > $after ORDER BY position",
+                ("$t", tenant), ("$s", stream), ("$after", afterPosition));
             using var reader = command.ExecuteReader();
             var records = new List<LogRecord>();
             while (reader.Read()) records.Add(new LogRecord(reader.GetInt64(0), (LogEntryKind)reader.GetInt32(1), (byte[])reader.GetValue(2)));

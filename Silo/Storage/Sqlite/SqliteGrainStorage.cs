@@ -15,12 +15,9 @@ public sealed class SqliteGrainStorage(SqliteDatabase database, SqliteWriter wri
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var key = KeyOf(stateName, grainId);
-        var stored = database.Read(connection =>
+        var stored = database.Read((PooledReader connection) =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT etag, data FROM grain_state WHERE grain_key = $k";
-            command.Parameters.AddWithValue("$k", key);
-            using var reader = command.ExecuteReader();
+            using var reader = connection.Command("SELECT etag, data FROM grain_state WHERE grain_key = $k", ("$k", key)).ExecuteReader();
             return reader.Read() ? (Etag: reader.GetInt64(0), Data: (byte[])reader.GetValue(1)) : default;
         });
         if (stored.Data is null)

@@ -23,7 +23,7 @@ internal sealed class SqliteWriteBatch
     public SqliteWriteBatch(SqliteConnection connection)
     {
         _connection = connection;
-        _insertEntry = Prepare("INSERT OR IGNORE INTO event_log(tenant, stream, kind, dedup_key, payload) VALUES ($t, $s, $k, $d, $p) RETURNING position",
+        _insertEntry = Prepare("INSERT OR IGNORE INTO event_log(tenant, stream, kind, dedup_key, payload) VALUES ($t, $s, $k, $d, $p)",
             ("$t", SqliteType.Text), ("$s", SqliteType.Text), ("$k", SqliteType.Integer), ("$d", SqliteType.Text), ("$p", SqliteType.Blob));
         _findEntry = Prepare("SELECT position FROM event_log WHERE tenant = $t AND dedup_key = $d", ("$t", SqliteType.Text), ("$d", SqliteType.Text));
         _insertState = Prepare("INSERT INTO grain_state(grain_key, etag, data) VALUES ($k, 1, $d) ON CONFLICT(grain_key) DO NOTHING",
@@ -122,8 +122,10 @@ internal sealed class SqliteWriteBatch
     /// <summary>Appends a log entry; a repeated dedup key answers the stored entry's position.</summary>
     public (long Position, bool Duplicate) AppendEntry(string tenant, string stream, int kind, string dedupKey, byte[] payload)
     {
-        if (Bind(_insertEntry, tenant, stream, kind, dedupKey, payload).ExecuteScalar() is long position)
+        // No reader per row: the position of a stored row is SQLite's last rowid (position is the table's rowid).
+        if (Bind(_insertEntry, tenant, stream, kind, dedupKey, payload).ExecuteNonQuery() == 1)
         {
+            var position = SQLitePCL.raw.sqlite3_last_insert_rowid(_connection.Handle);
             _writeMaxPosition = Math.Max(_writeMaxPosition, position);
             return (position, false);
         }

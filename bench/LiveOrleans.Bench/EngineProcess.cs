@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace LiveOrleans.Bench;
+
+/// <summary>An engine build to measure: its label and the Api assembly the run command starts.</summary>
+public sealed record EngineBuild(string Label, string ApiDll);
+
+/// <summary>
+/// An engine as the run command starts it (embedded mode, its own SQLite file with WAL and synchronous=FULL), as a
+/// process of its own, so any build — this one or the one before it — is measured by the same client code.
+/// </summary>
+public sealed class EngineProcess : IAsyncDisposable
+{
+    public const string Key = "lo_bench_key";
+    public const string Password = "bench-password";
+    private readonly EngineBuild _build;
+    private readonly string _directory;
+    private readonly Dictionary<string, string> _settings;
+    private Process? _process;
+
+    private EngineProcess(EngineBuild build, string directory, Dictionary<string, string> settings)
+    {
+        _build = build;
+        _directory = directory;
+        _settings = settings;
+    }
+
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>How long the last start took until the engine answered a live query.</summary>
+    public TimeSpan StartTime { get; private set; }
+
+    public static async Task<EngineProcess> StartAsync(EngineBuild build, IDictionary<string, string>? settings = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"lo-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        var engine = new EngineProcess(build, directory, new Dictionary<string, string>(settings ?? new Dictionary<string, string>()));
+        await engine.StartAsync();
+        return engine;
+    }
+
+    /// <summary>Starts the process on the same store (a restart when it ran before).</summary>
+    public async Task StartAsync()
+    {
+        var port = FreePort();
+        Address = new Uri($"http://127.0.0.1:{port}");
+        var start = new ProcessStartInfo("dotnet", [_build.ApiDll, "--urls", Address.ToString()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _directory,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        if (Environment.GetEnvironmentVariable("BENCH_GC_SERVER") is { } gc) start.Environment["DOTNET_gcServer"] = gc;
+        start.Environment["Storage__SqlitePath"] = Path.Combine(_directory, "live.db");
+        start.Environment["Bootstrap__Tenant"] = "bench";
+        start.Environment["Bootstrap__AdminPassword"] = Password;
+        start.Environment["Bootstrap__IngestKey"] = Key;
+        start.Environment["Ingest__EventsPerSecondPerTenant"] = "10000000";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (key, value) in _settings) start.Environment[key] = value;
+        var clock = Stopwatch.StartNew();
+        _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("fail:", StringComparison.Ordinal)) Console.Error.WriteLine($"[{_build.Label}] {line}"); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        while (clock.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"{_build.Label} exited with code {_process.ExitCode}.");
+            try
+            {
+                if ((await client.GetAsync("/health")).StatusCode == HttpStatusCode.OK) break;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(50);
+        }
+        using var reader = await ReaderAsync();
+        (await reader.GetAsync("/api/v1/live/sessions?limit=1")).EnsureSuccessStatusCode();
+        StartTime = clock.Elapsed;
+    }
+
+    /// <summary>Resident memory of the engine process (VmRSS), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process!.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>SIGTERM and wait: a graceful stop.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null || _process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    public HttpClient Producer(string key = Key)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(120) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    public async Task<HttpClient> ReaderAsync(string tenant = "bench")
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(120) };
+        var login = await client.PostAsJsonAsync("/api/v1/auth/token", new { tenant, username = "admin", password = Password });
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Creates tenants through the platform administrator, as an operator would; answers their ingest keys.</summary>
+    public async Task<string[]> CreateTenantsAsync(int count)
+    {
+        using var admin = await ReaderAsync();
+        var keys = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var response = await admin.PostAsJsonAsync("/api/v1/tenants", new
+            {
+                id = $"tenant-{i}", name = $"Tenant {i}", timeZone = i % 2 == 0 ? "Europe/Berlin" : "America/New_York",
+                admin = new { username = "admin", password = Password },
+            });
+            response.EnsureSuccessStatusCode();
+            keys[i] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ingestKey").GetString()!;
+        }
+        return keys;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

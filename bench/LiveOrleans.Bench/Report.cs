@@ -1,0 +1,73 @@
+namespace LiveOrleans.Bench;
+
+/// <summary>Collects each build's runs and prints medians, side by side, with the ratio after/before.</summary>
+public sealed class Report(IReadOnlyList<EngineBuild> builds)
+{
+    private readonly Dictionary<string, List<IngestBenchmark.Result>> _ingest = [];
+    private readonly Dictionary<(string Benchmark, string Build, string Query), List<(double P50, double P99)>> _queries = [];
+    private readonly Dictionary<string, List<SessionsBenchmark.Result>> _sessions = [];
+    private double? _raw;
+
+    public void Raw((double Raw, double Log) rates) => _raw = rates.Raw;
+
+    public void Ingest(EngineBuild build, IngestBenchmark.Result result) => Add(_ingest, build.Label, result);
+
+    public void Queries(EngineBuild build, string benchmark, IReadOnlyDictionary<string, (double P50, double P99)> result)
+    {
+        foreach (var (query, value) in result) Add(_queries, (benchmark, build.Label, query), value);
+    }
+
+    public void Sessions(EngineBuild build, SessionsBenchmark.Result result)
+    {
+        Add(_sessions, build.Label, result);
+        Queries(build, "sessions", result.Queries);
+    }
+
+    private static void Add<TKey, T>(Dictionary<TKey, List<T>> into, TKey key, T value) where TKey : notnull
+    {
+        if (!into.TryGetValue(key, out var list)) into[key] = list = [];
+        list.Add(value);
+    }
+
+    private string Ratio(Func<string, double> figure)
+        => builds.Count < 2 ? "" : $" | after/before {figure("after") / figure("before"):F2}";
+
+    public void PrintIngest(string description)
+    {
+        double Rate(string build) => Machine.Median(_ingest[build].Select(r => r.EventsPerSecond));
+        foreach (var build in builds)
+        {
+            var share = _raw is { } raw ? $", {Rate(build.Label) / raw:P0} of the raw append rate measured in this run" : "";
+            Console.WriteLine($"RESULT ingest {build.Label}: {Rate(build.Label):N0} events/s{share}, batch ack p99 {Machine.Median(_ingest[build.Label].Select(r => r.BatchP99)):F1} ms (median of {_ingest[build.Label].Count} runs)");
+        }
+        Console.WriteLine($"RESULT ingest ({description}){Ratio(Rate)}");
+    }
+
+    public void PrintQueries(string benchmark, string description)
+    {
+        foreach (var query in _queries.Keys.Where(k => k.Benchmark == benchmark).Select(k => k.Query).Distinct())
+        {
+            double P(string build, Func<(double P50, double P99), double> pick) => Machine.Median(_queries[(benchmark, build, query)].Select(pick));
+            var figures = string.Join("; ", builds.Select(b => $"{b.Label} p50 {P(b.Label, v => v.P50):F2} ms p99 {P(b.Label, v => v.P99):F2} ms"));
+            var ratio = builds.Count < 2 ? "" : $" | after/before p50 {P("after", v => v.P50) / P("before", v => v.P50):F2}, p99 {P("after", v => v.P99) / P("before", v => v.P99):F2}";
+            Console.WriteLine($"RESULT {benchmark} {query}: {figures}{ratio}");
+        }
+        Console.WriteLine($"RESULT {benchmark}: medians of the runs, {description}");
+    }
+
+    public void PrintSessions(int sessions)
+    {
+        double Active(string b) => Machine.Median(_sessions[b].Select(r => r.ActiveBytesPerSession));
+        double Restarted(string b) => Machine.Median(_sessions[b].Select(r => r.RestartedBytesPerSession));
+        double Restart(string b) => Machine.Median(_sessions[b].Select(r => r.Restart.TotalSeconds));
+        foreach (var build in builds)
+        {
+            Console.WriteLine($"RESULT sessions {build.Label}: {Active(build.Label):N0} B resident per live session while active, {Restarted(build.Label):N0} B after a restart; restart to first answer {Restart(build.Label):F1} s with {sessions:N0} live sessions");
+        }
+        if (builds.Count == 2)
+        {
+            Console.WriteLine($"RESULT sessions after/before: memory while active {Active("after") / Active("before"):F2}, after a restart {Restarted("after") / Restarted("before"):F2}, restart time {Restart("after") / Restart("before"):F2}");
+        }
+        PrintQueries("sessions", $"with {sessions:N0} live sessions in the tenant read, after a restart, nothing else running");
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the benchmarks on this build and on an earlier one, side by side in one run, and prints the ratios.
+# Usage (from anywhere): bash bench/compare.sh [baseline commit] [what] [seconds] [runs] [--sessions N]
+#   baseline: default 0ea4ceb, the last commit before the engine moved onto Orleans
+#   what: raw | ingest | query | sessions | calls | all (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=${1:-0ea4ceb}
+shift || true
+work="$(mktemp -d)/before"
+git worktree add --detach --quiet "$work" "$base"
+trap 'git worktree remove --force "$work"' EXIT
+echo "building $base (before) and $(git rev-parse --short HEAD) (after) in Release..."
+dotnet build -c Release "$work/Api" --nologo -v quiet >/dev/null
+dotnet build -c Release Api --nologo -v quiet >/dev/null
+dotnet build -c Release bench/LiveOrleans.Bench --nologo -v quiet >/dev/null
+dotnet bench/LiveOrleans.Bench/bin/Release/net10.0/LiveOrleans.Bench.dll "$@" \
+  --before "$work/Api/bin/Release/net10.0/LiveOrleans.Api.dll" \
+  --after "$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll"
