@@ -32,6 +32,9 @@ public sealed partial class LiveIndexGrain(
     ILogger<LiveIndexGrain> logger) : DerivedGrain<IndexState>(stored, log, options.Value, logger), ILiveIndexGrain
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ThresholdRefresh = TimeSpan.FromSeconds(5);
+    private TimeSpan? _threshold;
+    private DateTimeOffset _thresholdAskedAt;
 
     private readonly Dictionary<string, SessionEntry> _entries = new(StringComparer.Ordinal);
     private readonly SortedSet<SessionCard> _order = new(Comparer<SessionCard>.Create(SessionRules.CompareForList));
@@ -196,8 +199,7 @@ public sealed partial class LiveIndexGrain(
             Changed();
             await PublishAsync(new SessionsChanged(_shard, ++State.Version, [], removed, [], []));
         }
-        if (_waiting.Count == 0) return;
-        var threshold = TimeSpan.FromSeconds((await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetSettings()).WaitingAlertSeconds);
+        if (_waiting.Count == 0 || await WaitingThresholdAsync() is not { } threshold) return;
         while (_waiting.Count > 0 && _waiting.Min.Since + threshold <= now)
         {
             var (since, id) = _waiting.Min;
@@ -209,6 +211,28 @@ public sealed partial class LiveIndexGrain(
             await Stream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
                 $"{user} has waited more than {threshold.TotalSeconds:0} s for a first response")));
         }
+    }
+
+    /// <summary>
+    /// The tenant's waiting-alert threshold, asked again at most every <see cref="ThresholdRefresh"/> (a change applies
+    /// within that); null while it could not be asked yet (its silo is going away, say): the next tick tries again.
+    /// </summary>
+    private async Task<TimeSpan?> WaitingThresholdAsync()
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        if (_threshold is null || now - _thresholdAskedAt >= ThresholdRefresh)
+        {
+            try
+            {
+                _threshold = TimeSpan.FromSeconds((await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetSettings()).WaitingAlertSeconds);
+                _thresholdAskedAt = now;
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                Log.SettingsUnavailable(logger, this.GetPrimaryKeyString(), ex);
+            }
+        }
+        return _threshold;
     }
 
     private async Task PublishAsync(SessionsChanged change)
@@ -248,5 +272,8 @@ public sealed partial class LiveIndexGrain(
     {
         [LoggerMessage(10, LogLevel.Warning, "{Grain}: publishing version {Version} failed; replicas will take a fresh snapshot.")]
         public static partial void PublishFailed(ILogger logger, string grain, long version, Exception ex);
+
+        [LoggerMessage(11, LogLevel.Debug, "{Grain}: the tenant's settings could not be read; waiting alerts wait for the next tick.")]
+        public static partial void SettingsUnavailable(ILogger logger, string grain, Exception ex);
     }
 }

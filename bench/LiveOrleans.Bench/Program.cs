@@ -60,7 +60,7 @@ if (what is "sessions" or "all")
         foreach (var build in builds)
         {
             var result = await SessionsBenchmark.RunAsync(build, sessions, Math.Max(5, seconds / 2));
-            Console.WriteLine($"sessions {build.Label} run {run + 1}: {result.Sessions:N0} live sessions, {result.ActiveBytesPerSession:N0} B each while active, {result.RestartedBytesPerSession:N0} B each after a restart, restart to first answer {result.Restart.TotalSeconds:F1} s; "
+            Console.WriteLine($"sessions {build.Label} run {run + 1}: {result.Sessions:N0} live sessions, {result.ActiveBytesPerSession:N0} B each while active, {result.RestartedBytesPerSession:N0} B each after a restart, restart until every live query answered {result.Restart.TotalSeconds:F1} s; "
                 + string.Join("; ", result.Queries.Select(q => $"{q.Key} p50 {q.Value.P50:F2} p99 {q.Value.P99:F2} ms")));
             report.Sessions(build, result);
         }

@@ -62,7 +62,7 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
         double Restart(string b) => Machine.Median(_sessions[b].Select(r => r.Restart.TotalSeconds));
         foreach (var build in builds)
         {
-            Console.WriteLine($"RESULT sessions {build.Label}: {Active(build.Label):N0} B resident per live session while active, {Restarted(build.Label):N0} B after a restart; restart to first answer {Restart(build.Label):F1} s with {sessions:N0} live sessions");
+            Console.WriteLine($"RESULT sessions {build.Label}: {Active(build.Label):N0} B resident per live session while active, {Restarted(build.Label):N0} B after a restart; restart until every live query answered {Restart(build.Label):F1} s with {sessions:N0} live sessions");
         }
         if (builds.Count == 2)
         {

@@ -21,7 +21,7 @@ public static class SessionsBenchmark
     {
         await using var engine = await EngineProcess.StartAsync(build);
         using var producer = engine.Producer();
-        await PostAsync(producer, 0, 1);
+        await PostAsync(producer, 0, 1); // s0, posted again (as duplicates) with the rest
         await Task.Delay(2000);
         var baseline = engine.ResidentBytes();
 
@@ -42,14 +42,17 @@ public static class SessionsBenchmark
         using (var reader = await engine.ReaderAsync())
         {
             var total = (await reader.GetFromJsonAsync("/api/v1/live/sessions?limit=1")).GetProperty("total").GetInt32();
-            if (total != sessions + 1) Console.WriteLine($"  [{build.Label}] expected {sessions + 1} live sessions, the engine lists {total}");
+            if (total != sessions) Console.WriteLine($"  [{build.Label}] expected {sessions} live sessions, the engine lists {total}");
         }
         await engine.StopAsync();
         await engine.StartAsync();
-        var restart = engine.StartTime;
+        // Restarted means every live query answers: the first of each loads what it reads.
+        var firstRound = System.Diagnostics.Stopwatch.StartNew();
         using var after = await engine.ReaderAsync();
         var listed = (await after.GetFromJsonAsync("/api/v1/live/sessions?limit=1")).GetProperty("total").GetInt32();
-        if (listed != sessions + 1) Console.WriteLine($"  [{build.Label}] after the restart the engine lists {listed} live sessions, expected {sessions + 1}");
+        foreach (var query in QueryLatencyBenchmark.Queries) await after.GetFromJsonAsync(query);
+        var restart = engine.StartTime + firstRound.Elapsed;
+        if (listed != sessions) Console.WriteLine($"  [{build.Label}] after the restart the engine lists {listed} live sessions, expected {sessions}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var queries = await QueryLatencyBenchmark.SampleAsync(after, QueryLatencyBenchmark.Queries, () => clock.Elapsed < TimeSpan.FromSeconds(querySeconds), TimeSpan.Zero);
         var restarted = engine.ResidentBytes();

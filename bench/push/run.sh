@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# Ingest-to-push latency benchmark: builds the Api in Release, installs the JavaScript SignalR client, runs.
+# Ingest-to-push latency benchmark, this build beside an earlier one: builds both Apis in Release, installs the
+# JavaScript SignalR client, runs bench/push/push-latency.js.
+# Usage (from anywhere): bash bench/push/run.sh [baseline commit|none] [dashboard counts] [seconds] [runs] [events/s]
+#   baseline: default 0ea4ceb, the last commit before the engine moved onto Orleans; "none" measures this build only
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+base=${1:-0ea4ceb}
+shift || true
 dotnet build -c Release Api --nologo -v quiet >/dev/null   # builds the Simulator beside it
 (cd tests/hubs && npm ci --no-audit --no-fund --loglevel=error)
-LIVEORLEANS_API_DLL="$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll" node bench/push/push-latency.js "$@"
+builds="after=$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll"
+if [ "$base" != none ]; then
+  work="$(mktemp -d)/before"
+  git worktree add --detach --quiet "$work" "$base"
+  trap 'git worktree remove --force "$work"' EXIT
+  dotnet build -c Release "$work/Api" --nologo -v quiet >/dev/null
+  builds="before=$work/Api/bin/Release/net10.0/LiveOrleans.Api.dll,$builds"
+fi
+LIVEORLEANS_PUSH_BUILDS="$builds" node bench/push/push-latency.js "$@"

@@ -23,8 +23,9 @@ async function freePort() {
   });
 }
 
-export async function startEngine(settings = {}) {
-  if (!existsSync(apiDll)) throw new Error(`${apiDll} is missing: build the solution first (dotnet build).`);
+/** Starts an engine; `dll` picks another build of the Api (the benchmarks compare builds). */
+export async function startEngine(settings = {}, dll = apiDll) {
+  if (!existsSync(dll)) throw new Error(`${dll} is missing: build the solution first (dotnet build).`);
   const dataDir = mkdtempSync(join(tmpdir(), 'lo-hubs-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -45,7 +46,7 @@ export async function startEngine(settings = {}) {
   };
   const engine = { url, dataDir, port, env, process: null };
   engine.start = async () => {
-    engine.process = spawn('dotnet', [apiDll, '--urls', url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    engine.process = spawn('dotnet', [dll, '--urls', url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     engine.process.stdout.on('data', () => {});
     engine.process.stderr.on('data', (d) => process.env.LIVEORLEANS_VERBOSE && process.stderr.write(d));
     const deadline = Date.now() + 60_000;
