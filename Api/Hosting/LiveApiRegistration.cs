@@ -34,6 +34,8 @@ public static class LiveApiRegistration
         services.AddSingleton<Live.ControlStreams>();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = Limits.MaxBatchBytes + 64 * 1024)
             .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions));
+        services.AddSingleton<Live.LiveHubLifetimeManager>();
+        services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<Live.LiveHub>>(sp => sp.GetRequiredService<Live.LiveHubLifetimeManager>());
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(sp => new TokenService(
             SigningKey(configuration, sp.GetRequiredService<SqliteDatabase>()),

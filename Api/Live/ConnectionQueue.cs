@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace LiveOrleans.Api.Live;
 
@@ -9,8 +10,17 @@ namespace LiveOrleans.Api.Live;
 /// tokens) wait in order. Past its byte bound the connection is closed, so a stalled browser cannot grow the
 /// engine's memory; it reconnects and takes a fresh snapshot.
 /// </summary>
-public sealed partial class ConnectionQueue(string connectionId, HubCallerContext context, IHubContext<LiveHub> hub, int maxBytes, ILogger logger)
+public sealed partial class ConnectionQueue(string connectionId, HubConnectionContext connection, int maxBytes, ILogger logger)
 {
+    /// <summary>A push serialised at most once per protocol, however many connections it is written to.</summary>
+    public sealed class Message(string method, object?[] arguments)
+    {
+        public SerializedHubMessage Serialized { get; } = new(new InvocationMessage(method, arguments));
+
+        /// <summary>About what it holds in memory while it waits (its payloads).</summary>
+        public int Bytes { get; } = 64 + arguments.Sum(a => a is RawJson raw ? raw.Utf8.Length : a is string s ? s.Length * 2 : 16);
+    }
+
     private readonly Lock _lock = new();
     private readonly LinkedList<Push> _pending = new();
     private readonly Dictionary<string, LinkedListNode<Push>> _keyed = new(StringComparer.Ordinal);
@@ -18,15 +28,15 @@ public sealed partial class ConnectionQueue(string connectionId, HubCallerContex
     private bool _pumping;
     private bool _closed;
 
-    private sealed record Push(string? Key, string Method, object?[] Arguments, int Bytes);
+    private sealed record Push(string? Key, Message Message, int Bytes);
 
     public string ConnectionId { get; } = connectionId;
 
     /// <summary>Queues a push; <paramref name="key"/>, when given, replaces a waiting push with the same key.</summary>
-    public void Enqueue(string? key, string method, params object?[] arguments)
+    public void Enqueue(string? key, Message message)
     {
-        var bytes = 64 + arguments.Sum(a => a is RawJson raw ? raw.Utf8.Length : a is string s ? s.Length * 2 : 64);
-        var push = new Push(key, method, arguments, bytes);
+        var bytes = message.Bytes;
+        var push = new Push(key, message, bytes);
         bool start;
         lock (_lock)
         {
@@ -46,7 +56,7 @@ public sealed partial class ConnectionQueue(string connectionId, HubCallerContex
             {
                 Log.Overflow(logger, ConnectionId, _bytes);
                 Close();
-                context.Abort();
+                connection.Abort();
                 return;
             }
             start = !_pumping;
@@ -85,7 +95,7 @@ public sealed partial class ConnectionQueue(string connectionId, HubCallerContex
             }
             try
             {
-                await hub.Clients.Client(ConnectionId).SendCoreAsync(push.Method, push.Arguments);
+                await connection.WriteAsync(push.Message.Serialized);
             }
             catch (Exception ex)
             {

@@ -29,7 +29,7 @@ public sealed partial class LiveFanout(
     LiveReader reader,
     IOptions<Grains.LiveOptions> liveOptions,
     PushOptions pushOptions,
-    IHubContext<LiveHub> hub,
+    LiveHubLifetimeManager connections,
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -46,7 +46,9 @@ public sealed partial class LiveFanout(
     /// <summary>A dashboard connected: it gets its queue.</summary>
     public void Connected(HubCallerContext context, string tenant)
         => _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant,
-            new ConnectionQueue(context.ConnectionId, context, hub, pushOptions.MaxQueuedBytes, _logger));
+            new ConnectionQueue(context.ConnectionId, connections.Find(context.ConnectionId)
+                ?? throw new InvalidOperationException($"Connection {context.ConnectionId} is not known to the hub's lifetime manager."),
+                pushOptions.MaxQueuedBytes, _logger));
 
     public async Task DisconnectedAsync(string connectionId)
     {

@@ -34,7 +34,9 @@ public sealed class SubscriptionGroup(LiveFilter filter, int maxCards)
 
     public void Send(string? key, string method, params object?[] arguments)
     {
-        foreach (var member in Members) member.Queue.Enqueue(key, method, arguments);
+        if (Members.Count == 0) return;
+        var message = new ConnectionQueue.Message(method, arguments);
+        foreach (var member in Members) member.Queue.Enqueue(key, message);
     }
 
     /// <summary>Pushes a session's card when it entered or changed in the filter, its removal when it left.</summary>

@@ -254,7 +254,8 @@ public sealed partial class TenantView(
             _ => ("", []),
         };
         if (method.Length == 0) return Task.CompletedTask;
-        foreach (var connection in watchers) connection.Queue.Enqueue(null, method, arguments);
+        var message = new ConnectionQueue.Message(method, arguments);
+        foreach (var connection in watchers) connection.Queue.Enqueue(null, message);
         return Task.CompletedTask;
     }
 

@@ -44,7 +44,9 @@ public static class LiveSiloBuilderExtensions
                 $"Storage:Provider '{storage.Provider}' is not supported by this version: use Sqlite (the embedded store). Cluster mode on PostgreSQL is not built yet.");
         }
 
-        silo.AddMemoryStreams(LiveStreams.Provider);
+        // Memory streams are pulled: each queue's agent looks for new items on a timer (Orleans:StreamPollInterval).
+        silo.AddMemoryStreams(LiveStreams.Provider, streams => streams.ConfigurePullingAgent(agent =>
+            agent.Configure(o => o.GetQueueMsgsTimerPeriod = host.StreamPollInterval)));
         if (membership == LiveMembership.Localhost)
         {
             silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, serviceId: host.ServiceId, clusterId: host.ClusterId);

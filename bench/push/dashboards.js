@@ -4,6 +4,9 @@
 import { connect } from '../../tests/hubs/engine.js';
 
 const arrivals = [];
+const received = {};
+let closed = 0;
+const pushes = ['summary', 'hourly', 'agents', 'metrics', 'sessionUpserted', 'sessionRemoved', 'activity', 'alert'];
 const connections = [];
 
 process.on('message', async (message) => {
@@ -12,18 +15,22 @@ process.on('message', async (message) => {
     for (const { index, filter } of message.dashboards) {
       const { connection } = await connect(engine, message.token);
       const seen = new Set();
+      for (const name of pushes) if (name !== 'sessionUpserted') connection.on(name, () => { received[name] = (received[name] ?? 0) + 1; });
       connection.on('sessionUpserted', (card) => {
+        received.sessionUpserted = (received.sessionUpserted ?? 0) + 1;
         if (!card.sessionId.startsWith('mk-') || seen.has(card.sessionId)) return;
         seen.add(card.sessionId);
         arrivals.push([card.sessionId, index, Number(process.hrtime.bigint()) / 1e6]);
       });
+      connection.onclose(() => { closed++; });
       await connection.invoke('Subscribe', filter);
       connections.push(connection);
     }
     process.send({ type: 'ready' });
   } else if (message.type === 'stop') {
+    const closedByEngine = closed; // before this process closes them itself
     await Promise.allSettled(connections.map((c) => c.stop()));
-    process.send({ type: 'arrivals', arrivals });
-    process.exit(0);
+    // exit only once the message is handed over: a large one is still being written when send returns
+    process.send({ type: 'arrivals', arrivals, received, closedByEngine }, () => process.exit(0));
   }
 });

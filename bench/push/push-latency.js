@@ -1,8 +1,9 @@
 // Ingest-to-push latency at the dashboards, for N dashboards with individual filters while events flow steadily;
 // the dashboards live in several client processes (bench/push/dashboards.js), so one event loop is not the limit.
-// Usage (from the repository root): bash bench/push/run.sh [baseline commit] [dashboard counts] [seconds] [runs] [events/s]
+// Usage (from the repository root): bash bench/push/run.sh [baseline commit] [dashboard counts] [seconds] [runs] [events/s] [warm-up seconds]
 // Builds compared: LIVEORLEANS_PUSH_BUILDS="before=/path/Api.dll,after=/path/Api.dll" (default: this tree's Release build).
 import { spawn, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEngine, newTenant } from '../../tests/hubs/engine.js';
@@ -17,6 +18,7 @@ const counts = (process.argv[2] ?? '1,100,1000,5000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 15);
 const runs = Number(process.argv[4] ?? 3);
 const backgroundPerSecond = Number(process.argv[5] ?? 500);
+const warmUpSeconds = Number(process.argv[6] ?? 20);
 const markersPerSecond = 5;
 const dashboardsPerProcess = 500;
 const maxProcesses = 4;
@@ -32,6 +34,11 @@ function filterOf(index) {
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
+/** CPU time (user + system) a process used so far, in seconds (Linux /proc; clock ticks of 10 ms). */
+const cpuSeconds = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The simulator's load mode, as its own process: open loop at a fixed rate into the tenant. */
@@ -55,17 +62,20 @@ async function clientProcess(engine, token, dashboards) {
   const child = fork(join(here, 'dashboards.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const messages = [];
   const waiters = [];
+  let exited = null;
   child.on('message', (m) => { messages.push(m); waiters.splice(0).forEach((w) => w()); });
+  child.on('exit', (code, signal) => { exited = `the dashboard process exited (code ${code}, signal ${signal})`; waiters.splice(0).forEach((w) => w()); });
   const next = async (type) => {
     for (;;) {
       const found = messages.find((m) => m.type === type);
       if (found) return found;
+      if (exited) throw new Error(exited);
       await new Promise((r) => waiters.push(r));
     }
   };
   child.send({ type: 'open', url: engine.url, token, dashboards });
   await next('ready');
-  return { stop: async () => { child.send({ type: 'stop' }); return (await next('arrivals')).arrivals; } };
+  return { stop: async () => { child.send({ type: 'stop' }); return await next('arrivals'); } };
 }
 
 async function measure(build, dashboards) {
@@ -77,34 +87,53 @@ async function measure(build, dashboards) {
     for (let i = 0; i < dashboards; i++) shares[i % processes].push({ index: i, filter: filterOf(i) });
     const clients = await Promise.all(shares.map((share) => clientProcess(engine, tenant.token, share)));
 
+    const readyAt = now();
     const sentAt = new Map();
+    const acks = [];
     const pending = [];
-    const background = simulator(engine, tenant.key, seconds + 2);
-    await sleep(2000); // the background traffic settles before markers are measured
-    const stopAt = now() + seconds * 1000;
-    let markers = 0;
-    while (now() < stopAt) {
-      const id = `mk-${markers++}`;
-      const t = new Date().toISOString();
-      sentAt.set(id, now());
-      pending.push(fetch(`${engine.url}/api/v1/events`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Api-Key': tenant.key },
-        body: JSON.stringify({ events: [
-          { id: `${id}-s`, type: 'session_started', timestamp: t, sessionId: id, channel: 'web', agentId: 'bot-marker', priority: 'high', user: { id: 'marker' } },
-          { id: `${id}-m`, type: 'message_received', timestamp: t, sessionId: id, message: { id: `${id}-m`, format: 'text', text: 'marker' } },
-        ] }),
-      }).then((r) => { if (r.status !== 202) throw new Error(`ingest answered ${r.status}`); }));
-      await sleep(1000 / markersPerSecond);
-    }
+    // Markers: a web, high-priority session of agent bot-marker with one customer message, markersPerSecond a second.
+    const postMarkers = async (prefix, until, measured) => {
+      let count = 0;
+      while (now() < until) {
+        const id = `${prefix}-${count++}`;
+        const t = new Date().toISOString();
+        const sent = now();
+        if (measured) sentAt.set(id, sent);
+        pending.push(fetch(`${engine.url}/api/v1/events`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Api-Key': tenant.key },
+          body: JSON.stringify({ events: [
+            { id: `${id}-s`, type: 'session_started', timestamp: t, sessionId: id, channel: 'web', agentId: 'bot-marker', priority: 'high', user: { id: 'marker' } },
+            { id: `${id}-m`, type: 'message_received', timestamp: t, sessionId: id, message: { id: `${id}-m`, format: 'text', text: 'marker' } },
+          ] }),
+        }).then((r) => {
+          if (r.status !== 202) throw new Error(`ingest answered ${r.status}`);
+          if (measured) acks.push(now() - sent);
+        }));
+        await sleep(1000 / markersPerSecond);
+      }
+      return count;
+    };
+    const background = simulator(engine, tenant.key, warmUpSeconds + seconds + 2);
+    // Warm-up: the same traffic, unmeasured, while the JIT's tiering settles (it takes a core for tens of seconds).
+    await postMarkers('wu', now() + warmUpSeconds * 1000, false);
+    const cpuAtStart = cpuSeconds(engine.process.pid);
+    const markers = await postMarkers('mk', now() + seconds * 1000, true);
+    const engineCpu = (cpuSeconds(engine.process.pid) - cpuAtStart) / seconds;
     const load = await background;
     const posted = await Promise.allSettled(pending);
     await sleep(3000);
     const latencies = [];
-    for (const arrivals of await Promise.all(clients.map((c) => c.stop()))) {
-      for (const [session, , at] of arrivals) if (sentAt.has(session)) latencies.push(at - sentAt.get(session));
+    const received = {};
+    let closedByEngine = 0;
+    for (const result of await Promise.all(clients.map((c) => c.stop()))) {
+      closedByEngine += result.closedByEngine ?? 0;
+      for (const [session, , at] of result.arrivals) if (sentAt.has(session)) latencies.push(at - sentAt.get(session));
+      for (const [name, count] of Object.entries(result.received)) received[name] = (received[name] ?? 0) + count;
     }
+    // Pushes of every kind each dashboard received per second, from the moment the clients were ready to the end.
+    const perDashboard = Object.values(received).reduce((a, b) => a + b, 0) / dashboards / (now() - readyAt) * 1000;
     return {
-      p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), delivered: latencies.length, expected: markers * dashboards,
+      p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), ack: percentile(acks, 0.5), engineCpu, perDashboard, closedByEngine, delivered: latencies.length, expected: markers * dashboards,
       failedPosts: posted.filter((p) => p.status === 'rejected').length, processes, load,
     };
   } finally {
@@ -120,14 +149,14 @@ for (const n of counts) {
     for (const build of builds) {
       const result = await measure(build, n);
       results[build.label].push(result);
-      console.log(`dashboards ${n} ${build.label} run ${r + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, `
+      console.log(`dashboards ${n} ${build.label} run ${r + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (marker 202 p50 ${result.ack.toFixed(1)} ms, engine CPU ${(result.engineCpu * 100).toFixed(0)} % of a core, ${result.perDashboard.toFixed(1)} pushes/s per dashboard, ${result.closedByEngine} connections closed by the engine), `
         + `delivered ${result.delivered}/${result.expected} over ${result.processes} client processes, failed posts ${result.failedPosts}; background: ${result.load}`);
     }
   }
   for (const build of builds) {
     const mine = results[build.label];
-    console.log(`RESULT push dashboards=${n} ${build.label}: p50 ${median(mine.map((x) => x.p50)).toFixed(1)} ms, p99 ${median(mine.map((x) => x.p99)).toFixed(1)} ms `
+    console.log(`RESULT push dashboards=${n} ${build.label}: p50 ${median(mine.map((x) => x.p50)).toFixed(1)} ms, p99 ${median(mine.map((x) => x.p99)).toFixed(1)} ms, engine CPU ${(median(mine.map((x) => x.engineCpu)) * 100).toFixed(0)} % of a core `
       + `(median of ${runs} runs; delivered ${mine.map((x) => `${x.delivered}/${x.expected}`).join(', ')})`);
   }
-  console.log(`RESULT push dashboards=${n}: simulator load mode seed ${seed} at ${backgroundPerSecond} events/s + ${markersPerSecond} marker sessions/s, ${seconds} s per run`);
+  console.log(`RESULT push dashboards=${n}: simulator load mode seed ${seed} at ${backgroundPerSecond} events/s + ${markersPerSecond} marker sessions/s, ${seconds} s per run after ${warmUpSeconds} s of the same traffic unmeasured`);
 }

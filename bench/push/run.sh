@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingest-to-push latency benchmark, this build beside an earlier one: builds both Apis in Release, installs the
 # JavaScript SignalR client, runs bench/push/push-latency.js.
-# Usage (from anywhere): bash bench/push/run.sh [baseline commit|none] [dashboard counts] [seconds] [runs] [events/s]
+# Usage (from anywhere): bash bench/push/run.sh [baseline commit|none] [dashboard counts] [seconds] [runs] [events/s] [warm-up seconds]
 #   baseline: default 0ea4ceb, the last commit before the engine moved onto Orleans; "none" measures this build only
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -23,8 +23,8 @@ async function freePort() {
   });
 }
 
-/** Starts an engine; `dll` picks another build of the Api (the benchmarks compare builds). */
-export async function startEngine(settings = {}, dll = apiDll) {
+/** Starts an engine; `dll` picks another build of the Api (the benchmarks compare builds); `args` are added to its command line (e.g. --demo). */
+export async function startEngine(settings = {}, dll = apiDll, args = []) {
   if (!existsSync(dll)) throw new Error(`${dll} is missing: build the solution first (dotnet build).`);
   const dataDir = mkdtempSync(join(tmpdir(), 'lo-hubs-'));
   const port = await freePort();
@@ -46,13 +46,13 @@ export async function startEngine(settings = {}, dll = apiDll) {
   };
   const engine = { url, dataDir, port, env, process: null };
   engine.start = async () => {
-    engine.process = spawn('dotnet', [dll, '--urls', url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    engine.process = spawn('dotnet', [dll, '--urls', url, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     engine.process.stdout.on('data', () => {});
     engine.process.stderr.on('data', (d) => process.env.LIVEORLEANS_VERBOSE && process.stderr.write(d));
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       try {
-        const r = await fetch(`${url}/health`);
+        const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
         if (r.ok) return;
       } catch { /* not up yet */ }
       await new Promise((r) => setTimeout(r, 100));
