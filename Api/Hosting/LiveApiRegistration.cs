@@ -24,6 +24,7 @@ public static class LiveApiRegistration
 
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
         services.AddSingleton<IdentityStore>();
+        services.AddSingleton<Views.SavedViewStore>();
         services.AddSingleton<TenantAdministration>();
         services.AddHostedService<Bootstrapper>();
         services.AddSingleton<IngestService>();
@@ -91,7 +92,8 @@ public static class LiveApiRegistration
             .MapIngestEndpoints()
             .MapLiveEndpoints()
             .MapInterventionEndpoints()
-            .MapControlEndpoints();
+            .MapControlEndpoints()
+            .MapViewEndpoints();
         return app;
     }
 
