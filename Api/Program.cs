@@ -4,7 +4,12 @@ using LiveOrleans.Api.Hosting;
 var demo = args.Contains("--demo");
 // Configuration files are read at start only: a watcher on the content root would wake at every write of the store
 // when it lives below it (data/), which it does by default. Given first, so the command line can still turn it on.
-var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--demo")]);
+// The dashboard's files are beside the binaries (the build copies them), wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = ["--hostBuilder:reloadConfigOnChange=false", .. args.Where(a => a != "--demo")],
+    WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+});
 // Port 5080 unless the user chose one (--urls, ASPNETCORE_URLS, Urls in configuration).
 if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:5080");
 builder.AddLiveApi();

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test suite of LiveOrleans and ends with one line: "N passed, N failed" (", N skipped" if any).
-# Installs what the suites need when it is missing: the .NET restore, and the hub tests' npm packages.
+# Suites: .NET (xUnit: store, grains on a TestCluster, HTTP API, crash recovery), the dashboard's unit tests (Vitest),
+# the hubs with the official JavaScript SignalR client, and the dashboard in a real headless Chromium.
+# Installs what the suites need when it is missing: the .NET restore, npm packages, and Debian's chromium.
+# Logs go to a fresh temporary folder, printed at the start.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
 skipped=0
-log_dir="${TMPDIR:-/tmp}/liveorleans-tests"
-mkdir -p "$log_dir"
+log_dir="$(mktemp -d "${TMPDIR:-/tmp}/liveorleans-tests.XXXXXX")"
+echo "logs: $log_dir"
 
 # .NET: every test project of the solution (runtime, grains, HTTP API, crash recovery).
 run_dotnet() {
@@ -30,13 +33,18 @@ run_dotnet() {
 run_hubs() {
   local log="$log_dir/hubs.log"
   if ! command -v node >/dev/null 2>&1; then
-    echo "node is missing: the hub tests need Node.js 20 or later."
+    echo "node is missing: the hub, dashboard and browser tests need Node.js 20 or later."
     failed=$((failed + 1))
     return
   fi
   (cd tests/hubs && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in tests/hubs"; failed=$((failed + 1)); return; }
   (cd tests/hubs && node --test --test-concurrency=1 --test-reporter=tap) 2>&1 | tee "$log"
-  local code=${PIPESTATUS[0]}
+  count_tap "$log" "${PIPESTATUS[0]}" "the hub tests"
+}
+
+# Counts a node --test TAP log into the totals.
+count_tap() {
+  local log=$1 code=$2 what=$3
   local p f c s
   p=$(grep -Eo '^# pass [0-9]+' "$log" | awk '{print $3}' | tail -1)
   f=$(grep -Eo '^# fail [0-9]+' "$log" | awk '{print $3}' | tail -1)
@@ -44,14 +52,48 @@ run_hubs() {
   s=$(grep -Eo '^# skipped [0-9]+' "$log" | awk '{print $3}' | tail -1)
   p=${p:-0}; f=$(( ${f:-0} + ${c:-0} )); s=${s:-0}
   if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
-    echo "node --test exited with $code without a failed test: counting one failure."
+    echo "$what exited with $code without a failed test: counting one failure."
     f=1
   fi
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
+# Dashboard unit tests (Vitest): filters, formatting, the safe markdown renderer, the live store.
+run_dashboard_units() {
+  local json="$log_dir/vitest.json"
+  (cd Dashboard && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in Dashboard"; failed=$((failed + 1)); return; }
+  (cd Dashboard && npx vitest run --reporter=default --reporter=json --outputFile="$json") 2>&1 | tee "$log_dir/vitest.log"
+  local code=${PIPESTATUS[0]}
+  if [ ! -s "$json" ]; then echo "Vitest wrote no report (exit $code): counting one failure."; failed=$((failed + 1)); return; fi
+  local p f s
+  read -r p f s < <(node -e 'const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests, r.numPendingTests + r.numTodoTests)' "$json")
+  if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then echo "Vitest exited with $code without a failed test: counting one failure."; f=1; fi
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+# The browser needs Debian's Chromium; installed when missing (never a browser downloaded by a tool).
+ensure_chromium() {
+  [ -x "${LIVEORLEANS_CHROMIUM:-/usr/bin/chromium}" ] && return 0
+  echo "chromium is missing: installing Debian's package."
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+  $sudo apt-get update -qq >"$log_dir/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >>"$log_dir/apt.log" 2>&1
+}
+
+# The dashboard in a real headless Chromium against the real Api (built by the .NET step, dashboard included).
+run_browser() {
+  local log="$log_dir/browser.log"
+  ensure_chromium || { echo "chromium could not be installed (see $log_dir/apt.log)"; failed=$((failed + 1)); return; }
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in tests/browser"; failed=$((failed + 1)); return; }
+  (cd tests/hubs && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in tests/hubs"; failed=$((failed + 1)); return; }
+  (cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap) 2>&1 | tee "$log"
+  count_tap "$log" "${PIPESTATUS[0]}" "the browser tests"
+}
+
 run_dotnet
+run_dashboard_units
 run_hubs
+run_browser
 
 echo
 if [ "$skipped" -gt 0 ]; then

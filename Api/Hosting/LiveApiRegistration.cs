@@ -74,6 +74,13 @@ public static class LiveApiRegistration
             ? Task.CompletedTask
             : Problems.Write(context.HttpContext, context.HttpContext.Response.StatusCode,
                 ReasonPhrase(context.HttpContext.Response.StatusCode), $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path} answered {context.HttpContext.Response.StatusCode}."));
+        // The web dashboard at / (static files; Vite's hashed assets may be cached for good, index.html never).
+        app.UseDefaultFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = file => file.Context.Response.Headers.CacheControl =
+                file.Context.Request.Path.StartsWithSegments("/assets") ? "public, max-age=31536000, immutable" : "no-cache",
+        });
         app.UseAuthentication();
         app.UseAuthorization();
 

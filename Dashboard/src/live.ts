@@ -1,0 +1,201 @@
+import * as signalR from '@microsoft/signalr';
+import type { Api } from './api';
+import { toQuery } from './filters';
+import type { LiveStore } from './store';
+import type { ActivityEntry, Agents, Alert, Card, Filter, Hourly, Intervention, Message, Metrics, SessionDetail, Snapshot, Summary } from './types';
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'polling';
+
+export const STATE_NAMES: Record<ConnectionState, string> = {
+  connecting: 'Connecting', connected: 'Connected', reconnecting: 'Reconnecting', disconnected: 'Disconnected', polling: 'Polling',
+};
+
+/** What a watched session pushes (the detail view listens). */
+export interface WatchListener {
+  message(message: Message): void;
+  token(messageId: string, delta: string, index: number): void;
+  state(state: string): void;
+  intervention(entry: Intervention): void;
+  refreshed(detail: SessionDetail): void;
+}
+
+export interface LiveOptions {
+  /** Seconds between HTTP polls when the hub cannot be reached (the seed's 5 s by default). */
+  pollSeconds: number;
+  /** How long automatic reconnection tries before falling back to polling. */
+  reconnectForMs: number;
+  /** How often the hub is tried again while polling. */
+  hubRetryMs: number;
+}
+
+/**
+ * The dashboard's line to the engine: the `/hubs/live` SignalR connection with automatic reconnection, the measured
+ * latency (hub Ping), and a fallback to HTTP polling when the hub cannot be reached. One subscription at a time
+ * (the view on screen) and any number of watched sessions.
+ */
+export class LiveConnection {
+  state: ConnectionState = 'connecting';
+  latencyMs: number | null = null;
+  private connection: signalR.HubConnection;
+  private filter: Filter = {};
+  private subscribed = false;
+  private watchers = new Map<string, WatchListener>();
+  private stateListeners = new Set<() => void>();
+  private alertListeners = new Set<(alert: Alert) => void>();
+  private pollTimer: number | undefined;
+  private hubRetryTimer: number | undefined;
+  private pingTimer: number | undefined;
+  private stopped = false;
+
+  constructor(private api: Api, private store: LiveStore, token: () => string, private options: LiveOptions) {
+    this.connection = new signalR.HubConnectionBuilder()
+      .withUrl('/hubs/live', { accessTokenFactory: token })
+      .withAutomaticReconnect({
+        nextRetryDelayInMilliseconds: (ctx) => (ctx.elapsedMilliseconds > options.reconnectForMs ? null : Math.min(5000, 500 * 2 ** ctx.previousRetryCount)),
+      })
+      .configureLogging(signalR.LogLevel.None)
+      .build();
+    this.connection.serverTimeoutInMilliseconds = 30_000;
+    this.connection.on('summary', (v: Summary) => store.setSummary(v));
+    this.connection.on('hourly', (v: Hourly) => store.setHourly(v));
+    this.connection.on('agents', (v: Agents) => store.setAgents(v));
+    this.connection.on('metrics', (v: Metrics) => store.setMetrics(v));
+    this.connection.on('sessionUpserted', (card: Card) => store.upsert(card));
+    this.connection.on('sessionRemoved', (id: string) => store.remove(id));
+    this.connection.on('activity', (entry: ActivityEntry) => store.addActivity(entry));
+    this.connection.on('alert', (alert: Alert) => this.alertListeners.forEach((l) => l(alert)));
+    this.connection.on('message', (sessionId: string, message: Message) => this.watchers.get(sessionId)?.message(message));
+    this.connection.on('token', (sessionId: string, messageId: string, delta: string, index: number) => this.watchers.get(sessionId)?.token(messageId, delta, index));
+    this.connection.on('sessionState', (sessionId: string, state: string) => this.watchers.get(sessionId)?.state(state));
+    this.connection.on('intervention', (entry: Intervention) => this.watchers.get(entry.sessionId)?.intervention(entry));
+    this.connection.onreconnecting(() => this.setState('reconnecting'));
+    this.connection.onreconnected(() => { this.setState('connected'); void this.resubscribe(); });
+    this.connection.onclose(() => { if (!this.stopped) this.fallBackToPolling(); });
+  }
+
+  onState(listener: () => void) { this.stateListeners.add(listener); }
+  onAlert(listener: (alert: Alert) => void) { this.alertListeners.add(listener); }
+
+  async start() {
+    this.setState('connecting');
+    try {
+      await this.connection.start();
+      this.setState('connected');
+      this.startPinging();
+    } catch {
+      this.fallBackToPolling();
+    }
+  }
+
+  async stop() {
+    this.stopped = true;
+    window.clearInterval(this.pollTimer);
+    window.clearTimeout(this.hubRetryTimer);
+    window.clearInterval(this.pingTimer);
+    await this.connection.stop();
+  }
+
+  /** Subscribes the view on screen; the answer (a snapshot) goes to the store. */
+  async subscribe(filter: Filter) {
+    this.filter = filter;
+    this.subscribed = true;
+    if (this.state === 'connected') {
+      try {
+        this.store.snapshot(await this.connection.invoke<Snapshot>('Subscribe', filter));
+        return;
+      } catch (error) {
+        if (this.connection.state === signalR.HubConnectionState.Connected) throw error; // a refusal, not a lost line
+      }
+    }
+    await this.poll();
+  }
+
+  async watch(sessionId: string, listener: WatchListener): Promise<SessionDetail> {
+    this.watchers.set(sessionId, listener);
+    if (this.state === 'connected') {
+      try {
+        return await this.connection.invoke<SessionDetail>('WatchSession', sessionId);
+      } catch (error) {
+        if (this.connection.state === signalR.HubConnectionState.Connected) { this.watchers.delete(sessionId); throw error; }
+      }
+    }
+    return await this.api.session(sessionId);
+  }
+
+  async unwatch(sessionId: string) {
+    this.watchers.delete(sessionId);
+    if (this.state === 'connected') await this.connection.invoke('UnwatchSession', sessionId).catch(() => {});
+  }
+
+  private setState(state: ConnectionState) {
+    this.state = state;
+    this.stateListeners.forEach((l) => l());
+  }
+
+  private startPinging() {
+    window.clearInterval(this.pingTimer);
+    const ping = async () => {
+      if (this.connection.state !== signalR.HubConnectionState.Connected) return;
+      const sent = performance.now();
+      try {
+        await this.connection.invoke('Ping', sent);
+        this.latencyMs = Math.round(performance.now() - sent);
+        this.stateListeners.forEach((l) => l());
+      } catch { /* the state handlers say what happened */ }
+    };
+    void ping();
+    this.pingTimer = window.setInterval(ping, 5000);
+  }
+
+  private async resubscribe() {
+    // A reconnected connection is a new one on the server: subscription and watches start again (with a fresh snapshot).
+    if (this.subscribed) await this.subscribe(this.filter).catch(() => {});
+    for (const [id, listener] of this.watchers) {
+      try { listener.refreshed(await this.connection.invoke<SessionDetail>('WatchSession', id)); } catch { /* gone */ }
+    }
+  }
+
+  private fallBackToPolling() {
+    if (this.stopped) return;
+    this.setState('polling');
+    this.latencyMs = null;
+    window.clearInterval(this.pollTimer);
+    this.pollTimer = window.setInterval(() => void this.poll(), this.options.pollSeconds * 1000);
+    void this.poll();
+    window.clearTimeout(this.hubRetryTimer);
+    this.hubRetryTimer = window.setTimeout(() => void this.retryHub(), this.options.hubRetryMs);
+  }
+
+  private async retryHub() {
+    if (this.stopped) return;
+    try {
+      if (this.connection.state === signalR.HubConnectionState.Disconnected) await this.connection.start();
+      window.clearInterval(this.pollTimer);
+      this.setState('connected');
+      this.startPinging();
+      await this.resubscribe();
+    } catch {
+      this.hubRetryTimer = window.setTimeout(() => void this.retryHub(), this.options.hubRetryMs);
+    }
+  }
+
+  /** The polling fallback: the same figures over HTTP. */
+  private async poll() {
+    if (!this.subscribed) return;
+    const q = toQuery(this.filter);
+    try {
+      const [summary, hourly, agents, metrics, sessions, activity] = await Promise.all([
+        this.api.get<Summary>(`/api/v1/live/summary${q}`),
+        this.api.get<Hourly>(`/api/v1/live/hourly${q}`),
+        this.api.get<Agents>(`/api/v1/live/agents${q}`),
+        this.api.get<Metrics>(`/api/v1/live/metrics${q}`),
+        this.api.get<{ total: number; items: Card[] }>(`/api/v1/live/sessions${q}${q ? '&' : '?'}limit=500`),
+        this.api.get<ActivityEntry[] | { items: ActivityEntry[] }>(`/api/v1/activity?limit=50`),
+      ]);
+      this.store.snapshot({ summary, hourly, agents, metrics, sessions, activity: Array.isArray(activity) ? activity : activity.items });
+      for (const [id, listener] of this.watchers) listener.refreshed(await this.api.session(id));
+    } catch {
+      if (this.state === 'polling') this.setState('polling'); // keep trying; the indicator already says Polling
+    }
+  }
+}

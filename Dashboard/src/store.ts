@@ -1,0 +1,91 @@
+import type { ActivityEntry, Agents, Card, Hourly, Metrics, Snapshot, Summary } from './types';
+
+export const MAX_ACTIVITY = 200;
+
+/**
+ * What a dashboard shows of its subscription: figures, the session cards (newest activity first) and the activity
+ * log. Fed by the hub's snapshot and pushes, or by the polling fallback's answers; views read it and re-render.
+ */
+export class LiveStore {
+  summary: Summary | null = null;
+  hourly: Hourly | null = null;
+  agents: Agents | null = null;
+  metrics: Metrics | null = null;
+  total = 0;
+  activity: ActivityEntry[] = [];
+  private cards = new Map<string, Card>();
+  private listeners = new Set<(what: string) => void>();
+
+  onChange(listener: (what: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(what: string) {
+    for (const l of this.listeners) l(what);
+  }
+
+  snapshot(s: Snapshot) {
+    this.summary = s.summary;
+    this.hourly = s.hourly;
+    this.agents = s.agents;
+    this.metrics = s.metrics;
+    this.total = s.sessions.total;
+    this.cards = new Map(s.sessions.items.map((c) => [c.sessionId, c]));
+    this.activity = [...s.activity].sort(newestFirst).slice(0, MAX_ACTIVITY);
+    this.emit('all');
+  }
+
+  setSummary(v: Summary) { this.summary = v; this.emit('summary'); }
+  setHourly(v: Hourly) { this.hourly = v; this.emit('hourly'); }
+  setAgents(v: Agents) { this.agents = v; this.emit('agents'); }
+  setMetrics(v: Metrics) { this.metrics = v; this.emit('metrics'); }
+
+  upsert(card: Card) {
+    const known = this.cards.has(card.sessionId);
+    const current = this.cards.get(card.sessionId);
+    // A push can overtake an older one only across a reconnect; keep the newer activity.
+    if (current && Date.parse(current.lastActivityAt) > Date.parse(card.lastActivityAt) && current.state === card.state) return;
+    this.cards.set(card.sessionId, card);
+    if (!known) this.total++;
+    this.emit('sessions');
+  }
+
+  remove(sessionId: string) {
+    if (this.cards.delete(sessionId)) {
+      this.total = Math.max(0, this.total - 1);
+      this.emit('sessions');
+    }
+  }
+
+  /** Replaces the cards with a fresh page (the polling fallback). */
+  page(total: number, items: Card[]) {
+    this.total = total;
+    this.cards = new Map(items.map((c) => [c.sessionId, c]));
+    this.emit('sessions');
+  }
+
+  addActivity(entry: ActivityEntry) {
+    if (this.activity.some((a) => a.id === entry.id)) return;
+    this.activity = [entry, ...this.activity].sort(newestFirst).slice(0, MAX_ACTIVITY);
+    this.emit('activity');
+  }
+
+  setActivity(entries: ActivityEntry[]) {
+    this.activity = [...entries].sort(newestFirst).slice(0, MAX_ACTIVITY);
+    this.emit('activity');
+  }
+
+  card(sessionId: string): Card | undefined {
+    return this.cards.get(sessionId);
+  }
+
+  /** Cards sorted by most recent activity first (the seed's default order). */
+  sortedCards(): Card[] {
+    return [...this.cards.values()].sort((a, b) => Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt) || a.sessionId.localeCompare(b.sessionId));
+  }
+}
+
+function newestFirst(a: ActivityEntry, b: ActivityEntry): number {
+  return Date.parse(b.at) - Date.parse(a.at);
+}

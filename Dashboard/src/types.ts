@@ -1,0 +1,61 @@
+// The shapes of the public contract (CONTRACT.md) the dashboard reads. Enum values are snake_case strings.
+
+export type Channel = string;
+export type Priority = 'low' | 'normal' | 'high' | 'urgent';
+export type LiveState = 'active' | 'thinking' | 'streaming' | 'paused' | 'error' | 'ended';
+export type StreamState = 'idle' | 'thinking' | 'streaming' | 'complete';
+export type Role = 'admin' | 'supervisor' | 'agent' | 'viewer';
+
+export interface Filter {
+  teams?: string[];
+  owners?: string[];
+  channels?: string[];
+  agents?: string[];
+  priorities?: Priority[];
+  statuses?: LiveState[];
+  q?: string;
+  minDurationSec?: number;
+  maxDurationSec?: number;
+}
+
+export interface Summary {
+  day: string; timeZone: string; asOf: string;
+  activeConversations: number; waitingForFirstResponse: number; assigned: number; unassigned: number; open: number; closed: number;
+}
+export interface Hourly { day: string; timeZone: string; hours: number[] }
+export interface Agent { id: string; name: string; kind: string; status: 'online' | 'offline'; teams: string[]; lastMessageAt: string | null; liveSessions: number }
+export interface Agents { online: number; offline: number; agents: Agent[] }
+export interface Metrics { liveSessions: number; startedLastHour: number; avgResponseTimeMs: number | null; interventionRate: number }
+
+export interface Card {
+  sessionId: string; agentId: string | null; agentName: string | null; agentColor: string | null; channel: string | null;
+  user: { id: string | null; name: string | null }; startedAt: string; lastActivityAt: string; state: LiveState;
+  priority: Priority; preview: string; ownerId: string | null; teamId: string | null; status: 'open' | 'closed';
+  waitingForFirstResponse: boolean; endedAt?: string | null;
+}
+
+export interface ActivityEntry { id: string; at: string; type: string; sessionId?: string | null; agentId?: string | null; summary: string }
+export interface Alert { id: string; at: string; severity: string; kind: string; sessionId?: string | null; text: string }
+
+export interface Attachment { type: 'image' | 'document' | 'audio' | 'video'; url: string; name?: string | null; mimeType?: string | null; sizeBytes?: number | null }
+export interface Message {
+  id: string; direction: string; at: string; format: 'text' | 'media' | 'system' | 'voice'; text?: string | null;
+  attachments?: Attachment[] | null; speaker?: string | null; confidence?: number | null;
+  sender?: { kind: 'ai' | 'human' | 'system'; id?: string | null } | null; broadcast?: boolean; internalNote?: boolean; delivery?: string | null;
+}
+
+export interface Intervention {
+  interventionId: string; sessionId: string; adminId: string; type: string; reason: string; timestamp: string;
+  content?: string | null; target?: { agentId?: string | null; queue?: string | null; ownerId?: string | null; teamId?: string | null } | null;
+  original?: string | null;
+}
+
+export interface SessionDetail extends Card {
+  streamState: StreamState; messages: Message[]; totalMessages: number; nextCursor: string | null; interventions: Intervention[];
+}
+
+export interface Snapshot { summary: Summary; hourly: Hourly; agents: Agents; metrics: Metrics; sessions: { total: number; items: Card[] }; activity: ActivityEntry[] }
+
+export interface SavedView { id: string; name: string; filter: Filter }
+
+export interface SignedIn { accessToken: string; expiresAt: string; tenant: string; user: { id: string; name: string; role: Role } }

@@ -1,0 +1,218 @@
+import { ApiError, type Api, type Auth } from '../api';
+import { channelOf } from '../filters';
+import { STATE_LABELS, bytes, clock, elapsed, highlight } from '../format';
+import type { LiveConnection, WatchListener } from '../live';
+import { render, safeHref } from '../markdown';
+import type { Intervention, Message, SessionDetail, StreamState } from '../types';
+import { safeColor } from './conversations';
+import type { Directory } from './directory';
+import { clear, field, formDialog, h, marked } from './dom';
+import type { Notifications } from './notifications';
+
+const STREAM_LABELS: Record<StreamState, string> = { idle: 'Idle', thinking: 'Thinking', streaming: 'Streaming', complete: 'Complete' };
+
+const INTERVENTION_LABELS: Record<string, string> = {
+  pause: 'Pause', resume: 'Resume', system_message: 'System message', override: 'Override', transfer: 'Transfer',
+  reassign: 'Reassign', cobrowse_start: 'Co-browse started', cobrowse_stop: 'Co-browse stopped',
+};
+
+/** The conversation detail: transcript, live tokens, stream state, interventions and their controls. */
+export function detailView(deps: {
+  sessionId: string; live: LiveConnection; api: Api; auth: Auth; directory: Directory; notifications: Notifications;
+  keyword: string | undefined; close: () => void;
+}): { el: HTMLElement; dispose: () => void } {
+  const { sessionId, live, api, auth, directory, notifications, keyword, close } = deps;
+  let detail: SessionDetail | null = null;
+  const messageIds = new Set<string>();
+  const header = h('header', { class: 'detail-header' });
+  const streamState = h('span', { class: 'stream-state', 'data-state': 'idle' }, 'Idle');
+  const controls = h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Intervention controls' });
+  const transcript = h('ol', { class: 'transcript', 'aria-label': 'Transcript' });
+  const interventions = h('ol', { class: 'interventions' });
+  const streaming = { messageId: '', shown: '', pending: '', el: null as HTMLElement | null, frame: 0 };
+  const el = h('aside', { class: 'detail', role: 'dialog', 'aria-label': 'Conversation detail' },
+    header,
+    h('div', { class: 'detail-status' }, 'Stream: ', streamState),
+    controls,
+    h('div', { class: 'detail-body' },
+      h('section', { class: 'transcript-panel' }, h('h3', {}, 'Transcript'), transcript),
+      h('section', { class: 'interventions-panel' }, h('h3', {}, 'Interventions'), interventions)));
+
+  const setStream = (state: StreamState) => {
+    streamState.dataset.state = state;
+    streamState.textContent = STREAM_LABELS[state];
+  };
+
+  const drawHeader = () => {
+    if (!detail) return;
+    const channel = channelOf(detail.channel);
+    clear(header).append(
+      h('span', { class: 'agent-badge' }, h('span', { class: 'agent-dot', style: `background:${safeColor(detail.agentColor)}` }), detail.agentName || detail.agentId || 'Unassigned'),
+      h('span', { class: 'channel' }, h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, channel.icon), channel.label),
+      h('span', { class: 'user' }, detail.user.name || detail.user.id || 'Anonymous'),
+      h('span', { class: 'elapsed', 'data-started': detail.startedAt }, elapsed(detail.startedAt, Date.now())),
+      h('span', { class: `state-badge ${detail.state}` }, STATE_LABELS[detail.state] ?? detail.state),
+      h('span', { class: `priority-badge ${detail.priority}` }, detail.priority),
+      h('button', { type: 'button', class: 'close', 'aria-label': 'Close', onclick: close }, '×'));
+  };
+
+  const messageView = (m: Message): HTMLElement => {
+    const who = m.format === 'system' || m.sender?.kind === 'system' ? 'system' : m.direction === 'in' || m.direction === 'incoming' ? 'customer' : m.sender?.kind ?? 'agent';
+    const body = h('div', { class: 'message-body' });
+    if (m.format === 'voice') {
+      body.append(h('div', { class: 'voice-meta' }, `🎙 ${m.speaker ?? 'Speaker'}`, m.confidence != null ? ` · confidence ${Math.round(m.confidence * 100)} %` : ''));
+      body.append(h('p', {}, marked(highlight(m.text ?? '', keyword))));
+    } else if (m.text) {
+      body.append(render(m.text, document, (text) => marked(highlight(text, keyword))));
+    }
+    for (const a of m.attachments ?? []) {
+      const href = safeHref(a.url);
+      const label = `${a.name ?? a.type} · ${a.mimeType ?? a.type} · ${bytes(a.sizeBytes)}`;
+      body.append(h('div', { class: `attachment attachment-${a.type}` },
+        a.type === 'image' && href ? h('img', { src: href, alt: a.name ?? 'image', loading: 'lazy', referrerpolicy: 'no-referrer' }) : null,
+        href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow', download: '' }, `⬇ ${label}`) : h('span', {}, label)));
+    }
+    return h('li', { class: `message ${who}${m.internalNote ? ' internal-note' : ''}${m.delivery === 'failed' ? ' failed' : ''}`, 'data-message': m.id },
+      h('div', { class: 'message-meta' }, who === 'system' ? '⚙ System' : who === 'customer' ? 'Customer' : who === 'ai' ? 'AI agent' : who === 'human' ? 'Human agent' : who,
+        ' · ', h('time', { datetime: m.at }, clock(m.at)), m.internalNote ? ' · internal note' : '', m.delivery === 'failed' ? ' · not delivered' : ''),
+      body);
+  };
+
+  const addMessage = (m: Message) => {
+    if (messageIds.has(m.id)) return;
+    messageIds.add(m.id);
+    if (streaming.messageId === m.id) endStreaming();
+    transcript.append(messageView(m));
+    transcript.lastElementChild?.scrollIntoView({ block: 'end' });
+  };
+
+  // Tokens: a typewriter that reveals what arrived a few characters per frame.
+  const endStreaming = () => {
+    cancelAnimationFrame(streaming.frame);
+    streaming.el?.remove();
+    Object.assign(streaming, { messageId: '', shown: '', pending: '', el: null, frame: 0 });
+  };
+  const typewrite = () => {
+    if (!streaming.el || streaming.pending.length === 0) { streaming.frame = 0; return; }
+    const step = Math.max(1, Math.ceil(streaming.pending.length / 8));
+    streaming.shown += streaming.pending.slice(0, step);
+    streaming.pending = streaming.pending.slice(step);
+    streaming.el.querySelector('.message-body')!.textContent = streaming.shown;
+    streaming.frame = requestAnimationFrame(typewrite);
+  };
+  const token = (messageId: string, delta: string) => {
+    if (messageIds.has(messageId)) return;
+    if (streaming.messageId !== messageId) {
+      endStreaming();
+      streaming.messageId = messageId;
+      streaming.el = h('li', { class: 'message ai streaming', 'data-message': messageId },
+        h('div', { class: 'message-meta' }, 'AI agent · streaming'), h('div', { class: 'message-body' }), h('span', { class: 'caret', 'aria-hidden': 'true' }));
+      transcript.append(streaming.el);
+    }
+    streaming.pending += delta;
+    setStream('streaming');
+    if (!streaming.frame) streaming.frame = requestAnimationFrame(typewrite);
+  };
+
+  const interventionView = (i: Intervention) => h('li', { 'data-intervention': i.interventionId },
+    h('div', {}, h('strong', {}, INTERVENTION_LABELS[i.type] ?? i.type), ' · ', h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · ', i.adminId),
+    h('div', { class: 'reason' }, `Reason: ${i.reason}`),
+    i.content ? h('div', { class: 'content' }, `Content: ${i.content}`) : null,
+    i.target ? h('div', { class: 'target' }, `Target: ${Object.entries(i.target).filter(([, v]) => v != null).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`) : null,
+    i.original ? h('div', { class: 'original' }, `Discarded reply: ${i.original}`) : null,
+    h('div', { class: 'muted id' }, i.interventionId));
+  const addIntervention = (i: Intervention) => {
+    if (!detail) return;
+    if (interventions.querySelector(`[data-intervention="${CSS.escape(i.interventionId)}"]`)) return;
+    detail.interventions.push(i);
+    interventions.append(interventionView(i));
+    drawControls();
+  };
+
+  const drawControls = () => {
+    clear(controls);
+    if (!detail || !auth.canIntervene) return;
+    const me = auth.current?.user.id;
+    const cobrowsing = detail.interventions.filter((i) => i.adminId === me && i.type.startsWith('cobrowse_')).at(-1)?.type === 'cobrowse_start';
+    const reason = () => field('Reason', h('textarea', { name: 'reason', required: true, maxlength: 1000, rows: 2, placeholder: 'Why (kept in the audit log)' }));
+    const send = async (type: string, form: FormData, extra: { content?: string; target?: Record<string, string> } = {}) => {
+      const reasonText = String(form.get('reason') ?? '').trim();
+      if (!reasonText) throw new Error('A reason is required.');
+      try {
+        const entry = await api.intervene(sessionId, { type, reason: reasonText, ...extra }) as Intervention;
+        addIntervention(entry);
+        notifications.toast(`${INTERVENTION_LABELS[type] ?? type}: done (${entry.interventionId})`, 'success');
+      } catch (e) {
+        if (e instanceof ApiError) throw new Error(Object.values(e.errors).flat()[0] ?? e.message);
+        throw e;
+      }
+    };
+    const agentOptions = () => [h('option', { value: '' }, '—'), ...directory.agentOptions().map((o) => h('option', { value: o.value }, o.label))];
+    const button = (label: string, run: () => void) => h('button', { type: 'button', onclick: run }, label);
+    controls.append(
+      button('Pause', () => formDialog('Pause', [h('p', {}, 'The customer is told the conversation will resume shortly; the agent stops.'), reason()], 'Pause', (f) => send('pause', f))),
+      button('Resume', () => formDialog('Resume', [reason()], 'Resume', (f) => send('resume', f))),
+      button('Send system message', () => formDialog('Send system message', [
+        field('Message', h('textarea', { name: 'content', required: true, rows: 3 })), reason()], 'Send', (f) => send('system_message', f, { content: String(f.get('content')) }))),
+      button('Override response', () => formDialog('Override response', [
+        field('Response', h('textarea', { name: 'content', required: true, rows: 4 })), reason()], 'Override', (f) => send('override', f, { content: String(f.get('content')) }))),
+      button('Transfer', () => formDialog('Transfer', [
+        field('To agent', h('select', { name: 'agentId' }, agentOptions())), field('Or to queue', h('input', { name: 'queue', placeholder: 'e.g. human-handoff' })), reason()],
+        'Transfer', (f) => {
+          const agentId = String(f.get('agentId') ?? ''); const queue = String(f.get('queue') ?? '').trim();
+          if (!agentId && !queue) throw new Error('Choose an agent or name a queue.');
+          return send('transfer', f, { target: agentId ? { agentId } : { queue } });
+        })),
+      button('Reassign', () => formDialog('Reassign', [
+        field('Contact owner', h('select', { name: 'ownerId' }, [h('option', { value: '' }, '—'), ...directory.ownerOptions().map((o) => h('option', { value: o.value }, o.label))])),
+        field('Team', h('select', { name: 'teamId' }, [h('option', { value: '' }, '—'), ...directory.teamOptions().map((o) => h('option', { value: o.value }, o.label))])), reason()],
+        'Reassign', (f) => {
+          const target: Record<string, string> = {};
+          if (f.get('ownerId')) target.ownerId = String(f.get('ownerId'));
+          if (f.get('teamId')) target.teamId = String(f.get('teamId'));
+          if (!target.ownerId && !target.teamId) throw new Error('Choose a contact owner or a team.');
+          return send('reassign', f, { target });
+        })),
+      cobrowsing
+        ? button('Stop co-browse', () => formDialog('Stop co-browse', [reason()], 'Stop', (f) => send('cobrowse_stop', f)))
+        : button('Co-browse', () => formDialog('Co-browse', [h('p', {}, 'Watch silently: nobody in the conversation is told. It is logged.'), reason()], 'Start co-browse', (f) => send('cobrowse_start', f))),
+    );
+  };
+
+  const show = (d: SessionDetail) => {
+    detail = { ...d, interventions: [...d.interventions] };
+    messageIds.clear();
+    clear(transcript);
+    endStreaming();
+    d.messages.forEach(addMessage);
+    clear(interventions).append(...d.interventions.map(interventionView));
+    setStream(d.streamState);
+    drawHeader();
+    drawControls();
+  };
+
+  const listener: WatchListener = {
+    message: (m) => { addMessage(m); if (m.direction !== 'in' && m.direction !== 'incoming') setStream('complete'); else setStream('idle'); },
+    token: (messageId, delta) => token(messageId, delta),
+    state: (state) => {
+      if (!detail) return;
+      detail.state = state as SessionDetail['state'];
+      if (state === 'thinking') setStream('thinking');
+      drawHeader();
+    },
+    intervention: addIntervention,
+    refreshed: (d) => show(d),
+  };
+
+  transcript.append(h('li', { class: 'muted' }, 'Loading…'));
+  live.watch(sessionId, listener).then(show).catch((e: Error) => {
+    clear(transcript).append(h('li', { class: 'form-error' }, e instanceof ApiError && e.status === 404 ? 'This session was not found.' : e.message.replace(/^.*HubException: /, '')));
+  });
+  const ticker = window.setInterval(() => {
+    const e = header.querySelector<HTMLElement>('.elapsed');
+    if (e) e.textContent = elapsed(e.dataset.started!, Date.now());
+  }, 1000);
+  const onKey = (event: KeyboardEvent) => { if (event.key === 'Escape' && !document.querySelector('dialog[open]')) close(); };
+  document.addEventListener('keydown', onKey);
+  return { el, dispose: () => { window.clearInterval(ticker); document.removeEventListener('keydown', onKey); endStreaming(); void live.unwatch(sessionId); } };
+}

@@ -1,0 +1,380 @@
+// The web dashboard, as a support manager and an AI-agent supervisor use it: a real headless Chromium against the
+// real Api process (its own SQLite store), traffic sent over HTTP like a producer's. Expected figures are worked
+// out here from the events sent, not read back from the engine.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEngine, newTenant, ingest } from '../hubs/engine.js';
+import { launch, signIn } from './browser.js';
+
+let engine;
+let browser;
+
+before(async () => {
+  engine = await startEngine();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await engine?.stop();
+  assert.deepEqual(browser?.errors ?? [], [], 'no script error in any page');
+});
+
+const iso = (msAgo = 0) => new Date(Date.now() - msAgo).toISOString();
+let n = 0;
+const id = (p) => `${p}-${++n}`;
+
+async function eventually(check, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try { return await check(); } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`${what}: ${last?.message ?? last}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function text(page, selector) {
+  return (await page.locator(selector).first().textContent())?.trim();
+}
+
+async function tile(page, key) {
+  return text(page, `[data-metric="${key}"] .tile-value`);
+}
+
+async function createUser(tenant, username, role, agentId) {
+  const r = await fetch(`${engine.url}/api/v1/users`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
+    body: JSON.stringify({ username, password: 'person-password', name: username, role, agentId }),
+  });
+  assert.equal(r.status, 201, await r.text());
+}
+
+/** Three conversations and three agents: figures below follow from SEMANTICS.md by hand. */
+async function seed(tenant) {
+  const s1 = id('web-ann'); const s2 = id('wa-bo'); const s3 = id('web-cy');
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'agent_status_changed', timestamp: iso(), agentId: 'bot-a', status: 'online', name: 'Support Bot', kind: 'ai', teams: ['support'] },
+    { id: id('e'), type: 'agent_status_changed', timestamp: iso(), agentId: 'human-1', status: 'online', name: 'Hana', kind: 'human', teams: ['sales'] },
+    { id: id('e'), type: 'agent_status_changed', timestamp: iso(), agentId: 'human-2', status: 'offline', name: 'Ivo', kind: 'human', teams: ['sales'] },
+    { id: id('e'), type: 'session_started', timestamp: iso(3000), sessionId: s1, channel: 'web', agentId: 'bot-a', user: { id: 'u1', name: 'Ann' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(3000), sessionId: s1, message: { id: id('m'), format: 'text', text: 'Where is my **order** 42?' } },
+    { id: id('e'), type: 'message_sent', timestamp: iso(2500), sessionId: s1, sender: { kind: 'ai', id: 'bot-a' }, message: { id: id('m'), format: 'text', text: 'Let me check that for you...' } },
+    { id: id('e'), type: 'session_started', timestamp: iso(2000), sessionId: s2, channel: 'whatsapp', agentId: 'bot-a', priority: 'urgent', user: { id: 'u2', name: 'Bo' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(2000), sessionId: s2, message: { id: id('m'), format: 'text', text: 'I want a refund, now' } },
+    { id: id('e'), type: 'session_started', timestamp: iso(1000), sessionId: s3, channel: 'web', agentId: 'human-1', user: { id: 'u3', name: 'Cy' }, ownerId: 'human-1', teamId: 'sales' },
+    { id: id('e'), type: 'message_received', timestamp: iso(1000), sessionId: s3, message: { id: id('m'), format: 'text', text: 'Hello? Anyone there about my refund?' } },
+  ]);
+  return { s1, s2, s3 };
+}
+
+test('sign in: a wrong password is refused on the form, the right one opens Live Monitoring with the seed’s six metrics', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'wrong-password');
+  await eventually(async () => assert.match(await text(page, '.form-error'), /wrong/), 'refusal shown');
+
+  await page.getByLabel('Password').fill('boss-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.summary').waitFor();
+  const labels = await page.locator('.tile-label').allTextContents();
+  assert.deepEqual(labels, ['Active conversations today', 'Waiting for first response', 'Assigned', 'Unassigned', 'Open', 'Closed']);
+  assert.equal(await text(page, '.chart h2'), 'Conversations initiated per hour');
+  assert.equal(await text(page, '.agents h2'), 'Agents');
+  await eventually(async () => assert.match(await text(page, '.connection'), /Connected · \d+ ms/), 'connected with a measured latency');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.close();
+});
+
+test('Live Monitoring moves with the traffic; Channel filters the figures but not the Agents panel', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('.summary').waitFor();
+  await seed(tenant);
+
+  // Active: all three have a message today. Waiting: s2, s3 (no business reply). Assigned: s3 (owner human-1).
+  await eventually(async () => assert.deepEqual(
+    [await tile(page, 'activeConversations'), await tile(page, 'waitingForFirstResponse'), await tile(page, 'assigned'),
+      await tile(page, 'unassigned'), await tile(page, 'open'), await tile(page, 'closed')],
+    ['3', '2', '1', '2', '3', '0']), 'summary pushed');
+  // The same figures as the API's own answer.
+  const api = await (await fetch(`${engine.url}/api/v1/live/summary`, { headers: { Authorization: `Bearer ${tenant.token}` } })).json();
+  assert.deepEqual(
+    [await tile(page, 'activeConversations'), await tile(page, 'waitingForFirstResponse'), await tile(page, 'assigned'),
+      await tile(page, 'unassigned'), await tile(page, 'open'), await tile(page, 'closed')],
+    [api.activeConversations, api.waitingForFirstResponse, api.assigned, api.unassigned, api.open, api.closed].map(String));
+  await eventually(async () => assert.equal(await text(page, '.counter.online strong'), '2'), 'two agents online');
+  assert.equal(await text(page, '.counter.offline strong'), '1');
+  assert.match(await text(page, '[data-agent="human-1"]'), /Hana.*Online/);
+
+  // Hovering the current hour's point shows the exact count: three customer-initiated conversations.
+  const box = await page.locator('.chart-host .u-over').boundingBox();
+  const hour = new Date().getHours();
+  await page.mouse.move(box.x + (box.width * hour) / 23, box.y + box.height / 2);
+  await eventually(async () => assert.match(await text(page, '.chart-tooltip'), new RegExp(`^${String(hour).padStart(2, '0')}:00.*· 3 conversations initiated`)), 'tooltip');
+
+  // Channel = Web: s1 and s3 only; the Agents panel ignores the channel filter.
+  await page.locator('[data-filter="Channel"] summary').click();
+  await page.locator('[data-filter="Channel"] label', { hasText: 'Web' }).locator('input').check();
+  await eventually(async () => assert.deepEqual([await tile(page, 'activeConversations'), await tile(page, 'waitingForFirstResponse'), await tile(page, 'unassigned')], ['2', '1', '1']), 'web only');
+  assert.equal(await text(page, '.counter.online strong'), '2');
+  assert.equal(await text(page, '.counter.offline strong'), '1');
+
+  // Team = sales: the panel keeps sales agents only (Hana, Ivo); figures: s3 only.
+  await page.reload();
+  await page.locator('.summary').waitFor();
+  assert.equal(await text(page, '[data-filter="Channel"] .ms-value'), 'Web', 'the filter survived the reload');
+  await page.locator('[data-filter="Team"] summary').click();
+  await page.locator('[data-filter="Team"] label', { hasText: 'sales' }).locator('input').check();
+  await eventually(async () => assert.equal(await page.locator('.agent-list .agent').count(), 2), 'sales agents');
+  assert.equal(await tile(page, 'activeConversations'), '1');
+  await page.close();
+});
+
+test('Live Conversations: cards newest first with their parts, metrics bar, activity log, filters that survive a refresh', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('.summary').waitFor();
+  await page.getByRole('link', { name: 'Live Conversations' }).click();
+  await page.locator('.metrics-bar').waitFor();
+  const { s1, s2, s3 } = await seed(tenant);
+
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s3, s2, s1]), 'cards newest first');
+  const urgent = page.locator(`.card[data-session="${s2}"]`);
+  assert.match(await urgent.getAttribute('class'), /priority-urgent/);
+  assert.match(await urgent.locator('.agent-badge').textContent(), /Support Bot/);
+  assert.match(await urgent.locator('.channel').textContent(), /WhatsApp/);
+  assert.equal(await urgent.locator('.user').textContent(), 'Bo');
+  assert.match(await urgent.locator('.elapsed').textContent(), /^0:0\d$/);
+  assert.equal(await urgent.locator('.preview').textContent(), 'I want a refund, now');
+  const before = await urgent.locator('.elapsed').textContent();
+  await eventually(async () => assert.notEqual(await urgent.locator('.elapsed').textContent(), before), 'elapsed time ticks', 3000);
+
+  await eventually(async () => assert.equal(await text(page, '[data-metric="liveSessions"] .metric-value'), '3'), 'metrics bar');
+  assert.equal(await text(page, '[data-metric="startedLastHour"] .metric-value'), '3');
+  await eventually(async () => assert.ok((await page.locator('.activity li').count()) >= 3), 'activity log');
+
+  // Keyword: matches are highlighted in the card previews; the filter survives a refresh.
+  await page.getByLabel('Keyword').fill('refund');
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s3, s2]), 'keyword filter');
+  assert.equal(await page.locator(`.card[data-session="${s2}"] mark`).textContent(), 'refund');
+  await page.reload();
+  await page.locator('.metrics-bar').waitFor();
+  assert.equal(await page.getByLabel('Keyword').inputValue(), 'refund');
+  await eventually(async () => assert.equal(await page.locator('.card').count(), 2), 'still filtered after reload');
+
+  // Channel: WhatsApp narrows the cards, and survives a reload too.
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.locator('[data-filter="Channel"] summary').click();
+  await page.locator('[data-filter="Channel"] label', { hasText: 'WhatsApp' }).locator('input').check();
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s2]), 'channel filter');
+  await page.reload();
+  await page.locator('.metrics-bar').waitFor();
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s2]), 'channel filter after reload');
+  assert.equal(await text(page, '[data-filter="Channel"] .ms-value'), 'WhatsApp');
+
+  // A new event changes the page without a reload.
+  const s4 = id('late');
+  await ingest(engine, tenant, [{ id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s4, channel: 'whatsapp', agentId: 'bot-a', user: { id: 'u4', name: 'Di' } }]);
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s4, s2]), 'pushed card');
+
+  // Priority: high and urgent only.
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.locator('[data-filter="Priority"] summary').click();
+  await page.locator('[data-filter="Priority"] label', { hasText: 'Urgent' }).locator('input').check();
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s2]), 'priority filter');
+
+  // Agent multi-select with Select All.
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.locator('[data-filter="Agent"] summary').click();
+  await page.locator('[data-filter="Agent"] label', { hasText: 'Hana' }).locator('input').check();
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s3]), 'agent filter');
+  await page.locator('[data-filter="Agent"] summary').click();
+  await page.locator('[data-filter="Agent"] .ms-all input').check();
+  await eventually(async () => assert.equal(await page.locator('.card').count(), 4), 'select all');
+  await page.close();
+});
+
+test('saved views: save the current filters, pick, rename, delete; the seed’s examples are one click away', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.goto(`${engine.url}/#/conversations`);
+  await page.locator('.views').waitFor();
+  const { s2 } = await seed(tenant);
+
+  await page.getByRole('button', { name: 'WhatsApp Monitoring' }).click();
+  await eventually(async () => assert.deepEqual(await page.locator('.card').evaluateAll((cards) => cards.map((c) => c.dataset.session)), [s2]), 'example view applied');
+  await page.getByRole('button', { name: 'Save view' }).click();
+  await page.locator('dialog').getByLabel('Name').fill('Bo on WhatsApp');
+  await page.locator('dialog').getByRole('button', { name: 'Save' }).click();
+  await eventually(async () => assert.equal(await page.locator('select[aria-label="Saved views"] option:checked').textContent(), 'Bo on WhatsApp'), 'saved and selected');
+
+  // It is on the server, for this person.
+  const views = await (await fetch(`${engine.url}/api/v1/views`, { headers: { Authorization: `Bearer ${tenant.token}` } })).json();
+  assert.deepEqual(views.map((v) => [v.name, v.filter.channels]), [['Bo on WhatsApp', ['whatsapp']]]);
+
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await eventually(async () => assert.equal(await page.locator('.card').count(), 3), 'cleared');
+  await page.locator('select[aria-label="Saved views"]').selectOption({ label: 'Bo on WhatsApp' });
+  await eventually(async () => assert.equal(await page.locator('.card').count(), 1), 'picked');
+
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await page.locator('dialog').getByLabel('Name').fill('WhatsApp desk');
+  await page.locator('dialog').getByRole('button', { name: 'Rename' }).click();
+  await eventually(async () => assert.equal(await page.locator('select[aria-label="Saved views"] option:checked').textContent(), 'WhatsApp desk'), 'renamed');
+
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await eventually(async () => assert.equal(await page.locator('select[aria-label="Saved views"] option').count(), 1), 'deleted');
+  const left = await (await fetch(`${engine.url}/api/v1/views`, { headers: { Authorization: `Bearer ${tenant.token}` } })).json();
+  assert.deepEqual(left, []);
+  await page.close();
+});
+
+test('detail: markdown shown safely, attachments and voice, tokens streaming in, then the final message', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.goto(`${engine.url}/#/conversations`);
+  await page.locator('.metrics-bar').waitFor();
+  const s = id('rich');
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s, channel: 'phone', agentId: 'bot-a', user: { id: 'u9', name: 'Dee' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(), sessionId: s, message: { id: id('m'), format: 'text',
+      text: '<script>window.pwned1 = 1</script><img src=x onerror="window.pwned2 = 1"> **bold** and [bad](javascript:window.pwned3=1) and [good](https://example.com/help)' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(), sessionId: s, message: { id: id('m'), format: 'media', attachments: [
+      { type: 'document', url: 'https://files.example.com/invoice.pdf', name: 'invoice.pdf', mimeType: 'application/pdf', sizeBytes: 204800 }] } },
+    { id: id('e'), type: 'message_received', timestamp: iso(), sessionId: s, message: { id: id('m'), format: 'voice', text: 'my parcel is late', speaker: 'caller', confidence: 0.93 } },
+  ]);
+  await page.locator(`.card[data-session="${s}"] button`).click();
+  await page.locator('.detail .transcript .message').first().waitFor();
+
+  const first = page.locator('.transcript .message').first();
+  assert.match(await first.textContent(), /<script>window.pwned1 = 1<\/script><img src=x onerror="window.pwned2 = 1">/);
+  assert.equal(await first.locator('strong').textContent(), 'bold');
+  assert.equal(await first.locator('a').count(), 1, 'only the https link is a link');
+  assert.equal(await first.locator('a').getAttribute('href'), 'https://example.com/help');
+  assert.equal(await first.locator('script, img').count(), 0);
+  assert.deepEqual(await page.evaluate(() => [window.pwned1, window.pwned2, window.pwned3]), [undefined, undefined, undefined]);
+  assert.match(await text(page, '.attachment-document'), /invoice\.pdf · application\/pdf · 200\.0 KB/);
+  assert.match(await text(page, '.voice-meta'), /caller · confidence 93 %/);
+
+  // A reply streams in token by token, then arrives whole.
+  const reply = id('m');
+  await ingest(engine, tenant, [{ id: id('e'), type: 'agent_thinking', timestamp: iso(), sessionId: s }]);
+  await eventually(async () => assert.equal(await text(page, '.stream-state'), 'Thinking'), 'thinking');
+  const deltas = ['Your parcel ', 'left the depot ', 'this morning.'];
+  await ingest(engine, tenant, deltas.map((delta, index) => ({ id: id('e'), type: 'message_delta', timestamp: iso(), sessionId: s, messageId: reply, delta, index })));
+  await eventually(async () => assert.equal(await text(page, '.message.streaming .message-body'), deltas.join('')), 'typewriter');
+  assert.equal(await text(page, '.stream-state'), 'Streaming');
+  await ingest(engine, tenant, [{ id: id('e'), type: 'message_sent', timestamp: iso(), sessionId: s, sender: { kind: 'ai', id: 'bot-a' }, message: { id: reply, format: 'text', text: 'Your parcel left the depot this morning.' } }]);
+  await eventually(async () => assert.equal(await page.locator('.message.streaming').count(), 0), 'stream ended');
+  assert.equal(await text(page, `.message[data-message="${reply}"] .message-body`), 'Your parcel left the depot this morning.');
+  assert.equal(await text(page, '.stream-state'), 'Complete');
+  await page.close();
+});
+
+test('interventions: a required reason, the result at once, the server’s refusal shown, audit entries listed; none for a viewer', async () => {
+  const tenant = await newTenant(engine);
+  const { s1 } = await seed(tenant);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.goto(`${engine.url}/#/conversations/${s1}`);
+  await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
+  assert.deepEqual(await page.locator('.controls button').allTextContents(),
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Transfer', 'Reassign', 'Co-browse']);
+
+  await page.locator('.controls button', { hasText: 'Pause' }).click();
+  const dialog = page.locator('dialog[open]');
+  await dialog.getByRole('button', { name: 'Pause' }).click();
+  assert.equal(await dialog.count(), 1, 'no reason: the dialog stays open');
+  assert.equal(await dialog.getByLabel('Reason').evaluate((el) => el.validity.valueMissing), true);
+  await dialog.getByLabel('Reason').fill('Checking the refund policy');
+  await dialog.getByRole('button', { name: 'Pause' }).click();
+  await eventually(async () => assert.equal(await text(page, '.detail-header .state-badge'), 'Paused'), 'paused at once');
+  await eventually(async () => assert.match(await text(page, '.interventions li'), /Pause.*Reason: Checking the refund policy/s), 'audit entry listed');
+  await eventually(async () => assert.equal(await text(page, `.card[data-session="${s1}"] .state-badge`), 'Paused'), 'the card shows paused');
+
+  // Pausing a paused session: the server refuses (409) and the dialog says why.
+  await page.locator('.controls button', { hasText: 'Pause' }).click();
+  await dialog.getByLabel('Reason').fill('again');
+  await dialog.getByRole('button', { name: 'Pause' }).click();
+  await eventually(async () => assert.match(await text(page, 'dialog[open] .dialog-error'), /paused/i), 'refusal shown');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  await page.locator('.controls button', { hasText: 'Resume' }).click();
+  await dialog.getByLabel('Reason').fill('Policy confirmed');
+  await dialog.getByRole('button', { name: 'Resume' }).click();
+  await eventually(async () => assert.equal(await text(page, '.detail-header .state-badge'), 'Active'), 'resumed');
+  assert.equal(await page.locator('.interventions li').count(), 2);
+
+  await createUser(tenant, 'watcher', 'viewer');
+  const viewer = await browser.page();
+  await signIn(viewer, engine.url, tenant.id, 'watcher', 'person-password');
+  await viewer.locator('.summary').waitFor();
+  await viewer.goto(`${engine.url}/#/conversations/${s1}`);
+  await viewer.locator('.detail .transcript .message').first().waitFor();
+  assert.equal(await viewer.locator('.controls button').count(), 0);
+  assert.equal(await viewer.locator('.interventions li').count(), 2, 'a viewer reads the audit entries');
+  await viewer.close();
+  await page.close();
+});
+
+test('connection: polling every N seconds when the hub cannot be reached; an expired sign-in returns to the form', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await page.route('**/hubs/live/**', (route) => route.abort());
+  await signIn(page, `${engine.url}/?poll=1`, tenant.id, 'boss', 'boss-password');
+  await eventually(async () => assert.match(await text(page, '.connection'), /^Polling · every 1 s/), 'polling');
+  await seed(tenant);
+  await eventually(async () => assert.equal(await tile(page, 'activeConversations'), '3'), 'figures by polling');
+
+  await page.evaluate(() => {
+    const session = JSON.parse(sessionStorage.getItem('liveorleans.session'));
+    session.accessToken = 'expired.or.revoked';
+    sessionStorage.setItem('liveorleans.session', JSON.stringify(session));
+  });
+  await eventually(async () => assert.match(await text(page, '.form-error'), /signed out/), 'back at the form', 15_000);
+  await page.close();
+});
+
+test('alerts: an urgent session raises an in-app alert; muted, nothing shows', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('.summary').waitFor();
+  await eventually(async () => assert.match(await text(page, '.connection'), /Connected/), 'connected');
+  await ingest(engine, tenant, [{ id: id('e'), type: 'session_started', timestamp: iso(), sessionId: id('urgent'), channel: 'web', agentId: 'bot-a', priority: 'urgent', user: { id: 'u' } }]);
+  await eventually(async () => assert.ok((await page.locator('.toast').count()) >= 1), 'alert shown');
+
+  await page.getByRole('button', { name: /Alerts on/ }).click();
+  const shown = await page.locator('.toast').count();
+  await ingest(engine, tenant, [{ id: id('e'), type: 'session_started', timestamp: iso(), sessionId: id('urgent'), channel: 'web', agentId: 'bot-a', priority: 'urgent', user: { id: 'u' } }]);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await page.locator('.toast').count(), shown, 'muted');
+  assert.equal(await text(page, '.mute'), '🔕 Muted');
+  await page.close();
+});
+
+test('wall screen: Live Monitoring in large type without the navigation', async () => {
+  const tenant = await newTenant(engine);
+  await seed(tenant);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('.summary').waitFor();
+  await page.getByRole('link', { name: 'Wall screen' }).click();
+  await page.locator('.monitoring.wall').waitFor();
+  assert.equal(await page.locator('header.top').isVisible(), false);
+  await eventually(async () => assert.equal(await tile(page, 'activeConversations'), '3'), 'figures');
+  const size = await page.locator('.wall .tile-value').first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  assert.ok(size >= 60, `large type (${size}px)`);
+  await page.getByRole('link', { name: 'Exit wall screen' }).click();
+  await page.locator('header.top').waitFor();
+  await page.close();
+});
+

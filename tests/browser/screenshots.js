@@ -1,0 +1,43 @@
+// Takes the screenshots in docs/screenshots/ from a demo run: both views, the wall screen and a conversation's detail
+// with an intervention dialog open. Usage (after a build): node tests/browser/screenshots.js
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEngine, PLATFORM_PASSWORD } from '../hubs/engine.js';
+import { launch, signIn } from './browser.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, '../../docs/screenshots');
+mkdirSync(out, { recursive: true });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The demo plays the simulator into the bootstrap tenant (here "platform", whose admin is "admin").
+const engine = await startEngine({}, undefined, ['--demo']);
+const browser = await launch();
+try {
+  const page = await browser.page();
+  await signIn(page, engine.url, 'platform', 'admin', PLATFORM_PASSWORD);
+  await page.locator('.summary').waitFor();
+  await sleep(20_000); // a few minutes of conversations would be nicer; twenty seconds of demo traffic fill the views
+  await page.screenshot({ path: join(out, 'live-monitoring.png') });
+  await page.getByRole('link', { name: 'Live Conversations' }).click();
+  await page.locator('.card').first().waitFor();
+  await sleep(3000);
+  await page.screenshot({ path: join(out, 'live-conversations.png') });
+  await page.locator('.card button').first().click();
+  await page.locator('.detail .transcript .message').first().waitFor();
+  await sleep(3000);
+  await page.locator('.controls button', { hasText: 'Send system message' }).click();
+  await page.locator('dialog[open]').getByLabel('Message').fill('Sorry for the wait — a specialist is joining you now.');
+  await page.locator('dialog[open]').getByLabel('Reason').fill('Customer waiting over two minutes');
+  await page.screenshot({ path: join(out, 'conversation-detail.png') });
+  await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
+  await page.goto(`${engine.url}/#/wall`);
+  await page.locator('.monitoring.wall').waitFor();
+  await sleep(2000);
+  await page.screenshot({ path: join(out, 'wall-screen.png') });
+  console.log(`screenshots in ${out}`);
+} finally {
+  await browser.close();
+  await engine.stop();
+}
