@@ -276,6 +276,17 @@ test('detail: markdown shown safely, attachments and voice, tokens streaming in,
   await eventually(async () => assert.equal(await page.locator('.message.streaming').count(), 0), 'stream ended');
   assert.equal(await text(page, `.message[data-message="${reply}"] .message-body`), 'Your parcel left the depot this morning.');
   assert.equal(await text(page, '.stream-state'), 'Complete');
+
+  // A long conversation shows whole, not only the first page of its transcript.
+  const long = id('long');
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(60_000), sessionId: long, channel: 'web', agentId: 'bot-a', user: { id: 'u10' } },
+    ...Array.from({ length: 160 }, (_, i) => ({ id: id('e'), type: 'message_received', timestamp: iso(60_000 - i * 100), sessionId: long, message: { id: `long-${i}`, format: 'text', text: `line ${i}` } })),
+  ]);
+  await page.goto(`${engine.url}/#/conversations/${long}`);
+  await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 160), 'every message of a long transcript');
+  assert.equal(await page.locator('.transcript .message').last().locator('.message-body').textContent(), 'line 159');
+
   await page.close();
 });
 

@@ -82,8 +82,15 @@ export function detailView(deps: {
     if (messageIds.has(m.id)) return;
     messageIds.add(m.id);
     if (streaming.messageId === m.id) endStreaming();
-    transcript.append(messageView(m));
-    transcript.lastElementChild?.scrollIntoView({ block: 'end' });
+    const el = messageView(m);
+    el.dataset.at = m.at;
+    // In time order: history pages may arrive after a live message.
+    const later = [...transcript.querySelectorAll<HTMLElement>(':scope > li[data-at]')].find((li) => Date.parse(li.dataset.at!) > Date.parse(m.at));
+    if (later) transcript.insertBefore(el, later);
+    else {
+      transcript.insertBefore(el, streaming.el && streaming.el.parentElement === transcript ? streaming.el : null);
+      el.scrollIntoView({ block: 'end' });
+    }
   };
 
   // Tokens: a typewriter that reveals what arrived a few characters per frame.
@@ -189,6 +196,20 @@ export function detailView(deps: {
     setStream(d.streamState);
     drawHeader();
     drawControls();
+    void loadRest(d.nextCursor);
+  };
+
+  // The detail comes with the first page of the transcript; the rest (the engine keeps up to 1,000 messages) follows.
+  const loadRest = async (cursor: string | null) => {
+    for (let pages = 0; cursor && pages < 10; pages++) {
+      try {
+        const page = await api.get<SessionDetail>(`/api/v1/sessions/${encodeURIComponent(sessionId)}?limit=500&cursor=${encodeURIComponent(cursor)}`);
+        page.messages.forEach(addMessage);
+        cursor = page.nextCursor;
+      } catch {
+        return; // the live pushes go on; the gap is only in history
+      }
+    }
   };
 
   const listener: WatchListener = {
