@@ -36,7 +36,7 @@ public static class IngestEndpoints
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(body.Memory, new JsonDocumentOptions { MaxDepth = 16 });
+                document = JsonDocument.Parse(body.Memory, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             }
             catch (JsonException ex)
             {

@@ -72,7 +72,7 @@ public static class InterventionEndpoints
         string? Id(string name)
         {
             if (!t.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-            if (v.ValueKind == JsonValueKind.String && Limits.IsId(v.GetString())) return v.GetString();
+            if (v.ValueKind == JsonValueKind.String && EventValidator.TryText(v, out var id) && Limits.IsId(id)) return id;
             errors.Add($"target.{name}", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-'.");
             return null;
         }

@@ -12,8 +12,17 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (identity.HasTenants()) return;
         var section = configuration.GetSection("Bootstrap");
+        if (identity.HasTenants())
+        {
+            // Secrets given for a store that already has its tenants change nothing: say so, or every call gets 401 unexplained.
+            var ignored = new[] { "Tenant", "AdminUser", "AdminPassword", "IngestKey", "TimeZone" }.Where(k => !string.IsNullOrEmpty(section[k])).Select(k => $"Bootstrap:{k}").ToArray();
+            if (ignored.Length > 0)
+            {
+                Log.Ignored(logger, string.Join(", ", ignored), configuration["Storage:SqlitePath"] ?? "data/liveorleans.db");
+            }
+            return;
+        }
         var tenant = section["Tenant"] is { Length: > 0 } t ? t : "demo";
         var username = section["AdminUser"] is { Length: > 0 } u ? u : "admin";
         var timeZone = section["TimeZone"] is { Length: > 0 } z ? z : "UTC";
@@ -48,5 +57,8 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
     {
         [LoggerMessage(1, LogLevel.Information, "Bootstrap: created tenant {Tenant} (time zone {TimeZone}) with admin {User}.")]
         public static partial void Created(ILogger logger, string tenant, string user, string timeZone);
+
+        [LoggerMessage(2, LogLevel.Warning, "Bootstrap: {Keys} ignored: the store {Store} already has its tenants, so its existing secrets stay. Use them, or start on a new store (another Storage:SqlitePath, or delete that file).")]
+        public static partial void Ignored(ILogger logger, string keys, string store);
     }
 }

@@ -44,6 +44,8 @@ public static class LiveApiRegistration
             sp.GetRequiredKeyedService<TimeProvider>(LiveTime.Key)));
 
         services.ConfigureHttpJsonOptions(o => LiveJson.Configure(o.SerializerOptions));
+        // Unreadable bodies raise BadHttpRequestException in every environment, so they are answered alike (400 naming "body").
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -69,7 +71,12 @@ public static class LiveApiRegistration
 
     public static WebApplication MapLiveApi(this WebApplication app)
     {
-        app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = WriteUnhandledAsync,
+            // A body that is not the JSON an endpoint takes is the caller's mistake, answered 400: not an engine failure to log.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+        });
         app.UseStatusCodePages(context => context.HttpContext.Response.HasStarted || context.HttpContext.Response.ContentLength is not null
             ? Task.CompletedTask
             : Problems.Write(context.HttpContext, context.HttpContext.Response.StatusCode,
@@ -114,11 +121,23 @@ public static class LiveApiRegistration
                 return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too Many Requests", overloaded.Message);
             case ObjectDisposedException:
                 return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The engine is stopping; retry against another node or in a moment.");
+            case BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad:
+                return Problems.WriteInvalid(context, "body", BodyError(bad));
             case BadHttpRequestException bad:
                 return Problems.Write(context, bad.StatusCode, ReasonPhrase(bad.StatusCode), bad.Message);
             default:
                 return Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal Server Error", "The engine failed to answer; the error is in its log.");
         }
+    }
+
+    /// <summary>What was wrong with a body an endpoint could not read, with the JSON path when the parser gave one.</summary>
+    private static string BodyError(BadHttpRequestException bad)
+    {
+        var json = bad.InnerException as System.Text.Json.JsonException;
+        var cause = json?.InnerException is InvalidOperationException invalid && invalid.Message.Contains("UTF", StringComparison.Ordinal)
+            ? "a string is not valid Unicode text (a lone surrogate escape or invalid UTF-8)"
+            : json?.Message ?? bad.Message;
+        return json?.Path is { Length: > 0 } path ? $"Could not read the body at {path}: {cause}" : $"Could not read the body: {cause}";
     }
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);

@@ -20,11 +20,14 @@ public sealed class LiveHub(LiveFanout fanout, [FromKeyedServices(LiveOrleans.Li
         return base.OnConnectedAsync();
     }
 
-    /// <summary>Replaces this connection's subscription; answers the snapshot.</summary>
-    public Task<DashboardSnapshot> Subscribe(LiveFilter? filter)
+    /// <summary>
+    /// Replaces this connection's subscription; answers the snapshot. The filter arrives as raw JSON so that a wrong
+    /// one is answered with what is wrong with it, not SignalR's "an error on the server".
+    /// </summary>
+    public Task<DashboardSnapshot> Subscribe(System.Text.Json.JsonElement filterJson)
     {
         var errors = new ValidationErrors();
-        filter ??= LiveFilter.All;
+        var filter = ReadFilter(filterJson);
         FilterBinding.Validate(filter, "filter", errors);
         if (!errors.IsEmpty)
             throw new HubException("Invalid filter: " + string.Join(" ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
@@ -32,17 +35,47 @@ public sealed class LiveHub(LiveFanout fanout, [FromKeyedServices(LiveOrleans.Li
     }
 
     /// <summary>Starts the message, token and state pushes of one session; answers its detail (as GET /api/v1/sessions/{id}).</summary>
-    public async Task<object> WatchSession(string sessionId)
+    public async Task<object> WatchSession(System.Text.Json.JsonElement sessionIdJson)
     {
+        if (sessionIdJson.ValueKind != System.Text.Json.JsonValueKind.String || !EventValidator.TryText(sessionIdJson, out var sessionId))
+            throw new HubException("WatchSession takes a session id (a string).");
         if (!Limits.IsId(sessionId)) throw new HubException($"Session '{sessionId}' was not found.");
         var detail = await fanout.WatchAsync(Context.ConnectionId, sessionId, Context.User!.Visible(LiveFilter.All));
         return detail is null ? throw new HubException($"Session '{sessionId}' was not found.") : SessionDetailJson.From(detail);
     }
 
-    public Task UnwatchSession(string sessionId) => fanout.UnwatchAsync(Context.ConnectionId, sessionId);
+    public Task UnwatchSession(System.Text.Json.JsonElement sessionIdJson)
+        => sessionIdJson.ValueKind == System.Text.Json.JsonValueKind.String && EventValidator.TryText(sessionIdJson, out var sessionId)
+            ? fanout.UnwatchAsync(Context.ConnectionId, sessionId)
+            : throw new HubException("UnwatchSession takes a session id (a string).");
 
     /// <summary>For the latency display: echoes the client's time with the server's.</summary>
-    public PingReply Ping(double clientTime) => new(clientTime, time.GetUtcNow());
+    public PingReply Ping(System.Text.Json.JsonElement clientTime)
+        => clientTime.ValueKind == System.Text.Json.JsonValueKind.Number && clientTime.TryGetDouble(out var sent)
+            ? new(sent, time.GetUtcNow())
+            : throw new HubException("Ping takes the client's time as a number (for example performance.now()).");
+
+    private static LiveFilter ReadFilter(System.Text.Json.JsonElement json)
+    {
+        if (json.ValueKind is System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) return LiveFilter.All;
+        if (json.ValueKind != System.Text.Json.JsonValueKind.Object)
+            throw new HubException("Invalid filter: it must be an object such as {\"channels\":[\"web\"]} ({} for everything).");
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<LiveFilter>(json, LiveOrleans.LiveJson.Options) ?? LiveFilter.All;
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
+        {
+            var path = ex is System.Text.Json.JsonException { Path: { Length: > 1 } p } ? p.TrimStart('$', '.') : null;
+            var known = path switch
+            {
+                _ when path?.StartsWith("priorities", StringComparison.Ordinal) == true => $" (one of {string.Join(", ", EnumNames<Priority>.Names)})",
+                _ when path?.StartsWith("statuses", StringComparison.Ordinal) == true => $" (one of {string.Join(", ", EnumNames<LiveState>.Names)})",
+                _ => "",
+            };
+            throw new HubException(path is null ? "Invalid filter: it could not be read." : $"Invalid filter: filter.{path} has a value of the wrong kind{known}.");
+        }
+    }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {

@@ -48,11 +48,18 @@ public static class EventValidator
             return [];
         }
         var result = new List<LiveEvent>(count);
+        var firstOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var i = 0;
         foreach (var element in events.EnumerateArray())
         {
             var parsed = ValidateEvent(new Reader(element, $"{path}[{i}]", errors), now);
-            if (parsed is not null) result.Add(parsed);
+            if (parsed is not null)
+            {
+                if (firstOf.TryGetValue(parsed.Id, out var first))
+                    errors.Add($"{path}[{i}].id", $"\"{parsed.Id}\" is also the id of {path}[{first}]: each event of a batch needs its own id.");
+                else firstOf[parsed.Id] = i;
+                result.Add(parsed);
+            }
             i++;
         }
         return errors.IsEmpty ? result : [];
@@ -170,7 +177,8 @@ public static class EventValidator
         {
             if (!TryGet(name, required, out var v)) return null;
             if (v.ValueKind != JsonValueKind.String) { Error(name, "Must be a string."); return null; }
-            var s = v.GetString()!;
+            if (!TryText(v, out var s)) { Error(name, InvalidText); return null; }
+            if (s.Contains('\0')) { Error(name, "Must not contain NUL characters."); return null; }
             if (!allowEmpty && s.Length == 0) { Error(name, "Must not be empty."); return null; }
             if (s.Length > maxLength) { Error(name, $"At most {maxLength} characters."); return null; }
             return s;
@@ -235,7 +243,7 @@ public static class EventValidator
         public T? Enum<T>(string name, bool required) where T : struct, System.Enum
         {
             if (!TryGet(name, required, out var v)) return null;
-            if (v.ValueKind == JsonValueKind.String && EnumNames<T>.TryParse(v.GetString()!, out var value)) return value;
+            if (v.ValueKind == JsonValueKind.String && TryText(v, out var text) && EnumNames<T>.TryParse(text, out var value)) return value;
             Error(name, $"Must be one of: {string.Join(", ", EnumNames<T>.Names)}.");
             return null;
         }
@@ -247,6 +255,11 @@ public static class EventValidator
             if (!TryParseTimestamp(s, out var ts))
             {
                 Error(name, "Must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-22T10:15:00Z.");
+                return default;
+            }
+            if (ts < Limits.MinTimestamp)
+            {
+                Error(name, $"Is before {Limits.MinTimestamp:yyyy-MM-dd}: the engine keeps live conversations, not history from then.");
                 return default;
             }
             // Normalised to UTC milliseconds, the precision of the log, so the event applied live and the one replayed are equal.
@@ -275,11 +288,13 @@ public static class EventValidator
             var map = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var p in v.EnumerateObject())
             {
-                if (p.Value.ValueKind != JsonValueKind.String) { Error($"{name}.{p.Name}", "Must be a string."); continue; }
-                if (p.Name.Length is 0 or > Limits.MaxIdLength) { Error(name, $"Keys must be 1 to {Limits.MaxIdLength} characters."); continue; }
-                var s = p.Value.GetString()!;
+                string key;
+                try { key = p.Name; } catch (InvalidOperationException) { Error(name, "A key " + InvalidText[0..1].ToLowerInvariant() + InvalidText[1..]); continue; }
+                if (key.Length is 0 or > Limits.MaxIdLength || key.Contains('\0')) { Error(name, $"Keys must be 1 to {Limits.MaxIdLength} characters, without NUL."); continue; }
+                if (p.Value.ValueKind != JsonValueKind.String) { Error($"{name}.{key}", "Must be a string."); continue; }
+                if (!TryText(p.Value, out var s) || s.Contains('\0')) { Error($"{name}.{key}", InvalidText); continue; }
                 if (s.Length > Limits.MaxMetadataValueLength) { Error($"{name}.{p.Name}", $"At most {Limits.MaxMetadataValueLength} characters."); continue; }
-                map[p.Name] = s;
+                map[key] = s;
             }
             if (map.Count > Limits.MaxMetadataEntries) Error(name, $"At most {Limits.MaxMetadataEntries} entries.");
             return map;
@@ -293,9 +308,9 @@ public static class EventValidator
             var i = 0;
             foreach (var item in v.EnumerateArray())
             {
-                if (item.ValueKind != JsonValueKind.String || !Limits.IsId(item.GetString()))
+                if (item.ValueKind != JsonValueKind.String || !TryText(item, out var itemId) || !Limits.IsId(itemId))
                     Error($"{name}[{i}]", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-'.");
-                else if (!list.Contains(item.GetString()!)) list.Add(item.GetString()!);
+                else if (!list.Contains(itemId)) list.Add(itemId);
                 i++;
             }
             if (list.Count > max) Error(name, $"At most {max} entries.");
@@ -378,13 +393,32 @@ public static class EventValidator
     }
 
     /// <summary>Parses an ISO 8601 timestamp that carries an offset or Z; a local time without one is ambiguous.</summary>
+    /// <summary>
+    /// ISO 8601 with a date, a time and a zone (<c>2026-11-22T10:15:00Z</c>, <c>…00.123+01:00</c>), nothing else: no
+    /// space for the <c>T</c>, no date alone, no RFC 1123, no surrounding spaces.
+    /// </summary>
     public static bool TryParseTimestamp(string s, out DateTimeOffset value)
     {
         value = default;
-        if (s.Length < 20) return false;
-        var last = s[^1];
-        var hasZone = last is 'Z' or 'z' || (s.Length > 6 && s[^6] is '+' or '-' && s[^3] == ':');
-        return hasZone && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+        return Limits.TimestampPattern().IsMatch(s)
+            && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out value);
+    }
+
+    private const string InvalidText = "Is not valid Unicode text (a lone surrogate escape or invalid UTF-8).";
+
+    /// <summary>A JSON string's value, or false when it holds a lone surrogate or invalid UTF-8 (GetString throws then).</summary>
+    public static bool TryText(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
     }
 }
 

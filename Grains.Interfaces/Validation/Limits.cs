@@ -21,20 +21,27 @@ public static partial class Limits
     public const int MaxKeywordLength = 200;
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 
+    /// <summary>The oldest event timestamp accepted: older ones are a producer's mistake (0001-01-01), not live traffic.</summary>
+    public static readonly DateTimeOffset MinTimestamp = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>ISO 8601 timestamps as the contract takes them: date, 'T', time with optional fraction, 'Z' or an offset. (\z: a trailing newline is not the end.)</summary>
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})\z")]
+    public static partial Regex TimestampPattern();
+
     /// <summary>Producer ids: event, session, agent, team, owner and message ids.</summary>
-    [GeneratedRegex("^[A-Za-z0-9_.:-]{1,128}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.:-]{1,128}\z")]
     public static partial Regex IdPattern();
 
     /// <summary>Channels: a known channel or another lower-case slug.</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]{0,31}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_]{0,31}\z")]
     public static partial Regex ChannelPattern();
 
     /// <summary>Tenant ids and usernames: lower-case slugs.</summary>
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,62}\z")]
     public static partial Regex SlugPattern();
 
     /// <summary>Agent colours: CSS hex colours.</summary>
-    [GeneratedRegex("^#[0-9a-fA-F]{6}$")]
+    [GeneratedRegex(@"^#[0-9a-fA-F]{6}\z")]
     public static partial Regex ColorPattern();
 
     public static bool IsId(string? value) => value is not null && IdPattern().IsMatch(value);

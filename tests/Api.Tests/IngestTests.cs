@@ -18,13 +18,28 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
         var message = Ev.Received("s", T.AddMinutes(-1), "only once", id: "msg-1");
 
         var first = await tenant.IngestAsync(started, message);
-        var second = await tenant.IngestAsync(message, Ev.Received("s", T, "new one", id: "msg-2"), Ev.Received("s", T, "new one", id: "msg-2"));
+        var second = await tenant.IngestAsync(message, Ev.Received("s", T, "new one", id: "msg-2"));
 
         Assert.Equal(2, first.GetProperty("accepted").GetInt32());
         Assert.Equal(0, first.GetProperty("duplicates").GetInt32());
         Assert.Equal(1, second.GetProperty("accepted").GetInt32());
-        Assert.Equal(2, second.GetProperty("duplicates").GetInt32());
+        Assert.Equal(1, second.GetProperty("duplicates").GetInt32());
         Assert.Equal(2, (await tenant.CardAsync("s")).GetProperty("totalMessages").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_same_event_id_twice_in_one_batch_is_refused_naming_both_and_nothing_is_stored()
+    {
+        api.Clock.Set(T);
+        var tenant = await api.NewTenantAsync();
+        await tenant.IngestAsync(Ev.Started("s", T, id: "start-1"));
+
+        var response = await tenant.PostEventsAsync(Ev.Received("s", T, "one", id: "msg-9"), Ev.Received("s", T, "other", id: "msg-9"));
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("events[0]", errors.GetProperty("events[1].id")[0].GetString());
+        Assert.Equal(0, (await tenant.CardAsync("s")).GetProperty("totalMessages").GetInt32());
     }
 
     [Fact]

@@ -249,12 +249,20 @@ test('Ping echoes the client time with the server time', async () => {
   }
 });
 
-test('Bad filters are refused with a message naming the field', async () => {
+test('Bad filters and arguments are refused with a message saying what is wrong', async () => {
   const tenant = await newTenant(engine);
   const { connection } = await connect(engine, tenant.token);
   try {
     await assert.rejects(connection.invoke('Subscribe', { channels: ['Not A Channel'] }), /filter\.channels/);
-    await assert.rejects(connection.invoke('Subscribe', { priorities: ['critical'] }));
+    await assert.rejects(connection.invoke('Subscribe', { priorities: ['critical'] }), /filter\.priorities.*one of low, normal, high, urgent/);
+    await assert.rejects(connection.invoke('Subscribe', { statuses: ['bogus'] }), /filter\.statuses.*one of active/);
+    await assert.rejects(connection.invoke('Subscribe', 'channels=web'), /must be an object/);
+    await assert.rejects(connection.invoke('WatchSession', 123), /takes a session id/);
+    await assert.rejects(connection.invoke('Ping', 'x'), /takes the client's time as a number/);
+    // The connection is still usable after its mistakes.
+    const snapshot = await connection.invoke('Subscribe', {});
+    assert.equal(snapshot.sessions.total, 0);
+    assert.equal(typeof (await connection.invoke('Ping', 12.5)).serverTime, 'string');
   } finally {
     await connection.stop();
   }

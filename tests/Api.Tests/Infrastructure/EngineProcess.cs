@@ -8,6 +8,10 @@ namespace LiveOrleans.Api.Tests.Infrastructure;
 public sealed class EngineProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    /// <summary>What the engine wrote to its console (standard output and error) so far.</summary>
+    public string Output => string.Join("\n", _output);
 
     private EngineProcess(Process process, Uri address)
     {
@@ -39,11 +43,11 @@ public sealed class EngineProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var engine = new EngineProcess(process, address);
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) engine._output.Enqueue(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) engine._output.Enqueue(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var engine = new EngineProcess(process, address);
         await engine.WaitUntilReadyAsync();
         return engine;
     }
