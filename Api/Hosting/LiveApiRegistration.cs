@@ -19,6 +19,10 @@ public static class LiveApiRegistration
         var configuration = builder.Configuration;
         var services = builder.Services;
 
+        // SignalR's dispatcher logs every failed hub call at error level, expected refusals (HubException) included:
+        // HubErrorFilter logs the real failures instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
+
         // The silo first: hosted services start in order, and everything below talks to grains.
         builder.UseOrleans(silo => silo.AddLiveOrleansSilo(configuration).AddDashboard());
 
@@ -33,7 +37,11 @@ public static class LiveApiRegistration
         services.AddSingleton<Live.LiveFanout>();
         services.AddHostedService(sp => sp.GetRequiredService<Live.LiveFanout>());
         services.AddSingleton<Live.ControlStreams>();
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = Limits.MaxBatchBytes + 64 * 1024)
+        services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = Limits.MaxBatchBytes + 64 * 1024;
+                Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<Live.HubErrorFilter>(o);
+            })
             .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions));
         services.AddSingleton<Live.LiveHubLifetimeManager>();
         services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<Live.LiveHub>>(sp => sp.GetRequiredService<Live.LiveHubLifetimeManager>());

@@ -44,11 +44,13 @@ export async function startEngine(settings = {}, dll = apiDll, args = []) {
     Orleans__GatewayPort: String(gatewayPort),
     ...settings,
   };
-  const engine = { url, dataDir, port, env, process: null };
+  const engine = { url, dataDir, port, env, process: null, output: '' };
   engine.start = async () => {
     engine.process = spawn('dotnet', [dll, '--urls', url, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    engine.process.stdout.on('data', () => {});
-    engine.process.stderr.on('data', (d) => process.env.LIVEORLEANS_VERBOSE && process.stderr.write(d));
+    // What the engine logs (its console), kept for tests that check what it says; bounded.
+    const keep = (d) => { engine.output = (engine.output + d).slice(-1_000_000); };
+    engine.process.stdout.on('data', keep);
+    engine.process.stderr.on('data', (d) => { keep(d); if (process.env.LIVEORLEANS_VERBOSE) process.stderr.write(d); });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       try {

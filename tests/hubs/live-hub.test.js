@@ -259,6 +259,9 @@ test('Bad filters and arguments are refused with a message saying what is wrong'
     await assert.rejects(connection.invoke('Subscribe', 'channels=web'), /must be an object/);
     await assert.rejects(connection.invoke('WatchSession', 123), /takes a session id/);
     await assert.rejects(connection.invoke('Ping', 'x'), /takes the client's time as a number/);
+    // Expected refusals are answers, not failures of the engine: none is logged as an error.
+    for (let i = 0; i < 20; i++) await assert.rejects(connection.invoke('WatchSession', `missing-${i}`), /not found/);
+    assert.doesNotMatch(engine.output, /fail: |HubException/);
     // The connection is still usable after its mistakes.
     const snapshot = await connection.invoke('Subscribe', {});
     assert.equal(snapshot.sessions.total, 0);
