@@ -82,6 +82,9 @@ export class LiveConnection {
       await this.connection.start();
       this.setState('connected');
       this.startPinging();
+      // A view may have subscribed or opened a session while the line was still connecting (over HTTP then): now
+      // the same again over the hub, or no push would ever reach it.
+      await this.resubscribe();
     } catch {
       this.fallBackToPolling();
     }

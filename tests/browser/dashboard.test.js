@@ -354,6 +354,21 @@ test('connection: polling every N seconds when the hub cannot be reached; an exp
   await page.close();
 });
 
+test('a view opened while the hub is still connecting gets its pushes once it is connected', async () => {
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await page.route('**/hubs/live/negotiate**', async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('header.top').waitFor();
+  await page.goto(`${engine.url}/#/conversations`); // while the hub is still negotiating
+  await page.locator('.metrics-bar').waitFor();
+  await eventually(async () => assert.match(await text(page, '.connection'), /^Connected/), 'connected');
+  const s = id('late-hub');
+  await ingest(engine, tenant, [{ id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u' } }]);
+  await eventually(async () => assert.equal(await page.locator(`.card[data-session="${s}"]`).count(), 1), 'the pushed card');
+  await page.close();
+});
+
 test('alerts: an urgent session raises an in-app alert; muted, nothing shows', async () => {
   const tenant = await newTenant(engine);
   const page = await browser.page();
