@@ -44,8 +44,8 @@ public sealed partial class LiveFanout(
     private readonly ILogger _logger = loggers.CreateLogger<LiveFanout>();
 
     /// <summary>A dashboard connected: it gets its queue.</summary>
-    public void Connected(HubCallerContext context, string tenant)
-        => _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant,
+    public void Connected(HubCallerContext context, string tenant, LiveFilter visibility)
+        => _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant, visibility,
             new ConnectionQueue(context.ConnectionId, connections.Find(context.ConnectionId)
                 ?? throw new InvalidOperationException($"Connection {context.ConnectionId} is not known to the hub's lifetime manager."),
                 pushOptions.MaxQueuedBytes, _logger));
@@ -122,10 +122,13 @@ public sealed partial class LiveFanout(
 }
 
 /// <summary>A dashboard connection: its tenant, its queue, its subscription group and its watched sessions.</summary>
-public sealed class DashboardConnection(string id, string tenant, ConnectionQueue queue)
+public sealed class DashboardConnection(string id, string tenant, LiveFilter visibility, ConnectionQueue queue)
 {
     public string Id { get; } = id;
     public string Tenant { get; } = tenant;
+
+    /// <summary>What the person may see (role agent: the conversations it owns); checked before every push of a watched session.</summary>
+    public LiveFilter Visibility { get; } = visibility;
     public ConnectionQueue Queue { get; } = queue;
 
     /// <summary>Set and read on the tenant's loop only.</summary>

@@ -255,9 +255,27 @@ public sealed partial class TenantView(
         };
         if (method.Length == 0) return Task.CompletedTask;
         var message = new ConnectionQueue.Message(method, arguments);
-        foreach (var connection in watchers) connection.Queue.Enqueue(null, message);
+        foreach (var connection in watchers.ToArray())
+        {
+            // Losing the right to see a session (an agent's conversation reassigned) ends its pushes at once.
+            if (!MaySee(connection, item.SessionId))
+            {
+                Post(() => StopWatchingAsync(connection, item.SessionId));
+                continue;
+            }
+            connection.Queue.Enqueue(null, message);
+        }
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Whether the connection's person may still see the session, by its owner now as the replica knows it. A session the
+    /// replica does not hold yet keeps the answer of the check made when the watch began.
+    /// </summary>
+    private bool MaySee(DashboardConnection connection, string sessionId)
+        => connection.Visibility.Owners is null
+            || _replica.Entries.GetValueOrDefault(sessionId) is not { } entry
+            || LiveFilter.AllowsOptional(connection.Visibility.Owners, entry.Card.OwnerId);
 
     private async Task TickAsync()
     {
@@ -291,6 +309,10 @@ public sealed partial class TenantView(
         foreach (var id in _changes.Sessions)
         {
             if (_replica.Entries.GetValueOrDefault(id)?.Card.EndedAt is { } ended) _graceEnds.Add((ended + options.EndedGracePeriod, id));
+            if (_watchers.TryGetValue(id, out var watchers))
+            {
+                foreach (var connection in watchers.Where(c => !MaySee(c, id)).ToArray()) Post(() => StopWatchingAsync(connection, id));
+            }
         }
         foreach (var group in _groups.Values)
         {

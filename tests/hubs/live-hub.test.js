@@ -224,6 +224,41 @@ test('A watcher sees interventions; a person with role agent sees only the conve
   }
 });
 
+test('An agent watching a conversation stops receiving its pushes the moment it is reassigned to someone else', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('moved', { ownerId: 'alice' }), ev.received('moved')]);
+  const created = await fetch(`${engine.url}/api/v1/users`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
+    body: JSON.stringify({ username: 'alice', password: 'alice-password', name: 'Alice', role: 'agent', agentId: 'alice' }),
+  });
+  assert.equal(created.status, 201);
+  const alice = await connect(engine, await login(engine, tenant.id, 'alice', 'alice-password'));
+  const supervisor = await connect(engine, tenant.token);
+  try {
+    await alice.connection.invoke('WatchSession', 'moved');
+    await supervisor.connection.invoke('WatchSession', 'moved');
+    await ingest(engine, tenant, [ev.delta('moved', 'm-1', 'before ', 0)]);
+    await waitFor(alice.received, (x) => x.name === 'token' && x.args[2] === 'before ', 'a token while alice owns it');
+
+    const r = await fetch(`${engine.url}/api/v1/sessions/moved/interventions`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
+      body: JSON.stringify({ type: 'reassign', reason: 'Bob takes it', target: { ownerId: 'bob' } }),
+    });
+    assert.equal(r.status, 201);
+    const seen = alice.received.length;
+    await ingest(engine, tenant, [ev.delta('moved', 'm-1', 'after', 1), ev.received('moved', 'a customer message after')]);
+    // The supervisor still gets them: the pushes flow; alice's stop.
+    await waitFor(supervisor.received, (x) => x.name === 'message' && x.args[1].text === 'a customer message after', 'the supervisor\'s push');
+    await new Promise((res) => setTimeout(res, 300));
+    const late = alice.received.slice(seen).filter((x) => ['token', 'message', 'sessionState'].includes(x.name) && x.args[0] === 'moved');
+    assert.deepEqual(late.map((x) => x.name), [], 'no push of the reassigned conversation reaches alice');
+    assert.equal((await fetch(`${engine.url}/api/v1/sessions/moved`, { headers: { Authorization: `Bearer ${await login(engine, tenant.id, 'alice', 'alice-password')}` } })).status, 404);
+  } finally {
+    await alice.connection.stop();
+    await supervisor.connection.stop();
+  }
+});
+
 test('Long polling works where WebSockets are not available', async () => {
   const tenant = await newTenant(engine);
   const { connection, received } = await connect(engine, tenant.token, { transport: signalR.HttpTransportType.LongPolling });
