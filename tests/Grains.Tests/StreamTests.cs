@@ -40,12 +40,12 @@ public sealed class StreamTests
             while (DateTime.UtcNow < deadline)
             {
                 // Like the Api's renewal: a lease that failed (its grain's silo just went) is tried again next time.
-                try { await _listen(); } catch (SiloUnavailableException) { }
+                try { await _listen(); } catch (Exception ex) when (GatewayOrSiloGone(ex)) { }
                 try
                 {
                     await ingest($"{session}-{n++}");
                 }
-                catch (Exception ex) when (ex is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException)
+                catch (Exception ex) when (GatewayOrSiloGone(ex))
                 {
                     // The client's gateway was on the silo that left: until it notices, a call fails; a producer retries.
                     await Task.Delay(200);
@@ -60,6 +60,9 @@ public sealed class StreamTests
             return false;
         }
     }
+
+    /// <summary>What a call may meet while the cluster notices a silo left: the silo, or the client's gateway on it, is gone.</summary>
+    private static bool GatewayOrSiloGone(Exception ex) => ex is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException;
 
     private static Func<string, Task> Ingest(IGrainFactory grains, string tenant)
         => session => grains.GetGrain<IIngestGrain>(tenant).Ingest([Ev.Started(session, DateTimeOffset.UtcNow), Ev.Received(session, DateTimeOffset.UtcNow)]);
