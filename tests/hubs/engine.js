@@ -99,6 +99,14 @@ export async function newTenant(engine) {
   return { id, key: ingestKey, token: await login(engine, id, 'boss', 'boss-password') };
 }
 
+/** Creates a person of the tenant (as its admin); answers nothing, throws unless 201. */
+export async function createUser(engine, tenant, user) {
+  const r = await fetch(`${engine.url}/api/v1/users`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` }, body: JSON.stringify(user),
+  });
+  if (r.status !== 201) throw new Error(`user creation failed: ${r.status} ${await r.text()}`);
+}
+
 export async function ingest(engine, tenant, events) {
   const r = await fetch(`${engine.url}/api/v1/events`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Api-Key': tenant.key }, body: JSON.stringify({ events }),

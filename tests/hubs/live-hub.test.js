@@ -1,7 +1,7 @@
 // /hubs/live through the official JavaScript client against the real server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest, getJson, connect, waitFor, ev, login, signalR } from './engine.js';
+import { startEngine, newTenant, ingest, getJson, connect, waitFor, ev, login, signalR, createUser } from './engine.js';
 
 let engine;
 before(async () => { engine = await startEngine({ Auth__TokenLifetime: '00:00:08' }); });
@@ -194,11 +194,7 @@ test('Alerts: a new urgent session, an error, a customer waiting longer than the
 test('A watcher sees interventions; a person with role agent sees only the conversations it owns', async () => {
   const tenant = await newTenant(engine);
   await ingest(engine, tenant, [ev.started('hers', { ownerId: 'alice' }), ev.received('hers'), ev.started('his', { ownerId: 'bob' }), ev.received('his')]);
-  const created = await fetch(`${engine.url}/api/v1/users`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
-    body: JSON.stringify({ username: 'alice', password: 'alice-password', name: 'Alice', role: 'agent', agentId: 'alice' }),
-  });
-  assert.equal(created.status, 201);
+  await createUser(engine, tenant, { username: 'alice', password: 'alice-password', name: 'Alice', role: 'agent', agentId: 'alice' });
   const alice = await connect(engine, await login(engine, tenant.id, 'alice', 'alice-password'));
   const supervisor = await connect(engine, tenant.token);
   try {
@@ -227,11 +223,7 @@ test('A watcher sees interventions; a person with role agent sees only the conve
 test('An agent watching a conversation stops receiving its pushes the moment it is reassigned to someone else', async () => {
   const tenant = await newTenant(engine);
   await ingest(engine, tenant, [ev.started('moved', { ownerId: 'alice' }), ev.received('moved')]);
-  const created = await fetch(`${engine.url}/api/v1/users`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
-    body: JSON.stringify({ username: 'alice', password: 'alice-password', name: 'Alice', role: 'agent', agentId: 'alice' }),
-  });
-  assert.equal(created.status, 201);
+  await createUser(engine, tenant, { username: 'alice', password: 'alice-password', name: 'Alice', role: 'agent', agentId: 'alice' });
   const alice = await connect(engine, await login(engine, tenant.id, 'alice', 'alice-password'));
   const supervisor = await connect(engine, tenant.token);
   try {
