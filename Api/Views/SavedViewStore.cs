@@ -33,26 +33,21 @@ public sealed class SavedViewStore
     public IReadOnlyList<SavedView> List(string tenant, string userId)
     {
         using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, name, filter FROM saved_views WHERE tenant = $t AND user_id = $u ORDER BY name COLLATE NOCASE, id";
-        command.Parameters.AddWithValue("$t", tenant);
-        command.Parameters.AddWithValue("$u", userId);
+        using var command = Command(connection, null,
+            "SELECT id, name, filter FROM saved_views WHERE tenant = $t AND user_id = $u ORDER BY name COLLATE NOCASE, id", ("$t", tenant), ("$u", userId));
         using var reader = command.ExecuteReader();
         var views = new List<SavedView>();
-        while (reader.Read()) views.Add(new SavedView(reader.GetString(0), reader.GetString(1), Filter(reader.GetString(2))));
+        while (reader.Read()) views.Add(Read(reader));
         return views;
     }
 
     public SavedView? Find(string tenant, string userId, string id)
     {
         using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, name, filter FROM saved_views WHERE tenant = $t AND user_id = $u AND id = $id";
-        command.Parameters.AddWithValue("$t", tenant);
-        command.Parameters.AddWithValue("$u", userId);
-        command.Parameters.AddWithValue("$id", id);
+        using var command = Command(connection, null,
+            "SELECT id, name, filter FROM saved_views WHERE tenant = $t AND user_id = $u AND id = $id", ("$t", tenant), ("$u", userId), ("$id", id));
         using var reader = command.ExecuteReader();
-        return reader.Read() ? new SavedView(reader.GetString(0), reader.GetString(1), Filter(reader.GetString(2))) : null;
+        return reader.Read() ? Read(reader) : null;
     }
 
     /// <summary>Adds a view, unless the person already has one of that name or as many as they may keep.</summary>
@@ -60,33 +55,14 @@ public sealed class SavedViewStore
     {
         using var connection = _database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        using (var count = connection.CreateCommand())
+        using (var count = Command(connection, transaction, "SELECT COUNT(*) FROM saved_views WHERE tenant = $t AND user_id = $u", ("$t", tenant), ("$u", userId)))
         {
-            count.Transaction = transaction;
-            count.CommandText = "SELECT COUNT(*) FROM saved_views WHERE tenant = $t AND user_id = $u";
-            count.Parameters.AddWithValue("$t", tenant);
-            count.Parameters.AddWithValue("$u", userId);
             if ((long)count.ExecuteScalar()! >= MaxViewsPerUser) return ViewWriteResult.TooMany;
         }
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO saved_views(id, tenant, user_id, name, filter, created_at, updated_at) VALUES ($id, $t, $u, $n, $f, $at, $at)
-            """;
-        insert.Parameters.AddWithValue("$id", view.Id);
-        insert.Parameters.AddWithValue("$t", tenant);
-        insert.Parameters.AddWithValue("$u", userId);
-        insert.Parameters.AddWithValue("$n", view.Name);
-        insert.Parameters.AddWithValue("$f", Json(view.Filter));
-        insert.Parameters.AddWithValue("$at", now.ToString("O"));
-        try
-        {
-            insert.ExecuteNonQuery();
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-        {
-            return ViewWriteResult.NameTaken;
-        }
+        using var insert = Command(connection, transaction,
+            "INSERT INTO saved_views(id, tenant, user_id, name, filter, created_at, updated_at) VALUES ($id, $t, $u, $n, $f, $at, $at)",
+            ("$id", view.Id), ("$t", tenant), ("$u", userId), ("$n", view.Name), ("$f", Json(view.Filter)), ("$at", now.ToString("O")));
+        if (!TryWrite(insert)) return ViewWriteResult.NameTaken;
         transaction.Commit();
         return ViewWriteResult.Written;
     }
@@ -95,34 +71,48 @@ public sealed class SavedViewStore
     public ViewWriteResult Update(string tenant, string userId, SavedView view, DateTimeOffset now)
     {
         using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE saved_views SET name = $n, filter = $f, updated_at = $at WHERE tenant = $t AND user_id = $u AND id = $id";
-        command.Parameters.AddWithValue("$id", view.Id);
-        command.Parameters.AddWithValue("$t", tenant);
-        command.Parameters.AddWithValue("$u", userId);
-        command.Parameters.AddWithValue("$n", view.Name);
-        command.Parameters.AddWithValue("$f", Json(view.Filter));
-        command.Parameters.AddWithValue("$at", now.ToString("O"));
-        try
-        {
-            return command.ExecuteNonQuery() == 1 ? ViewWriteResult.Written : ViewWriteResult.NotFound;
-        }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
-        {
-            return ViewWriteResult.NameTaken;
-        }
+        using var command = Command(connection, null,
+            "UPDATE saved_views SET name = $n, filter = $f, updated_at = $at WHERE tenant = $t AND user_id = $u AND id = $id",
+            ("$id", view.Id), ("$t", tenant), ("$u", userId), ("$n", view.Name), ("$f", Json(view.Filter)), ("$at", now.ToString("O")));
+        if (!TryWrite(command, out var changed)) return ViewWriteResult.NameTaken;
+        return changed == 1 ? ViewWriteResult.Written : ViewWriteResult.NotFound;
     }
 
     public bool Delete(string tenant, string userId, string id)
     {
         using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM saved_views WHERE tenant = $t AND user_id = $u AND id = $id";
-        command.Parameters.AddWithValue("$t", tenant);
-        command.Parameters.AddWithValue("$u", userId);
-        command.Parameters.AddWithValue("$id", id);
+        using var command = Command(connection, null,
+            "DELETE FROM saved_views WHERE tenant = $t AND user_id = $u AND id = $id", ("$t", tenant), ("$u", userId), ("$id", id));
         return command.ExecuteNonQuery() == 1;
     }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return command;
+    }
+
+    /// <summary>Runs a write; false when a unique constraint (the person's view names) refused it.</summary>
+    private static bool TryWrite(SqliteCommand command) => TryWrite(command, out _);
+
+    private static bool TryWrite(SqliteCommand command, out int changed)
+    {
+        try
+        {
+            changed = command.ExecuteNonQuery();
+            return true;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            changed = 0;
+            return false;
+        }
+    }
+
+    private static SavedView Read(SqliteDataReader reader) => new(reader.GetString(0), reader.GetString(1), Filter(reader.GetString(2)));
 
     private static string Json(LiveFilter filter) => JsonSerializer.Serialize(filter, LiveJson.Options);
 
