@@ -15,6 +15,8 @@ public sealed class LiveOptions
     public static readonly TimeSpan DefaultSnapshotInterval = TimeSpan.FromSeconds(5);
     public const int DefaultSessionSnapshotEntries = 200;
     public static readonly TimeSpan DefaultSessionIdleTimeout = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan DefaultInactiveSessionTimeout = TimeSpan.FromHours(1);
+    public const int DefaultMaxLiveSessionsPerTenant = 200_000;
     public static readonly TimeSpan DefaultRecoveryMargin = TimeSpan.FromSeconds(60);
 
     /// <summary>The rolling window of the metrics bar.</summary>
@@ -52,6 +54,19 @@ public sealed class LiveOptions
 
     /// <summary>A session grain with no call for this long leaves memory (its card stays in the live index).</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = DefaultSessionIdleTimeout;
+
+    /// <summary>
+    /// A live session with no event for this long is ended by the engine with reason <c>idle_timeout</c> (its producer
+    /// never sent <c>session_ended</c>); zero turns it off. The end is an event in the log like any other, timed at
+    /// the last activity plus this, so a restart or a replay gives the same figures.
+    /// </summary>
+    public TimeSpan InactiveSessionTimeout { get; set; } = DefaultInactiveSessionTimeout;
+
+    /// <summary>
+    /// Live sessions one tenant may have; events of new sessions beyond it are refused (429) until some end. Counted
+    /// from the live index at most a second old, so a burst of new sessions may pass it by a second's worth. Zero: no cap.
+    /// </summary>
+    public int MaxLiveSessionsPerTenant { get; set; } = DefaultMaxLiveSessionsPerTenant;
 
     /// <summary>
     /// How long delivering a session's changes to the derived grains may take at most. A derived grain that restarts

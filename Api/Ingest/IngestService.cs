@@ -30,8 +30,11 @@ public abstract record IngestOutcome
 /// The one path of producer events into the engine (HTTP and the runtime hub): validation of the whole batch at the
 /// edge, the tenant's rate limit, then the tenant's ingest grain, which answers once the events are durable and applied.
 /// </summary>
-public sealed class IngestService(IGrainFactory grains, [FromKeyedServices(LiveTime.Key)] TimeProvider time, IngestOptions options)
+public sealed class IngestService(
+    IGrainFactory grains, [FromKeyedServices(LiveTime.Key)] TimeProvider time, IngestOptions options, Microsoft.Extensions.Options.IOptions<LiveOptions> liveOptions)
 {
+    private static readonly TimeSpan SessionCapRetry = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
 
     /// <param name="path">The field path of the events array in error names: empty for a body <c>{"events": [...]}</c>.</param>
@@ -63,6 +66,15 @@ public sealed class IngestService(IGrainFactory grains, [FromKeyedServices(LiveT
         {
             return new IngestOutcome.Limited(ex.RetryAfter,
                 $"{ex.Message} Events of the batch that were stored count as duplicates when you send it again.");
+        }
+        var capped = result.Refused.Where(r => r.Kind == RefusalKind.SessionCap).Select(r => r.SessionId).ToArray();
+        if (capped.Length > 0)
+        {
+            var stored = result.Accepted + result.Duplicates;
+            return new IngestOutcome.Limited(SessionCapRetry,
+                $"The tenant has reached its cap of {liveOptions.Value.MaxLiveSessionsPerTenant} live sessions: new sessions are refused until some end "
+                + $"(refused: {string.Join(", ", capped.Take(10).Select(c => $"'{c}'"))}{(capped.Length > 10 ? $" and {capped.Length - 10} more" : "")}). "
+                + (stored == 0 ? "Nothing of the batch was stored." : $"The other {stored} events were stored (sending the batch again is safe: they count as duplicates)."));
         }
         if (result.Refused.Count > 0)
         {

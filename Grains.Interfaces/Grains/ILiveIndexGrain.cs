@@ -27,6 +27,10 @@ public interface ILiveIndexGrain : IGrainWithStringKey
     [ReadOnly]
     Task<IReadOnlyDictionary<string, int>> LiveSessionsByAgent();
 
+    /// <summary>Sessions of this shard not ended (for the tenant's live-session cap).</summary>
+    [AlwaysInterleave]
+    Task<int> LiveSessions();
+
     /// <summary>Activity entries newest first, before the entry <paramref name="before"/>; <paramref name="visibility"/> restricts them to sessions an owner may see.</summary>
     [ReadOnly]
     Task<IReadOnlyList<ActivityEntry>> Activity(LiveFilter visibility, int limit, string? before);

@@ -1,8 +1,19 @@
 namespace LiveOrleans.Live;
 
 /// <summary>A session's share of an ingest batch: its events in batch order, and the tenant's time zone now.</summary>
+/// <param name="MayStart">False when the tenant is at its live-session cap: a session that does not exist yet refuses its share.</param>
 [GenerateSerializer, Immutable]
-public sealed record SessionBatch(IReadOnlyList<Events.LiveEvent> Events, string TimeZone);
+public sealed record SessionBatch(IReadOnlyList<Events.LiveEvent> Events, string TimeZone, bool MayStart = true);
+
+/// <summary>Why a session refused its share of a batch.</summary>
+public enum RefusalKind
+{
+    /// <summary>The session is paused by an intervention and the share holds the agent's events.</summary>
+    Paused,
+
+    /// <summary>The session does not exist yet and the tenant has as many live sessions as it may.</summary>
+    SessionCap,
+}
 
 /// <summary>What a session did with its share of a batch.</summary>
 /// <param name="Accepted">Events applied now (token deltas included).</param>
@@ -10,7 +21,7 @@ public sealed record SessionBatch(IReadOnlyList<Events.LiveEvent> Events, string
 /// <param name="Refused">Why the session refused its share (it is paused and the share holds agent events); nothing of it was stored.</param>
 /// <param name="Changes">What changed, for the derived grains; null when nothing did.</param>
 [GenerateSerializer, Immutable]
-public sealed record SessionIngestResult(int Accepted, int Duplicates, string? Refused, SessionChanges? Changes);
+public sealed record SessionIngestResult(int Accepted, int Duplicates, string? Refused, SessionChanges? Changes, RefusalKind RefusedAs = RefusalKind.Paused);
 
 /// <summary>What became of a batch sent through <see cref="Grains.IIngestGrain"/>.</summary>
 /// <param name="Refused">Sessions that refused their share, each with the reason; their events were not stored, the others' were.</param>
@@ -19,7 +30,7 @@ public sealed record IngestResult(int Accepted, int Duplicates, IReadOnlyList<Se
 
 /// <summary>A session that refused its share of a batch, and why.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SessionRefusal(string SessionId, string Detail);
+public sealed record SessionRefusal(string SessionId, string Detail, RefusalKind Kind = RefusalKind.Paused);
 
 /// <summary>Thrown when the log has more entries waiting than it may queue: the caller should answer 429 and retry later.</summary>
 [GenerateSerializer]

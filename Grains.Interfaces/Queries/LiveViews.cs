@@ -57,7 +57,8 @@ public sealed record SessionCard(
     string? TeamId,
     ConversationStatus Status,
     bool WaitingForFirstResponse,
-    DateTimeOffset? EndedAt);
+    DateTimeOffset? EndedAt,
+    string? EndReason = null);
 
 [GenerateSerializer, Immutable]
 public sealed record UserView(string? Id, string? Name);

@@ -33,8 +33,15 @@ public sealed partial class LiveIndexGrain(
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ThresholdRefresh = TimeSpan.FromSeconds(5);
+    private const int MaxEndsPerCheck = 1_000;
+    public const string IdleTimeoutReason = "idle_timeout";
     private TimeSpan? _threshold;
     private DateTimeOffset _thresholdAskedAt;
+    private DateTimeOffset _inactivityCheckedAt;
+    private int _liveSessions;
+
+    // Sessions whose idle end is on its way to the log (not asked for again meanwhile).
+    private readonly HashSet<string> _ending = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, SessionEntry> _entries = new(StringComparer.Ordinal);
     private readonly SortedSet<SessionCard> _order = new(Comparer<SessionCard>.Create(SessionRules.CompareForList));
@@ -151,6 +158,8 @@ public sealed partial class LiveIndexGrain(
     public Task<IReadOnlyDictionary<string, int>> LiveSessionsByAgent()
         => Task.FromResult<IReadOnlyDictionary<string, int>>(new Dictionary<string, int>(_agentSessions, StringComparer.Ordinal));
 
+    public Task<int> LiveSessions() => Task.FromResult(_liveSessions);
+
     public Task<IReadOnlyList<ActivityEntry>> Activity(LiveFilter visibility, int limit, string? before)
     {
         var cursor = ActivityIds.TryParse(before, out _) ? before : null;
@@ -199,6 +208,7 @@ public sealed partial class LiveIndexGrain(
             Changed();
             await PublishAsync(new SessionsChanged(_shard, ++State.Version, [], removed, [], []));
         }
+        EndInactiveSessions(now);
         if (_waiting.Count == 0 || await WaitingThresholdAsync() is not { } threshold) return;
         while (_waiting.Count > 0 && _waiting.Min.Since + threshold <= now)
         {
@@ -210,6 +220,52 @@ public sealed partial class LiveIndexGrain(
             var user = entry.Card.User.Name ?? entry.Card.User.Id ?? "A customer";
             await Stream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
                 $"{user} has waited more than {threshold.TotalSeconds:0} s for a first response")));
+        }
+    }
+
+    /// <summary>
+    /// Live sessions with no event for <see cref="LiveOptions.InactiveSessionTimeout"/> are ended with reason
+    /// <c>idle_timeout</c>, through the tenant's ingest like a producer's <c>session_ended</c>: logged, applied by the
+    /// session, counted and shown in the activity log. The event's id is derived from the session and its last
+    /// activity, so asking twice (a retry, a restart) stores it once. Checked at a tenth of the time-out (1–30 s),
+    /// walking the list from its least recent end; the call is not awaited here, since it comes back to this grain.
+    /// </summary>
+    private void EndInactiveSessions(DateTimeOffset now)
+    {
+        var timeout = Options.InactiveSessionTimeout;
+        var every = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 10, TimeSpan.TicksPerSecond, 30 * TimeSpan.TicksPerSecond));
+        if (timeout <= TimeSpan.Zero || now - _inactivityCheckedAt < every) return;
+        _inactivityCheckedAt = now;
+        var due = new List<LiveEvent>();
+        foreach (var card in _order.Reverse())
+        {
+            if (card.LastActivityAt + timeout > now || due.Count == MaxEndsPerCheck) break;
+            if (card.EndedAt is not null || !_ending.Add(card.SessionId)) continue;
+            due.Add(new SessionEnded
+            {
+                Id = $"~{IdleTimeoutReason}/{card.SessionId}/{card.LastActivityAt.UtcTicks}",
+                SessionId = card.SessionId,
+                Timestamp = card.LastActivityAt + timeout,
+                Reason = IdleTimeoutReason,
+            });
+        }
+        if (due.Count > 0) _ = EndAsync(due);
+    }
+
+    private async Task EndAsync(List<LiveEvent> ends)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IIngestGrain>(Tenant).Ingest(ends);
+            Log.EndedInactive(logger, this.GetPrimaryKeyString(), ends.Count);
+        }
+        catch (Exception ex)
+        {
+            Log.EndFailed(logger, this.GetPrimaryKeyString(), ends.Count, ex); // the next check asks again
+        }
+        finally
+        {
+            foreach (var end in ends) _ending.Remove(end.SessionId!);
         }
     }
 
@@ -254,6 +310,7 @@ public sealed partial class LiveIndexGrain(
         _entries[entry.SessionId] = entry;
         _order.Add(entry.Card);
         if (entry.Card.EndedAt is { } ended) _ended.Add((ended, entry.SessionId));
+        else _liveSessions++;
         if (entry.WaitingSince is { } since && entry.Card.EndedAt is null
             && !(_alertedWaits.TryGetValue(entry.SessionId, out var alerted) && alerted == since)) _waiting.Add((since, entry.SessionId));
         if (SessionRules.CountsForAgent(entry)) _agentSessions[entry.Card.AgentId!] = _agentSessions.GetValueOrDefault(entry.Card.AgentId!) + 1;
@@ -264,6 +321,7 @@ public sealed partial class LiveIndexGrain(
         _entries.Remove(entry.SessionId);
         _order.Remove(entry.Card);
         if (entry.Card.EndedAt is { } ended) _ended.Remove((ended, entry.SessionId));
+        else _liveSessions--;
         if (entry.WaitingSince is { } since) _waiting.Remove((since, entry.SessionId));
         if (SessionRules.CountsForAgent(entry) && --_agentSessions[entry.Card.AgentId!] == 0) _agentSessions.Remove(entry.Card.AgentId!);
     }
@@ -275,5 +333,11 @@ public sealed partial class LiveIndexGrain(
 
         [LoggerMessage(11, LogLevel.Debug, "{Grain}: the tenant's settings could not be read; waiting alerts wait for the next tick.")]
         public static partial void SettingsUnavailable(ILogger logger, string grain, Exception ex);
+
+        [LoggerMessage(12, LogLevel.Information, "{Grain}: {Count} sessions without an event for the inactivity time-out were ended (idle_timeout).")]
+        public static partial void EndedInactive(ILogger logger, string grain, int count);
+
+        [LoggerMessage(13, LogLevel.Warning, "{Grain}: ending {Count} inactive sessions failed; the next check tries again.")]
+        public static partial void EndFailed(ILogger logger, string grain, int count, Exception ex);
     }
 }

@@ -10,14 +10,34 @@ namespace LiveOrleans.Grains.Ingest;
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed class IngestGrain(LiveChangeDispatcher dispatcher, IEventLog log) : Grain, IIngestGrain
+public sealed class IngestGrain(LiveChangeDispatcher dispatcher, IEventLog log, Microsoft.Extensions.Options.IOptions<LiveOptions> options) : Grain, IIngestGrain
 {
+    private static readonly TimeSpan LiveCountAge = TimeSpan.FromSeconds(1);
+    private readonly LiveOptions _options = options.Value;
+    private int _liveSessions;
+    private long? _countedAt;
+
     private string Tenant => this.GetPrimaryKeyString();
+
+    /// <summary>Whether new sessions may start: the tenant's live sessions (counted by its index shards, at most a second ago) are under the cap.</summary>
+    private async ValueTask<bool> MayStartSessionsAsync()
+    {
+        if (_options.MaxLiveSessionsPerTenant <= 0) return true;
+        if (_countedAt is not { } counted || System.Diagnostics.Stopwatch.GetElapsedTime(counted) >= LiveCountAge)
+        {
+            var counts = await Task.WhenAll(Enumerable.Range(0, _options.IndexShards)
+                .Select(s => GrainFactory.GetGrain<ILiveIndexGrain>(LiveKeys.Of(Tenant, s.ToString(System.Globalization.CultureInfo.InvariantCulture))).LiveSessions()));
+            _liveSessions = counts.Sum();
+            _countedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+        return _liveSessions < _options.MaxLiveSessionsPerTenant;
+    }
 
     public async Task<IngestResult> Ingest(IReadOnlyList<LiveEvent> events)
     {
         if (log.IsOverloaded) throw new OverloadedException(TimeSpan.FromSeconds(1));
         var settings = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetSettings();
+        var mayStart = await MayStartSessionsAsync();
 
         var sessions = new Dictionary<string, List<LiveEvent>>(StringComparer.Ordinal);
         var agents = new Dictionary<string, List<AgentStatusChanged>>(StringComparer.Ordinal);
@@ -35,7 +55,7 @@ public sealed class IngestGrain(LiveChangeDispatcher dispatcher, IEventLog log) 
             }
         }
 
-        var sessionCalls = sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s.Key)).Ingest(new SessionBatch(s.Value, settings.TimeZone))).ToArray();
+        var sessionCalls = sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s.Key)).Ingest(new SessionBatch(s.Value, settings.TimeZone, mayStart))).ToArray();
         var agentCalls = agents.Select(a => GrainFactory.GetGrain<IAgentGrain>(LiveKeys.Of(Tenant, a.Key)).Ingest(a.Value)).ToArray();
         try
         {
@@ -58,7 +78,7 @@ public sealed class IngestGrain(LiveChangeDispatcher dispatcher, IEventLog log) 
         var keys = sessions.Keys.ToArray();
         for (var i = 0; i < results.Length; i++)
         {
-            if (results[i].Refused is { } reason) refused.Add(new SessionRefusal(keys[i], reason));
+            if (results[i].Refused is { } reason) refused.Add(new SessionRefusal(keys[i], reason, results[i].RefusedAs));
             accepted += results[i].Accepted;
             duplicates += results[i].Duplicates;
         }

@@ -45,6 +45,11 @@ public sealed partial class SessionGrain(
     public async Task<SessionIngestResult> Ingest(SessionBatch batch)
     {
         if (_model.Refusal(batch.Events) is { } refusal) return new SessionIngestResult(0, 0, refusal, null);
+        if (!batch.MayStart && !_model.Exists)
+        {
+            DeactivateOnIdle();
+            return new SessionIngestResult(0, 0, $"Session '{_model.SessionId}' was not started: the tenant has as many live sessions as it may.", null, RefusalKind.SessionCap);
+        }
         _model.State.TimeZone = batch.TimeZone;
 
         var lastLogged = -1;

@@ -34,7 +34,8 @@ public sealed partial class SessionModel
         State.TeamId,
         State.Status,
         State.HasIncoming && !State.HasBusinessReply,
-        State.EndedAt);
+        State.EndedAt,
+        State.State == LiveState.Ended ? State.EndReason : null);
 
     /// <summary>The session as the live index keeps it.</summary>
     public SessionEntry Entry()
