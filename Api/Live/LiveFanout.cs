@@ -43,16 +43,37 @@ public sealed partial class LiveFanout(
     private readonly ConcurrentDictionary<string, DashboardConnection> _connections = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger<LiveFanout>();
 
-    /// <summary>A dashboard connected: it gets its queue.</summary>
-    public void Connected(HubCallerContext context, string tenant, LiveFilter visibility)
-        => _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant, visibility,
+    private readonly Dictionary<string, int> _perTenant = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _perUser = new(StringComparer.Ordinal);
+
+    /// <summary>A dashboard connected: it gets its queue, unless its person or tenant has as many connections on this node as allowed.</summary>
+    /// <exception cref="HubException">A cap is reached (the client sees the message when the connection closes).</exception>
+    public void Connected(HubCallerContext context, string tenant, string user, LiveFilter visibility)
+    {
+        var userKey = tenant + "/" + user;
+        lock (_perTenant)
+        {
+            if (pushOptions.MaxConnectionsPerUser > 0 && _perUser.GetValueOrDefault(userKey) >= pushOptions.MaxConnectionsPerUser)
+                throw new HubException($"You already have {pushOptions.MaxConnectionsPerUser} dashboards connected to this node (Push:MaxConnectionsPerUser); close one and connect again.");
+            if (pushOptions.MaxConnectionsPerTenant > 0 && _perTenant.GetValueOrDefault(tenant) >= pushOptions.MaxConnectionsPerTenant)
+                throw new HubException($"Your organisation already has {pushOptions.MaxConnectionsPerTenant} dashboards connected to this node (Push:MaxConnectionsPerTenant); close one and connect again.");
+            _perUser[userKey] = _perUser.GetValueOrDefault(userKey) + 1;
+            _perTenant[tenant] = _perTenant.GetValueOrDefault(tenant) + 1;
+        }
+        _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant, userKey, visibility,
             new ConnectionQueue(context.ConnectionId, connections.Find(context.ConnectionId)
                 ?? throw new InvalidOperationException($"Connection {context.ConnectionId} is not known to the hub's lifetime manager."),
                 pushOptions.MaxQueuedBytes, _logger));
+    }
 
     public async Task DisconnectedAsync(string connectionId)
     {
         if (!_connections.TryRemove(connectionId, out var connection)) return;
+        lock (_perTenant)
+        {
+            if (--_perUser[connection.UserKey] == 0) _perUser.Remove(connection.UserKey);
+            if (--_perTenant[connection.Tenant] == 0) _perTenant.Remove(connection.Tenant);
+        }
         connection.Queue.Close();
         if (_views.TryGetValue(connection.Tenant, out var view)) await view.LeaveAsync(connection);
     }
@@ -122,10 +143,13 @@ public sealed partial class LiveFanout(
 }
 
 /// <summary>A dashboard connection: its tenant, its queue, its subscription group and its watched sessions.</summary>
-public sealed class DashboardConnection(string id, string tenant, LiveFilter visibility, ConnectionQueue queue)
+public sealed class DashboardConnection(string id, string tenant, string userKey, LiveFilter visibility, ConnectionQueue queue)
 {
     public string Id { get; } = id;
     public string Tenant { get; } = tenant;
+
+    /// <summary>The person: tenant and user id.</summary>
+    public string UserKey { get; } = userKey;
 
     /// <summary>What the person may see (role agent: the conversations it owns); checked before every push of a watched session.</summary>
     public LiveFilter Visibility { get; } = visibility;

@@ -16,7 +16,7 @@ public sealed class LiveHub(LiveFanout fanout, [FromKeyedServices(LiveOrleans.Li
 {
     public override Task OnConnectedAsync()
     {
-        fanout.Connected(Context, Context.User!.TenantId(), Context.User!.Visible(LiveFilter.All));
+        fanout.Connected(Context, Context.User!.TenantId(), Context.User!.UserId(), Context.User!.Visible(LiveFilter.All));
         return base.OnConnectedAsync();
     }
 

@@ -7,6 +7,9 @@ public sealed class PushOptions
     public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromSeconds(1);
     public const int DefaultMaxCards = 1_000;
     public const int DefaultMaxQueuedBytes = 4 * 1024 * 1024;
+    public const int DefaultMaxConnectionsPerUser = 20;
+    public const int DefaultMaxConnectionsPerTenant = 2_000;
+    public const int DefaultMaxFilterGroupsPerTenant = 100;
 
     /// <summary>Figures (summary, hourly chart, agents, metrics) are pushed at most this often per connection.</summary>
     public TimeSpan FigureInterval { get; set; } = DefaultFigureInterval;
@@ -19,4 +22,16 @@ public sealed class PushOptions
 
     /// <summary>A connection whose unsent pushes exceed this many bytes is closed (its browser reconnects and takes a fresh snapshot).</summary>
     public int MaxQueuedBytes { get; set; } = DefaultMaxQueuedBytes;
+
+    /// <summary>Dashboard connections one person may have open on this node (0: no cap).</summary>
+    public int MaxConnectionsPerUser { get; set; } = DefaultMaxConnectionsPerUser;
+
+    /// <summary>Dashboard connections one tenant may have open on this node (0: no cap).</summary>
+    public int MaxConnectionsPerTenant { get; set; } = DefaultMaxConnectionsPerTenant;
+
+    /// <summary>
+    /// Different filters one tenant's dashboards may subscribe with at once on this node (0: no cap). Connections
+    /// with the same filter share one group, so this bounds the tenant's work per change, whatever its connections.
+    /// </summary>
+    public int MaxFilterGroupsPerTenant { get; set; } = DefaultMaxFilterGroupsPerTenant;
 }

@@ -110,13 +110,24 @@ public sealed partial class TenantView(
             {
                 Log.WorkFailed(logger, Tenant, ex);
             }
+            // Each tenant's loop is one sequential chain, so one tenant's dashboards use at most one thread at a time; it
+            // also goes to the back of the thread pool's queue between batches, so other tenants' loops take their turn.
+            await Task.Yield();
         }
     }
 
     public Task<DashboardSnapshot> SubscribeAsync(DashboardConnection connection, LiveFilter filter) => RunAsync(() =>
     {
-        Leave(connection);
         var key = JsonSerializer.Serialize(filter, LiveJson.Options);
+        // A new filter takes a group of its own; the connection's current group goes if it was its only member.
+        var freed = connection.GroupKey is { } current && current != key && _groups.TryGetValue(current, out var old) && old.Members.Count == 1 ? 1 : 0;
+        if (push.MaxFilterGroupsPerTenant > 0 && !_groups.ContainsKey(key) && _groups.Count - freed >= push.MaxFilterGroupsPerTenant)
+        {
+            throw new Microsoft.AspNetCore.SignalR.HubException(
+                $"Your organisation's dashboards already use {push.MaxFilterGroupsPerTenant} different filters on this node (Push:MaxFilterGroupsPerTenant): "
+                + "subscribe with a filter already in use (a saved view, say) or close a dashboard with another one. Your current subscription is unchanged.");
+        }
+        Leave(connection);
         var now = time.GetUtcNow();
         var cards = _replica.VisibleCards(filter, now);
         var snapshot = new DashboardSnapshot(_replica.Summary(filter, now), _replica.Hourly(filter, now), _replica.AgentsPanelView(filter, now),
