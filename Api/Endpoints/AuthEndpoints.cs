@@ -4,7 +4,7 @@ using LiveOrleans.Api.Identity;
 
 namespace LiveOrleans.Api.Endpoints;
 
-public sealed record TokenRequest(string? Tenant, string? Username, string? Password);
+public sealed record TokenRequest([property: System.ComponentModel.DataAnnotations.Required] string? Tenant, [property: System.ComponentModel.DataAnnotations.Required] string? Username, [property: System.ComponentModel.DataAnnotations.Required] string? Password);
 
 public sealed record TokenUser(string Id, string Name, Role Role);
 
@@ -16,6 +16,7 @@ public static class AuthEndpoints
     public static RouteGroupBuilder MapAuthEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/auth/token", IssueToken).AllowAnonymous().WithTags("Authentication")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Exchanges a tenant, username and password for a bearer access token.");
         return api;
     }

@@ -7,7 +7,7 @@ using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Endpoints;
 
-public sealed record InterventionRequest(string? Type, string? Reason, string? Content, JsonElement? Target);
+public sealed record InterventionRequest([property: System.ComponentModel.DataAnnotations.Required] string? Type, [property: System.ComponentModel.DataAnnotations.Required] string? Reason, string? Content, JsonElement? Target);
 
 public sealed record InterventionList(IReadOnlyList<InterventionView> Items);
 
@@ -17,9 +17,12 @@ public static class InterventionEndpoints
     public static RouteGroupBuilder MapInterventionEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("").WithTags("Interventions");
-        group.MapPost("/sessions/{id}/interventions", Intervene).RequireAuthorization(LiveClaims.IntervenePolicy)
+        group.MapPost("/sessions/{id}/interventions", Intervene).RequireAuthorization(LiveClaims.IntervenePolicy).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Intervenes in a session; answers the audit entry. Needs sessions:intervene (admin, supervisor).");
         group.MapGet("/interventions", List).RequireAuthorization(LiveClaims.ReadPolicy)
+            .WithQuery(new QueryParameter("sessionId", "Only this session's entries."),
+                new QueryParameter("from", "Entries at or after this time (ISO 8601 with a zone).", QueryType.Timestamp),
+                new QueryParameter("to", "Entries at or before this time (ISO 8601 with a zone).", QueryType.Timestamp))
             .WithSummary("Audit entries of interventions, oldest first (filters: sessionId, from, to).");
         group.MapGet("/interventions/verify", Verify).RequireAuthorization(LiveClaims.AdminPolicy)
             .WithSummary("Checks the tenant's audit log: every entry there, unchanged, in order (a hash chain).");

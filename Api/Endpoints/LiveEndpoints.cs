@@ -15,13 +15,16 @@ public static class LiveEndpoints
     public static RouteGroupBuilder MapLiveEndpoints(this RouteGroupBuilder api)
     {
         var live = api.MapGroup("").RequireAuthorization(LiveClaims.ReadPolicy).WithTags("Live queries");
-        live.MapGet("/live/summary", Summary).WithSummary("Live metrics summary of today (filters: teams, owners, channels).");
-        live.MapGet("/live/hourly", Hourly).WithSummary("Conversations initiated per local hour of today.");
-        live.MapGet("/live/agents", Agents).WithSummary("The agents panel (filters: teams, owners; channels does not apply).");
-        live.MapGet("/live/metrics", Metrics).WithSummary("The metrics bar over the last 60 minutes.");
-        live.MapGet("/live/sessions", Sessions).WithSummary("Live session cards, most recent activity first; paged with limit and cursor.");
-        live.MapGet("/sessions/{id}", Session).WithSummary("A session's card, a page of its transcript (oldest first) and its interventions.");
-        live.MapGet("/activity", Activity).WithSummary("The activity log, newest first; page with before=<id of the last entry seen>.");
+        QueryParameter[] filter = QueryContract.Filter;
+        live.MapGet("/live/summary", Summary).WithQuery(filter).WithSummary("Live metrics summary of today (the summary uses teams, owners, channels).");
+        live.MapGet("/live/hourly", Hourly).WithQuery(filter).WithSummary("Conversations initiated per local hour of today (uses teams, owners, channels).");
+        live.MapGet("/live/agents", Agents).WithQuery(filter).WithSummary("The agents panel (uses teams, owners; channels does not apply).");
+        live.MapGet("/live/metrics", Metrics).WithQuery(filter).WithSummary("The metrics bar over the last 60 minutes.");
+        live.MapGet("/live/sessions", Sessions).WithQuery([.. filter, Limit(DefaultPageSize), Cursor]).WithSummary("Live session cards, most recent activity first; paged with limit and cursor.");
+        live.MapGet("/sessions/{id}", Session).WithQuery(Limit(DefaultMessagePage), new QueryParameter("cursor", "The nextCursor of the previous page of messages."))
+            .WithSummary("A session's card, a page of its transcript (oldest first) and its interventions.");
+        live.MapGet("/activity", Activity).WithQuery(Limit(DefaultPageSize), new QueryParameter("before", "The id of the last entry already seen (nextBefore of the previous page)."))
+            .WithSummary("The activity log, newest first; page with before=<id of the last entry seen>.");
         return api;
     }
 
@@ -80,6 +83,11 @@ public static class LiveEndpoints
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The filter has invalid parameters; see errors.");
         return TypedResults.Ok(await query(user.TenantId(), filter));
     }
+
+    private static QueryParameter Limit(int fallback)
+        => new("limit", $"Items per page, 1 to {LiveReader.MaxPageSize} (default {fallback}).", QueryType.Integer);
+
+    private static readonly QueryParameter Cursor = new("cursor", "The nextCursor of the previous page (opaque).");
 
     private static string Truncate(string v) => v.Length <= 40 ? v : v[..40] + "…";
 }

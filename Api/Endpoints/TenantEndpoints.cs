@@ -10,17 +10,17 @@ using LiveOrleans.Grains.Tenants;
 
 namespace LiveOrleans.Api.Endpoints;
 
-public sealed record AdminRequest(string? Username, string? Password);
-public sealed record CreateTenantRequest(string? Id, string? Name, string? TimeZone, AdminRequest? Admin);
+public sealed record AdminRequest([property: System.ComponentModel.DataAnnotations.Required] string? Username, [property: System.ComponentModel.DataAnnotations.Required] string? Password);
+public sealed record CreateTenantRequest([property: System.ComponentModel.DataAnnotations.Required] string? Id, string? Name, string? TimeZone, [property: System.ComponentModel.DataAnnotations.Required] AdminRequest? Admin);
 public sealed record CreateTenantResponse(string Id, string IngestKey);
 public sealed record UpdateTenantRequest(string? Name, string? TimeZone, int? WaitingAlertSeconds);
 public sealed record TenantResponse(string Id, string Name, string TimeZone, int WaitingAlertSeconds);
-public sealed record CreateUserRequest(string? Username, string? Password, string? Name, string? Role, string? AgentId);
+public sealed record CreateUserRequest([property: System.ComponentModel.DataAnnotations.Required] string? Username, [property: System.ComponentModel.DataAnnotations.Required] string? Password, string? Name, [property: System.ComponentModel.DataAnnotations.Required] string? Role, string? AgentId);
 public sealed record UserResponse(string Id, string Username, string Name, Role Role, string? AgentId);
 public sealed record ApiKeyResponse(string Key);
-public sealed record AgentRequest(string? Name, string? Kind, IReadOnlyList<string>? Teams, string? Color);
+public sealed record AgentRequest([property: System.ComponentModel.DataAnnotations.Required] string? Name, [property: System.ComponentModel.DataAnnotations.Required] string? Kind, IReadOnlyList<string>? Teams, string? Color);
 public sealed record AgentResponse(string Id, string Name, AgentKind Kind, IReadOnlyList<string> Teams, string? Color);
-public sealed record TeamRequest(string? Name);
+public sealed record TeamRequest([property: System.ComponentModel.DataAnnotations.Required] string? Name);
 public sealed record TeamResponse(string Id, string Name);
 
 /// <summary>Tenants, people, API keys and the agent and team directory.</summary>
@@ -31,11 +31,11 @@ public static class TenantEndpoints
     public static RouteGroupBuilder MapTenantEndpoints(this RouteGroupBuilder api)
     {
         var admin = api.MapGroup("").WithTags("Administration");
-        admin.MapPost("/tenants", CreateTenant).RequireAuthorization(LiveClaims.PlatformPolicy)
+        admin.MapPost("/tenants", CreateTenant).RequireAuthorization(LiveClaims.PlatformPolicy).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Creates a tenant with its first admin; answers its ingest key (platform administrator).");
-        admin.MapGet("/tenant", GetTenant).RequireAuthorization(LiveClaims.ReadPolicy).WithSummary("The caller's tenant.");
-        admin.MapPut("/tenant", UpdateTenant).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Renames the tenant or changes its time zone.");
-        admin.MapPost("/users", CreateUser).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates a person of the tenant.");
+        admin.MapGet("/tenant", GetTenant).RequireAuthorization(LiveClaims.ReadPolicy).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The caller's tenant.");
+        admin.MapPut("/tenant", UpdateTenant).RequireAuthorization(LiveClaims.AdminPolicy).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Renames the tenant or changes its time zone.");
+        admin.MapPost("/users", CreateUser).RequireAuthorization(LiveClaims.AdminPolicy).ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Creates a person of the tenant.");
         admin.MapPost("/apikeys", CreateApiKey).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates an ingest API key; it is shown once.");
         admin.MapPut("/agents/{id}", PutAgent).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates or updates an agent of the directory.");
         admin.MapPut("/teams/{id}", PutTeam).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates or renames a team.");
@@ -47,7 +47,8 @@ public static class TenantEndpoints
     {
         var errors = new ValidationErrors();
         if (request.Id is null || !Limits.SlugPattern().IsMatch(request.Id)) errors.Add("id", "Must be 1 to 63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit.");
-        var name = CheckName(request.Name ?? request.Id, "name", errors);
+        // The name is optional (the id by default): a missing id is the one error then.
+        var name = request.Name is null && request.Id is null ? null : CheckName(request.Name ?? request.Id, "name", errors);
         var timeZone = request.TimeZone ?? "UTC";
         CheckTimeZone(timeZone, "timeZone", errors);
         if (request.Admin is null) errors.Add("admin", "Required: {username, password} of the tenant's first admin.");
@@ -96,7 +97,7 @@ public static class TenantEndpoints
     {
         var errors = new ValidationErrors();
         CheckCredentials(request.Username, request.Password, "", errors);
-        var name = CheckName(request.Name ?? request.Username, "name", errors);
+        var name = request.Name is null && request.Username is null ? null : CheckName(request.Name ?? request.Username, "name", errors);
         Role role = Role.Viewer;
         if (request.Role is null || !EnumNames<Role>.TryParse(request.Role, out role)) errors.Add("role", $"Must be one of: {string.Join(", ", EnumNames<Role>.Names)}.");
         if (request.AgentId is not null && !Limits.IsId(request.AgentId)) errors.Add("agentId", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-'.");

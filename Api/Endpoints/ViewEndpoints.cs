@@ -5,7 +5,7 @@ using LiveOrleans.Live;
 
 namespace LiveOrleans.Api.Endpoints;
 
-public sealed record ViewRequest(string? Name, LiveFilter? Filter);
+public sealed record ViewRequest([property: System.ComponentModel.DataAnnotations.Required] string? Name, [property: System.ComponentModel.DataAnnotations.Required] LiveFilter? Filter);
 
 /// <summary>
 /// Saved views: each person's named filters, kept on the server. Any signed-in person may keep their own (a view
@@ -19,9 +19,9 @@ public static class ViewEndpoints
     {
         var views = api.MapGroup("/views").RequireAuthorization(LiveClaims.ReadPolicy).WithTags("Saved views");
         views.MapGet("", List).WithSummary("The caller's saved views, by name.");
-        views.MapPost("", Create).WithSummary("Saves a filter under a name (unique per person).");
+        views.MapPost("", Create).ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Saves a filter under a name (unique per person).");
         views.MapGet("/{id}", Get).WithSummary("One of the caller's saved views.");
-        views.MapPut("/{id}", Update).WithSummary("Renames a saved view or replaces its filter.");
+        views.MapPut("/{id}", Update).ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Renames a saved view or replaces its filter.");
         views.MapDelete("/{id}", Delete).WithSummary("Deletes a saved view.");
         return api;
     }

@@ -60,7 +60,7 @@ public static class LiveApiRegistration
             document.Info.Title = "LiveOrleans API";
             document.Info.Description = "Real-time conversation monitoring: ingest lifecycle events, read live figures. See README.md and docs/.";
             return Task.CompletedTask;
-        }));
+        }).AddLiveContract());
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 2 * Limits.MaxBatchBytes);
 
         services.AddAuthentication(LiveClaims.BearerScheme)
@@ -109,6 +109,7 @@ public static class LiveApiRegistration
         app.MapHub<Live.RuntimeHub>("/hubs/runtime");
 
         app.MapGroup("/api/v1")
+            .RefuseUnknownQueryParameters()
             .MapAuthEndpoints()
             .MapTenantEndpoints()
             .MapIngestEndpoints()

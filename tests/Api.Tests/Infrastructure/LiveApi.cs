@@ -26,6 +26,9 @@ public class LiveApi : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>The host's services (the routing table, say).</summary>
+    public IServiceProvider Services => _factory!.Services;
+
     /// <summary>Extra configuration, e.g. <c>Ingest:EventsPerSecondPerTenant</c>.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
