@@ -54,7 +54,9 @@ public static class LiveApiRegistration
         services.ConfigureHttpJsonOptions(o => LiveJson.Configure(o.SerializerOptions));
         // Unreadable bodies raise BadHttpRequestException in every environment, so they are answered alike (400 naming "body").
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        // Every problem names its type (429 and 413 have no RFC 9110 section, so the defaults leave it out).
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Type ??= $"https://httpstatuses.io/{c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode}");
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "LiveOrleans API";

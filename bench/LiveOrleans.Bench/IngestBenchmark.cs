@@ -11,7 +11,8 @@ namespace LiveOrleans.Bench;
 /// </summary>
 public static class IngestBenchmark
 {
-    public const int Senders = 16;
+    /// <summary>Closed-loop senders (16 by default; <c>--senders</c>).</summary>
+    public static int Senders { get; set; } = 16;
     /// <summary>Events per request (500 by default; the load mode sends a few dozen).</summary>
     public static int BatchSize { get; set; } = 500;
     public const int Tenants = 8;
@@ -25,7 +26,8 @@ public static class IngestBenchmark
         return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { events }, LiveJson.Options);
     }
 
-    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors);
+    /// <param name="Refused">429 answers: the sender waited as <c>Retry-After</c> said and sent the same batch again.</param>
+    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors, long Refused = 0);
 
     /// <summary>Seconds of traffic before the measured window (the JIT's tiering and dynamic PGO settle meanwhile).</summary>
     public static int WarmUpSeconds { get; set; } = 20;
@@ -37,6 +39,7 @@ public static class IngestBenchmark
         var latencies = new List<double>[Senders];
         var acked = 0L;
         var errors = 0L;
+        var refused = 0L;
         var stop = Stopwatch.StartNew();
         var warmUp = TimeSpan.FromSeconds(WarmUpSeconds);
         var tasks = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
@@ -44,12 +47,23 @@ public static class IngestBenchmark
             var model = new TrafficModel(Seed + sender, [new SimulatedTenant($"sender{sender}", "UTC")], DateTimeOffset.UtcNow, sessionsPerMinute: 600);
             var client = clients[sender % Tenants];
             var mine = latencies[sender] = [];
+            byte[]? retry = null;
             while (stop.Elapsed < warmUp + TimeSpan.FromSeconds(seconds))
             {
-                using var content = new ByteArrayContent(Batch(model, BatchSize));
+                var body = retry ?? Batch(model, BatchSize);
+                retry = null;
+                using var content = new ByteArrayContent(body);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 var started = stop.Elapsed;
                 using var response = await client.PostAsync("/api/v1/events", content);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    // As a producer does: wait as told, then the same batch again (its ids make a repeat harmless).
+                    if (started >= warmUp) Interlocked.Increment(ref refused);
+                    retry = body;
+                    await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                    continue;
+                }
                 if (response.StatusCode != HttpStatusCode.Accepted) { Interlocked.Increment(ref errors); continue; }
                 if (started < warmUp) continue;
                 Interlocked.Add(ref acked, BatchSize);
@@ -60,7 +74,7 @@ public static class IngestBenchmark
         var rate = acked / (stop.Elapsed - warmUp).TotalSeconds;
         var all = latencies.SelectMany(l => l).ToList();
         foreach (var c in clients) c.Dispose();
-        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors);
+        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors, refused);
     }
 
     public static string Describe(int seconds)

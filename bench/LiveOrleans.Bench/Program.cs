@@ -1,7 +1,7 @@
 using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
-// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--sessions N] [--warmup seconds] [--batch events]
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--sessions N] [--warmup seconds] [--batch events] [--senders N]
 //   what: raw | ingest | query | sessions | calls | all
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
@@ -15,6 +15,7 @@ var builds = Option("--before") is { } before ? new[] { new EngineBuild("before"
 var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
 if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
 if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = batch;
+if (int.TryParse(Option("--senders"), out var senders)) IngestBenchmark.Senders = senders;
 
 Console.WriteLine(Machine.Describe());
 foreach (var build in builds) Console.WriteLine($"build {build.Label}: {build.ApiDll}");
@@ -28,7 +29,7 @@ if (what is "ingest" or "all")
         foreach (var build in builds)
         {
             var result = await IngestBenchmark.RunAsync(build, seconds);
-            Console.WriteLine($"ingest {build.Label} run {run + 1}: {result.EventsPerSecond:N0} events/s, batch ack p50 {result.BatchP50:F1} ms p99 {result.BatchP99:F1} ms, errors {result.Errors}");
+            Console.WriteLine($"ingest {build.Label} run {run + 1}: {result.EventsPerSecond:N0} events/s, batch ack p50 {result.BatchP50:F1} ms p99 {result.BatchP99:F1} ms, 429s {result.Refused}, errors {result.Errors}");
             report.Ingest(build, result);
         }
     }

@@ -38,7 +38,7 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
         foreach (var build in builds)
         {
             var share = _raw is { } raw ? $", {Rate(build.Label) / raw:P0} of the raw append rate measured in this run" : "";
-            Console.WriteLine($"RESULT ingest {build.Label}: {Rate(build.Label):N0} events/s{share}, batch ack p99 {Machine.Median(_ingest[build.Label].Select(r => r.BatchP99)):F1} ms (median of {_ingest[build.Label].Count} runs)");
+            Console.WriteLine($"RESULT ingest {build.Label}: {Rate(build.Label):N0} events/s{share}, batch ack p50 {Machine.Median(_ingest[build.Label].Select(r => r.BatchP50)):F1} ms p99 {Machine.Median(_ingest[build.Label].Select(r => r.BatchP99)):F1} ms, 429s {Machine.Median(_ingest[build.Label].Select(r => (double)r.Refused)):N0} (median of {_ingest[build.Label].Count} runs)");
         }
         Console.WriteLine($"RESULT ingest ({description}){Ratio(Rate)}");
     }
