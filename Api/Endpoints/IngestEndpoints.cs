@@ -24,11 +24,21 @@ public static class IngestEndpoints
         return api;
     }
 
+    /// <summary>
+    /// How much of a body over the limit is read and thrown away before the 413, so that the client, still sending,
+    /// reads the answer instead of a reset connection. Beyond it the connection is closed after the answer.
+    /// </summary>
+    public const int MaxDrainedBytes = 16 * 1024 * 1024;
+
     private static async Task<IResult> Ingest(HttpContext context, ClaimsPrincipal producer, IngestService ingest)
     {
+        // This endpoint bounds the body itself (Limits.MaxBatchBytes); the server's own limit only stops a drain.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = MaxDrainedBytes;
         var body = await PooledBody.ReadAsync(context.Request, Limits.MaxBatchBytes, context.RequestAborted);
         if (body is null)
         {
+            if (!await PooledBody.DrainAsync(context.Request, MaxDrainedBytes, context.RequestAborted)) context.Response.Headers.Connection = "close";
             return Problems.Status(StatusCodes.Status413PayloadTooLarge,
                 $"A batch may be at most {Limits.MaxBatchBytes} bytes; split it into smaller batches.", "Payload Too Large");
         }
@@ -111,6 +121,37 @@ internal sealed class PooledBody : IDisposable
         }
         body.Dispose();
         return null;
+    }
+
+    /// <summary>
+    /// Reads and discards the rest of a body (up to <paramref name="max"/> bytes in all, for at most ten seconds);
+    /// answers whether it came to its end.
+    /// </summary>
+    public static async Task<bool> DrainAsync(HttpRequest request, long max, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > max) return false;
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            long total = 0;
+            while (total <= max)
+            {
+                var read = await request.Body.ReadAsync(buffer, timeout.Token);
+                if (read == 0) return true;
+                total += read;
+            }
+            return false;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or BadHttpRequestException or IOException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private void Grow(int size)
