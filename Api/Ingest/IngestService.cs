@@ -14,14 +14,21 @@ public sealed class IngestOptions
     /// <summary>Sustained events per second one tenant may send; bursts up to two seconds' worth.</summary>
     public int EventsPerSecondPerTenant { get; set; } = DefaultEventsPerSecondPerTenant;
 
-    public const int DefaultMaxEventsInFlight = 8_000;
+    public static readonly TimeSpan DefaultTargetLatency = TimeSpan.FromMilliseconds(200);
+    public const int DefaultMinEventsInFlight = 2_000;
+    public const int DefaultMaxEventsInFlight = 100_000;
 
     /// <summary>
-    /// Events this Api node may have on their way into the engine at once (validated, not yet answered). A batch
-    /// that would go past it is answered 429 at once, before any work: the engine keeps working at its full rate
-    /// on what it took, and an accepted batch waits behind at most this many events (about a fifth of a second of
-    /// the embedded engine's rate on two cores). A batch alone is always taken.
+    /// How long an accepted batch should wait on its way in, on average: this node lets in as many events at once as
+    /// the engine answered in that time lately (<see cref="IngestAdmission"/>); a batch beyond that is answered 429
+    /// at once, before any work, so the engine keeps its full rate and accepted batches a bounded wait.
     /// </summary>
+    public TimeSpan TargetLatency { get; set; } = DefaultTargetLatency;
+
+    /// <summary>The bound on events in flight never goes below this (a quiet node's start).</summary>
+    public int MinEventsInFlight { get; set; } = DefaultMinEventsInFlight;
+
+    /// <summary>The bound on events in flight never goes above this. A batch alone is always taken.</summary>
     public int MaxEventsInFlight { get; set; } = DefaultMaxEventsInFlight;
 }
 
@@ -46,10 +53,10 @@ public sealed class IngestService(
     private static readonly TimeSpan SessionCapRetry = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
-    private int _inFlight;
+    private readonly IngestAdmission _admission = new(options);
 
-    /// <summary>Events taken and not yet answered on this node.</summary>
-    public int EventsInFlight => Volatile.Read(ref _inFlight);
+    /// <summary>Events taken and not yet answered on this node, and the bound now.</summary>
+    public (int InFlight, int Limit) Admission => (_admission.InFlight, _admission.Limit);
 
     /// <param name="path">The field path of the events array in error names: empty for a body <c>{"events": [...]}</c>.</param>
     public async Task<IngestOutcome> IngestAsync(string tenant, JsonElement body, string path)
@@ -71,12 +78,10 @@ public sealed class IngestService(
                 $"Tenant rate limit of {options.EventsPerSecondPerTenant} events per second reached; retry after a second.");
         }
 
-        var waiting = Interlocked.Add(ref _inFlight, events.Count);
-        if (waiting > options.MaxEventsInFlight && waiting != events.Count)
+        if (!_admission.TryEnter(events.Count))
         {
-            Interlocked.Add(ref _inFlight, -events.Count);
             return new IngestOutcome.Limited(TimeSpan.FromSeconds(1),
-                $"The engine is at capacity ({waiting - events.Count} events on their way in on this node); nothing of the batch was stored. Send it again after the time in Retry-After.");
+                $"The engine is at capacity ({_admission.InFlight} events on their way in on this node); nothing of the batch was stored. Send it again after the time in Retry-After.");
         }
         IngestResult result;
         try
@@ -90,7 +95,7 @@ public sealed class IngestService(
         }
         finally
         {
-            Interlocked.Add(ref _inFlight, -events.Count);
+            _admission.Exit(events.Count);
         }
         var capped = result.Refused.Where(r => r.Kind == RefusalKind.SessionCap).Select(r => r.SessionId).ToArray();
         if (capped.Length > 0)
