@@ -113,7 +113,8 @@ public sealed class BasicAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.Headers.WWWAuthenticate = "Basic realm=\"LiveOrleans operators\", charset=\"UTF-8\"";
+        // Another scheme of the same policy may have answered already.
+        if (!Response.HasStarted) Response.Headers.WWWAuthenticate = "Basic realm=\"LiveOrleans operators\", charset=\"UTF-8\"";
         return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", "Sign in as the platform administrator (user: tenant/username).");
     }
 

@@ -24,7 +24,8 @@ public static class LiveApiRegistration
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
 
         // The silo first: hosted services start in order, and everything below talks to grains.
-        builder.UseOrleans(silo => silo.AddLiveOrleansSilo(configuration).AddDashboard());
+        builder.UseOrleans(silo => silo.AddLiveOrleansSilo(configuration).AddDashboard().AddActivityPropagation());
+        builder.AddLiveObservability();
 
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
         services.AddSingleton<IdentityStore>();
@@ -102,6 +103,7 @@ public static class LiveApiRegistration
         app.UseAuthorization();
 
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapLiveObservability();
         app.MapGet("/health", (SqliteWriter writer) => TypedResults.Ok(new { status = "ok", pendingEntries = writer.PendingEntries }))
             .AllowAnonymous().ExcludeFromDescription();
         // Orleans' own dashboard has no authentication: the platform administrator's, in front of it.

@@ -37,7 +37,8 @@ public abstract record IngestOutcome
 {
     public sealed record Accepted(int Count, int Duplicates) : IngestOutcome;
     public sealed record Invalid(ValidationErrors Errors, int BadEvents) : IngestOutcome;
-    public sealed record Limited(TimeSpan RetryAfter, string Reason) : IngestOutcome;
+    /// <param name="Kind">For the metrics: rate_limit, overload or session_cap.</param>
+    public sealed record Limited(TimeSpan RetryAfter, string Reason, string Kind = "overload") : IngestOutcome;
 
     /// <summary>Paused sessions refused their events; the other sessions' events were stored.</summary>
     public sealed record Paused(string Detail, int Stored, int Duplicates) : IngestOutcome;
@@ -61,6 +62,38 @@ public sealed class IngestService(
     /// <param name="path">The field path of the events array in error names: empty for a body <c>{"events": [...]}</c>.</param>
     public async Task<IngestOutcome> IngestAsync(string tenant, JsonElement body, string path)
     {
+        using var activity = LiveTelemetry.Source.StartActivity("ingest");
+        activity?.SetTag("liveorleans.tenant", tenant);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = await IngestValidatedAsync(tenant, body, path);
+        var sent = (path.Length == 0 ? body.ValueKind == JsonValueKind.Object && body.TryGetProperty("events", out var e) ? e : default : body) is { ValueKind: JsonValueKind.Array } array
+            ? array.GetArrayLength() : 1;
+        activity?.SetTag("liveorleans.events", sent);
+        switch (outcome)
+        {
+            case IngestOutcome.Accepted a:
+                LiveTelemetry.EventsAccepted.Add(a.Count);
+                LiveTelemetry.EventsDuplicated.Add(a.Duplicates);
+                LiveTelemetry.IngestDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                break;
+            case IngestOutcome.Paused p:
+                LiveTelemetry.EventsAccepted.Add(p.Stored);
+                LiveTelemetry.EventsDuplicated.Add(p.Duplicates);
+                LiveTelemetry.EventsRefused.Add(Math.Max(0, sent - p.Stored - p.Duplicates), new KeyValuePair<string, object?>("reason", "paused"));
+                break;
+            case IngestOutcome.Invalid:
+                LiveTelemetry.EventsRefused.Add(sent, new KeyValuePair<string, object?>("reason", "invalid"));
+                break;
+            case IngestOutcome.Limited l:
+                LiveTelemetry.EventsRefused.Add(sent, new KeyValuePair<string, object?>("reason", l.Kind));
+                break;
+        }
+        activity?.SetTag("liveorleans.outcome", outcome.GetType().Name);
+        return outcome;
+    }
+
+    private async Task<IngestOutcome> IngestValidatedAsync(string tenant, JsonElement body, string path)
+    {
         var errors = new ValidationErrors();
         var events = path.Length == 0
             ? EventValidator.ValidateBatch(body, time.GetUtcNow(), errors)
@@ -75,7 +108,7 @@ public sealed class IngestService(
         if (!lease.IsAcquired)
         {
             return new IngestOutcome.Limited(TimeSpan.FromSeconds(1),
-                $"Tenant rate limit of {options.EventsPerSecondPerTenant} events per second reached; retry after a second.");
+                $"Tenant rate limit of {options.EventsPerSecondPerTenant} events per second reached; retry after a second.", "rate_limit");
         }
 
         if (!_admission.TryEnter(events.Count))
@@ -104,7 +137,8 @@ public sealed class IngestService(
             return new IngestOutcome.Limited(SessionCapRetry,
                 $"The tenant has reached its cap of {liveOptions.Value.MaxLiveSessionsPerTenant} live sessions: new sessions are refused until some end "
                 + $"(refused: {string.Join(", ", capped.Take(10).Select(c => $"'{c}'"))}{(capped.Length > 10 ? $" and {capped.Length - 10} more" : "")}). "
-                + (stored == 0 ? "Nothing of the batch was stored." : $"The other {stored} events were stored (sending the batch again is safe: they count as duplicates)."));
+                + (stored == 0 ? "Nothing of the batch was stored." : $"The other {stored} events were stored (sending the batch again is safe: they count as duplicates)."),
+                "session_cap");
         }
         if (result.Refused.Count > 0)
         {

@@ -1,3 +1,4 @@
+using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 
@@ -28,7 +29,7 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
     private bool _pumping;
     private bool _closed;
 
-    private sealed record Push(string? Key, Message Message, int Bytes);
+    private sealed record Push(string? Key, Message Message, int Bytes, long QueuedAt);
 
     public string ConnectionId { get; } = connectionId;
 
@@ -36,7 +37,7 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
     public void Enqueue(string? key, Message message)
     {
         var bytes = message.Bytes;
-        var push = new Push(key, message, bytes);
+        var push = new Push(key, message, bytes, System.Diagnostics.Stopwatch.GetTimestamp());
         bool start;
         lock (_lock)
         {
@@ -96,6 +97,7 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
             try
             {
                 await connection.WriteAsync(push.Message.Serialized);
+                LiveTelemetry.PushDelay.Record(System.Diagnostics.Stopwatch.GetElapsedTime(push.QueuedAt).TotalSeconds);
             }
             catch (Exception ex)
             {

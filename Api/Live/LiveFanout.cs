@@ -60,6 +60,7 @@ public sealed partial class LiveFanout(
             _perUser[userKey] = _perUser.GetValueOrDefault(userKey) + 1;
             _perTenant[tenant] = _perTenant.GetValueOrDefault(tenant) + 1;
         }
+        LiveTelemetry.Dashboards.Add(1);
         _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant, userKey, visibility,
             new ConnectionQueue(context.ConnectionId, connections.Find(context.ConnectionId)
                 ?? throw new InvalidOperationException($"Connection {context.ConnectionId} is not known to the hub's lifetime manager."),
@@ -74,6 +75,7 @@ public sealed partial class LiveFanout(
             if (--_perUser[connection.UserKey] == 0) _perUser.Remove(connection.UserKey);
             if (--_perTenant[connection.Tenant] == 0) _perTenant.Remove(connection.Tenant);
         }
+        LiveTelemetry.Dashboards.Add(-1);
         connection.Queue.Close();
         if (_views.TryGetValue(connection.Tenant, out var view)) await view.LeaveAsync(connection);
     }

@@ -160,6 +160,12 @@ public sealed partial class LiveIndexGrain(
 
     public Task<int> LiveSessions() => Task.FromResult(_liveSessions);
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await base.OnDeactivateAsync(reason, cancellationToken);
+        LiveTelemetry.LiveSessions.Add(-_liveSessions); // this silo holds them no more
+    }
+
     public Task<IReadOnlyList<ActivityEntry>> Activity(LiveFilter visibility, int limit, string? before)
     {
         var cursor = ActivityIds.TryParse(before, out _) ? before : null;
@@ -310,7 +316,11 @@ public sealed partial class LiveIndexGrain(
         _entries[entry.SessionId] = entry;
         _order.Add(entry.Card);
         if (entry.Card.EndedAt is { } ended) _ended.Add((ended, entry.SessionId));
-        else _liveSessions++;
+        else
+        {
+            _liveSessions++;
+            LiveTelemetry.LiveSessions.Add(1);
+        }
         if (entry.WaitingSince is { } since && entry.Card.EndedAt is null
             && !(_alertedWaits.TryGetValue(entry.SessionId, out var alerted) && alerted == since)) _waiting.Add((since, entry.SessionId));
         if (SessionRules.CountsForAgent(entry)) _agentSessions[entry.Card.AgentId!] = _agentSessions.GetValueOrDefault(entry.Card.AgentId!) + 1;
@@ -321,7 +331,11 @@ public sealed partial class LiveIndexGrain(
         _entries.Remove(entry.SessionId);
         _order.Remove(entry.Card);
         if (entry.Card.EndedAt is { } ended) _ended.Remove((ended, entry.SessionId));
-        else _liveSessions--;
+        else
+        {
+            _liveSessions--;
+            LiveTelemetry.LiveSessions.Add(-1);
+        }
         if (entry.WaitingSince is { } since) _waiting.Remove((since, entry.SessionId));
         if (SessionRules.CountsForAgent(entry) && --_agentSessions[entry.Card.AgentId!] == 0) _agentSessions.Remove(entry.Card.AgentId!);
     }

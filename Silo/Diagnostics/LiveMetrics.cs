@@ -8,9 +8,8 @@ namespace LiveOrleans.Diagnostics;
 /// </summary>
 public static class LiveMetrics
 {
-    public const string MeterName = "LiveOrleans";
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> GrainCalls = Meter.CreateCounter<long>("liveorleans.grain.calls", "{call}", "Calls into LiveOrleans grains.");
+    public const string MeterName = LiveOrleans.Live.LiveTelemetry.Name;
+    private static readonly Counter<long> GrainCalls = LiveOrleans.Live.LiveTelemetry.Meter.CreateCounter<long>("liveorleans.grain.calls", "{call}", "Calls into LiveOrleans grains.");
     private static long _grainCalls;
 
     /// <summary>Calls into LiveOrleans grains since the process started.</summary>

@@ -98,6 +98,7 @@ public sealed partial class SqliteWriter : IDisposable
             // Each queued write released the signal once; the wait above took one of them.
             for (var i = 1; i < works.Count; i++) _signal.Wait(0);
             var committed = Commit(batch, works);
+            if (committed && entries > 0) LiveTelemetry.CommitEntries.Record(entries);
             // Counted out before anyone is answered: a caller that saw its write done never sees it still waiting.
             Interlocked.Add(ref _pendingEntries, -entries);
             foreach (var work in works)

@@ -1,0 +1,114 @@
+using System.Net;
+using LiveOrleans.Api.Auth;
+using LiveOrleans.Live;
+using LiveOrleans.Storage.Sqlite;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace LiveOrleans.Api.Hosting;
+
+/// <summary>
+/// What the engine reports about itself: OpenTelemetry metrics (the engine's own, ASP.NET Core's, the .NET runtime's
+/// and Orleans') on a Prometheus endpoint and, when <c>Telemetry:OtlpEndpoint</c> is set, over OTLP with traces;
+/// and the health endpoints a load balancer or orchestrator asks. See docs/operations.md.
+/// </summary>
+public static class Observability
+{
+    public const string MetricsPolicy = "metrics";
+
+    public static WebApplicationBuilder AddLiveObservability(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var otlp = configuration["Telemetry:OtlpEndpoint"];
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("liveorleans", serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
+            .WithMetrics(m =>
+            {
+                m.AddMeter(LiveTelemetry.Name, "Microsoft.Orleans")
+                    .AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddPrometheusExporter();
+                if (!string.IsNullOrEmpty(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+            });
+        if (!string.IsNullOrEmpty(otlp))
+        {
+            // Traces only go somewhere when a collector is configured: an ingest request, its validation, the grain calls.
+            telemetry.WithTracing(t => t
+                .AddSource(LiveTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/health") && !c.Request.Path.StartsWithSegments("/metrics"))
+                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
+        }
+
+        var networks = (configuration["Telemetry:MetricsNetworks"] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(n => IPNetwork.TryParse(n, out var network) ? network : throw new InvalidOperationException($"Telemetry:MetricsNetworks: '{n}' is not a network such as 10.0.0.0/8."))
+            .ToArray();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(MetricsPolicy, p => p
+            .AddAuthenticationSchemes(LiveClaims.BasicScheme, LiveClaims.BearerScheme)
+            .RequireAssertion(c => c.User.HasClaim(LiveClaims.PlatformAdmin, "true")
+                || (c.Resource is HttpContext http && http.Connection.RemoteIpAddress is { } address && networks.Any(n => n.Contains(Normalise(address))))));
+
+        builder.Services.AddHealthChecks()
+            .AddCheck<SiloHealthCheck>("silo", tags: ["ready"])
+            .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        return builder;
+    }
+
+    public static WebApplication MapLiveObservability(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(MetricsPolicy);
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).AllowAnonymous();
+        return app;
+    }
+
+    private static IPAddress Normalise(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary><c>{status, checks: {name: {status, description}}}</c>: 200 when healthy, 503 when not.</summary>
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+        });
+    }
+}
+
+/// <summary>Ready when this process's silo is an active member of its cluster.</summary>
+public sealed class SiloHealthCheck(IClusterMembershipService membership, ILocalSiloDetails silo) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        return Task.FromResult(status == SiloStatus.Active
+            ? HealthCheckResult.Healthy($"silo {silo.SiloAddress} is active in cluster {silo.ClusterId}")
+            : HealthCheckResult.Unhealthy($"silo {silo.SiloAddress} is {status.ToString().ToLowerInvariant()}"));
+    }
+}
+
+/// <summary>Ready when the store answers a query.</summary>
+public sealed class StoreHealthCheck(SqliteDatabase database) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            database.Read(c =>
+            {
+                using var command = c.CreateCommand();
+                command.CommandText = "SELECT 1";
+                return command.ExecuteScalar();
+            });
+            return Task.FromResult(HealthCheckResult.Healthy("the store answers"));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("the store does not answer", ex));
+        }
+    }
+}
