@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
+using LiveOrleans.Client;
 using LiveOrleans.Events;
 
 namespace LiveOrleans.Simulator;
@@ -17,13 +15,21 @@ public sealed record RunReport(long Sent, long Accepted, long Duplicates, long E
 }
 
 /// <summary>
-/// Plays a <see cref="TrafficModel"/> against an engine through its public doors only: <c>POST /api/v1/events</c>
-/// with each tenant's API key, and the control stream (<c>GET /api/v1/control</c>, Server-Sent Events) whose
-/// commands it obeys and acknowledges. Events are stamped with the time they are sent.
+/// Plays a <see cref="TrafficModel"/> against an engine through the .NET SDK (LiveOrleans.Client), as a producer
+/// would: events with each tenant's API key (<see cref="LiveOrleansProducer"/>: batches, retries), control commands
+/// obeyed and acknowledged through a <see cref="LiveOrleansRuntime"/> (the runtime hub, or the Server-Sent-Events
+/// stream when the hub cannot be reached). Events are stamped with the time they are sent.
 /// </summary>
 public sealed class SimulationRunner(HttpClient http, IReadOnlyList<string> tenantKeys, TrafficModel model)
 {
     public const int MaxBatch = 500;
+    private readonly LiveOrleansProducer[] _producers = [.. tenantKeys.Select(k => new LiveOrleansProducer(http, Options(http, k)))];
+
+    /// <summary>The SDK's options for a tenant: a load generator retries for a short while only, and takes commands over the hub when it can.</summary>
+    private static LiveOrleansClientOptions Options(HttpClient http, string key) => new()
+    {
+        BaseAddress = http.BaseAddress, ApiKey = key, MaxBatchEvents = MaxBatch, RetryFor = TimeSpan.FromSeconds(10),
+    };
     private readonly Lock _modelLock = new();
     private long _sent, _accepted, _duplicates, _errors;
     private int _controls;
@@ -32,7 +38,14 @@ public sealed class SimulationRunner(HttpClient http, IReadOnlyList<string> tena
     public async Task<RunReport> RunAsync(TimeSpan duration, double speed, CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var control = Enumerable.Range(0, tenantKeys.Count).Select(t => ObeyControlAsync(t, stop.Token)).ToArray();
+        var control = new List<LiveOrleansRuntime>();
+        for (var t = 0; t < tenantKeys.Count; t++)
+        {
+            var tenant = t;
+            var runtime = new LiveOrleansRuntime(http, Options(http, tenantKeys[t]), _producers[t], (command, _) => ObeyAsync(tenant, command));
+            await runtime.StartAsync(stop.Token);
+            control.Add(runtime);
+        }
         var clock = Stopwatch.StartNew();
         var start = model.Now;
         try
@@ -48,7 +61,7 @@ public sealed class SimulationRunner(HttpClient http, IReadOnlyList<string> tena
         finally
         {
             stop.Cancel();
-            await Task.WhenAll(control);
+            foreach (var runtime in control) await runtime.DisposeAsync();
         }
         return Report(clock.Elapsed);
     }
@@ -86,84 +99,44 @@ public sealed class SimulationRunner(HttpClient http, IReadOnlyList<string> tena
         {
             foreach (var chunk in tenant.Select(e => e.Event with { Timestamp = now }).Chunk(MaxBatch))
             {
-                posts.Add(PostAsync(tenantKeys[tenant.Key], chunk));
+                posts.Add(PostAsync(tenant.Key, chunk));
             }
         }
         if (wait) await Task.WhenAll(posts);
         else await Task.WhenAll(posts).ConfigureAwait(false);
     }
 
-    private async Task PostAsync(string key, LiveEvent[] events)
+    private async Task PostAsync(int tenant, LiveEvent[] events)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
-        {
-            Content = new StringContent(JsonSerializer.Serialize(new { events }, LiveJson.Options), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("X-Api-Key", key);
         Interlocked.Add(ref _sent, events.Length);
         try
         {
-            using var response = await http.SendAsync(request);
-            if (response.StatusCode != HttpStatusCode.Accepted)
-            {
-                Interlocked.Add(ref _errors, events.Length);
-                return;
-            }
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Interlocked.Add(ref _accepted, body.GetProperty("accepted").GetInt32());
-            Interlocked.Add(ref _duplicates, body.GetProperty("duplicates").GetInt32());
+            var result = await _producers[tenant].SendAsync(events);
+            Interlocked.Add(ref _accepted, result.Accepted);
+            Interlocked.Add(ref _duplicates, result.Duplicates);
         }
-        catch (HttpRequestException)
+        catch (SessionPausedException paused)
+        {
+            // A session paused between the command and the model's obedience: its share is refused, the rest stored.
+            Interlocked.Add(ref _accepted, paused.Accepted);
+            Interlocked.Add(ref _duplicates, paused.Duplicates);
+            Interlocked.Add(ref _errors, events.Length - paused.Accepted - paused.Duplicates);
+        }
+        catch (Exception ex) when (ex is LiveOrleansException or HttpRequestException or IOException or TaskCanceledException)
         {
             Interlocked.Add(ref _errors, events.Length);
         }
     }
 
-    /// <summary>Reads the tenant's control stream, obeys each command and acknowledges it; reconnects until stopped.</summary>
-    private async Task ObeyControlAsync(int tenant, CancellationToken stop)
+    /// <summary>Obeys a control command for the tenant's sessions, as the runtime of its agents would (the SDK acknowledges it).</summary>
+    private Task ObeyAsync(int tenant, ControlCommand command)
     {
-        var lastId = "";
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/control");
-                request.Headers.Add("X-Api-Key", tenantKeys[tenant]);
-                if (lastId.Length > 0) request.Headers.Add("Last-Event-ID", lastId);
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop);
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop));
-                string? id = null, data = null;
-                while (await reader.ReadLineAsync(stop) is { } line)
-                {
-                    if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
-                    else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
-                    else if (line.Length == 0 && data is not null)
-                    {
-                        await ObeyAsync(tenant, data, stop);
-                        lastId = id ?? lastId;
-                        id = data = null;
-                    }
-                }
-            }
-            catch (OperationCanceledException) { return; }
-            catch (Exception ex) when (ex is HttpRequestException or IOException) { }
-            await Task.Delay(1000, stop).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
-
-    private async Task ObeyAsync(int tenant, string json, CancellationToken stop)
-    {
-        var command = JsonDocument.Parse(json).RootElement;
-        var interventionId = command.GetProperty("interventionId").GetString()!;
-        string? Text(JsonElement e, string name) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         lock (_modelLock)
         {
-            model.Control(tenant, command.GetProperty("type").GetString()!, command.GetProperty("sessionId").GetString()!, interventionId,
-                Text(command, "content"), command.TryGetProperty("target", out var target) ? Text(target, "agentId") : null);
+            model.Control(tenant, command.Type, command.SessionId, command.InterventionId, command.Content,
+                command.Target is { ValueKind: JsonValueKind.Object } target && target.TryGetProperty("agentId", out var agent) && agent.ValueKind == JsonValueKind.String ? agent.GetString() : null);
         }
         Interlocked.Increment(ref _controls);
-        using var ack = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/control/{interventionId}/ack");
-        ack.Headers.Add("X-Api-Key", tenantKeys[tenant]);
-        using var _ = await http.SendAsync(ack, stop);
+        return Task.CompletedTask;
     }
 }

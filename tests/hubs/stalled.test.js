@@ -51,10 +51,13 @@ test('A stalled dashboard is closed once its queue passes its byte bound; the en
 
     // 36 MB of customer messages (1,200 of 30 KB, ten per batch), far past the socket buffers and the 1 MiB bound.
     const text = 'x'.repeat(30_000);
+    // Paced by the healthy dashboard: each batch once it has the previous one, so only the stalled one falls behind.
+    const messages = () => healthy.received.filter((x) => x.name === 'message').length;
     for (let batch = 0; batch < 120; batch++) {
       await ingest(engine, tenant, Array.from({ length: 10 }, () => ev.received('busy', text)));
+      await waitFor(healthy.received, () => messages() >= (batch + 1) * 10, `batch ${batch} at the healthy dashboard (engine: ${engine.output.split('\n').filter((l) => /fell/.test(l)).join(' | ')})`, 10_000);
     }
-    await waitFor(healthy.received, (r) => r.name === 'message' && healthy.received.filter((x) => x.name === 'message').length >= 1200, 'all 1,200 messages at the healthy dashboard', 30_000);
+    await waitFor(healthy.received, (r) => r.name === 'message' && healthy.received.filter((x) => x.name === 'message').length >= 1200, `all 1,200 messages at the healthy dashboard (engine: ${engine.output.split('\n').filter((l) => /fell|closed|rror/.test(l)).join(' | ')})`, 30_000);
     const deadline = Date.now() + 10_000;
     while (!/fell \d+ bytes behind; it is closed/.test(engine.output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 

@@ -21,9 +21,12 @@ public sealed class EngineProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<EngineProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
+    public static Task<EngineProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
+        => StartOnPortAsync(FreePorts.Next(), dataDirectory, settings, arguments);
+
+    /// <summary>Starts the engine on a given HTTP port (a restart where its clients expect it).</summary>
+    public static async Task<EngineProcess> StartOnPortAsync(int port, string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
     {
-        var port = FreePorts.Next();
         var address = new Uri($"http://127.0.0.1:{port}");
         var api = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [api, "--urls", address.ToString(), .. arguments])
