@@ -108,7 +108,7 @@ public sealed class LiveOrleansProducer(HttpClient http, LiveOrleansClientOption
     }
 
     /// <summary>The typed error of an answer; validation errors' event indexes are made relative to the caller's list.</summary>
-    private static async Task<LiveOrleansException> ErrorAsync(HttpResponseMessage response, int offset, CancellationToken cancellationToken)
+    internal static async Task<LiveOrleansException> ErrorAsync(HttpResponseMessage response, int offset, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         JsonElement problem = default;

@@ -1,0 +1,140 @@
+using LiveOrleans.Client;
+using LiveOrleans.Events;
+using LiveOrleans.Queries;
+
+namespace LiveOrleans.Api.Tests.Sdk;
+
+/// <summary>One engine process for the class, started as the run command starts it.</summary>
+public sealed class SdkEngine : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("lo-sdkhub-").FullName;
+
+    public EngineProcess Engine { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Engine = await EngineProcess.StartAsync(_directory);
+
+    public async Task DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>/hubs/live and the read side through the .NET SDK, against the real Api process (beside the JavaScript hub tests).</summary>
+public sealed class LiveHubSdkTests(SdkEngine fixture) : IClassFixture<SdkEngine>
+{
+    private EngineProcess Engine => fixture.Engine;
+    private static int _ids;
+
+    private static string Id() => $"hub-{Interlocked.Increment(ref _ids)}";
+
+    private (LiveOrleansProducer Producer, LiveOrleansClientOptions Options, HttpClient Http) Producer()
+    {
+        var options = new LiveOrleansClientOptions { BaseAddress = Engine.Address, ApiKey = "lo_crash_key" };
+        var http = new HttpClient { BaseAddress = Engine.Address };
+        return (new LiveOrleansProducer(http, options), options, http);
+    }
+
+    private async Task<LiveOrleansReader> AdminAsync()
+    {
+        var reader = new LiveOrleansReader(new HttpClient { BaseAddress = Engine.Address });
+        await reader.SignInAsync("crash", "admin", "crash-password");
+        return reader;
+    }
+
+    private static SessionStarted Started(string session, string channel = "web") => new() { Id = Id(), Timestamp = DateTimeOffset.UtcNow, SessionId = session, Channel = channel, AgentId = "bot", User = new UserRef("u", "Ann") };
+
+    private static MessageReceived Received(string session, string text) => new()
+    {
+        Id = Id(), Timestamp = DateTimeOffset.UtcNow, SessionId = session, Message = new MessageContent(Id(), MessageFormat.Text, text, null, null, null),
+    };
+
+    private static async Task<T> EventuallyAsync<T>(Func<T?> found, string what) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (found() is { } value) return value;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"timed out waiting for {what}");
+    }
+
+    [Fact]
+    public async Task A_subscription_answers_what_the_queries_answer_and_pushes_each_new_session()
+    {
+        var (producer, _, http) = Producer();
+        using var _h = http;
+        var reader = await AdminAsync();
+        await producer.SendAsync([Started("sub-a", "whatsapp"), Received("sub-a", "Hello")]);
+        await using var dashboard = new LiveDashboard(Engine.Address, reader.AccessToken!);
+        var cards = new List<SessionCard>();
+        dashboard.SessionUpserted += card => { lock (cards) cards.Add(card); };
+        await dashboard.StartAsync();
+
+        var snapshot = await dashboard.SubscribeAsync(new LiveFilter { Channels = ["whatsapp"] });
+        var summary = await reader.SummaryAsync(new LiveFilter { Channels = ["whatsapp"] });
+
+        Assert.Equal(summary with { AsOf = default }, snapshot.Summary with { AsOf = default });
+        Assert.Equal((await reader.SessionsAsync(new LiveFilter { Channels = ["whatsapp"] })).Items.Select(c => c.SessionId), snapshot.Sessions.Items.Select(c => c.SessionId));
+        await producer.SendAsync([Started("sub-b", "whatsapp"), Started("sub-web", "web")]);
+        var pushed = await EventuallyAsync(() => { lock (cards) return cards.FirstOrDefault(c => c.SessionId == "sub-b"); }, "sub-b's card");
+        Assert.Equal("whatsapp", pushed.Channel);
+        await Task.Delay(300);
+        lock (cards) Assert.DoesNotContain(cards, c => c.SessionId == "sub-web");
+    }
+
+    [Fact]
+    public async Task A_watched_session_streams_its_tokens_in_order_then_the_message_and_an_intervention_reaches_both_sides()
+    {
+        var (producer, options, http) = Producer();
+        using var _h = http;
+        var reader = await AdminAsync();
+        var commands = new List<LiveOrleans.Client.ControlCommand>();
+        await using var runtime = new LiveOrleansRuntime(http, options, producer, (c, _) => { lock (commands) commands.Add(c); return Task.CompletedTask; });
+        await runtime.StartAsync();
+        await runtime.PublishAsync([Started("w1"), Received("w1", "Can you help?")]);
+        await using var dashboard = new LiveDashboard(Engine.Address, reader.AccessToken!);
+        var tokens = new List<(string Delta, int Index)>();
+        var messages = new List<MessageView>();
+        var states = new List<string>();
+        var interventions = new List<InterventionView>();
+        dashboard.Token += (s, _, d, i) => { if (s == "w1") lock (tokens) tokens.Add((d, i)); };
+        dashboard.Message += (s, m) => { if (s == "w1") lock (messages) messages.Add(m); };
+        dashboard.SessionState += (s, state) => { if (s == "w1") lock (states) states.Add(state); };
+        dashboard.Intervention += i => { lock (interventions) interventions.Add(i); };
+        await dashboard.StartAsync();
+        var detail = await dashboard.WatchSessionAsync("w1");
+        Assert.Equal(1, detail.GetProperty("totalMessages").GetInt32());
+
+        var reply = new ReplyStream(runtime, "w1", "w1-reply");
+        await reply.ThinkingAsync();
+        var words = new[] { "Of ", "course", ", ", "what ", "is ", "your ", "order ", "number?" };
+        foreach (var word in words) await reply.TokenAsync(word);
+        await reply.CompleteAsync(string.Concat(words));
+
+        await EventuallyAsync(() => { lock (messages) return messages.FirstOrDefault(m => m.Id == "w1-reply"); }, "the completed reply");
+        lock (tokens) Assert.Equal(words.Select((w, i) => (w, i)), tokens.Distinct());
+        lock (messages) Assert.Equal(string.Concat(words), messages.Single(m => m.Id == "w1-reply").Text);
+
+        var pause = await reader.InterveneAsync("w1", "pause", "Checking the answer");
+        await EventuallyAsync(() => { lock (interventions) return interventions.FirstOrDefault(i => i.InterventionId == pause.InterventionId); }, "the intervention push");
+        await EventuallyAsync(() => { lock (states) return states.Contains("paused") ? "paused" : null; }, "the paused state");
+        await EventuallyAsync(() => { lock (commands) return commands.FirstOrDefault(c => c.InterventionId == pause.InterventionId); }, "the pause command at the producer");
+        Assert.Contains(await reader.InterventionsAsync("w1"), i => i.InterventionId == pause.InterventionId && i.Reason == "Checking the answer");
+    }
+
+    [Fact]
+    public async Task Saved_views_round_trip_through_the_reader_and_a_bad_filter_is_a_typed_refusal()
+    {
+        var reader = await AdminAsync();
+        var saved = await reader.SaveViewAsync($"Urgent {Id()}", new LiveFilter { Priorities = [Priority.Urgent], Channels = ["web"] });
+
+        Assert.Contains(await reader.ViewsAsync(), v => v.Id == saved.Id && v.Filter.Priorities!.SequenceEqual([Priority.Urgent]));
+        Assert.True(await reader.DeleteViewAsync(saved.Id));
+        Assert.False(await reader.DeleteViewAsync(saved.Id));
+        var error = await Assert.ThrowsAsync<LiveOrleansValidationException>(() => reader.SessionsAsync(new LiveFilter { Channels = ["Not A Slug"] }));
+        Assert.Contains("channels", error.Errors.Keys);
+    }
+}
