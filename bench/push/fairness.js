@@ -6,6 +6,7 @@
 // Usage (from the repository root): bash bench/push/run.sh --fairness [baseline commit|none] [seconds] [runs] [flood events/s]
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { now, sleep, percentile, median } from './stats.js';
 import { startEngine, newTenant, createUser, login, connect } from '../../tests/hubs/engine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,14 +20,6 @@ const floodDashboards = 60;
 const markersPerSecond = 5;
 const words = ['refund', 'parcel', 'invoice', 'password', 'delivery', 'broken', 'cancel', 'upgrade', 'discount', 'login'];
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-const median = (values) => percentile(values, 0.5);
 
 async function post(engine, key, events) {
   const r = await fetch(`${engine.url}/api/v1/events`, {

@@ -6,6 +6,7 @@ import { spawn, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { now, sleep, percentile, median } from './stats.js';
 import { startEngine, newTenant } from '../../tests/hubs/engine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,13 +34,11 @@ function filterOf(index) {
   return k === agents.length ? { channels: ['web'], priorities: ['high', 'urgent'] } : { agents: ['bot-marker', agents[k]] };
 }
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 /** CPU time (user + system) a process used so far, in seconds (Linux /proc; clock ticks of 10 ms). */
 const cpuSeconds = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The simulator's load mode, as its own process: open loop at a fixed rate into the tenant. */
 function simulator(engine, key, duration) {
@@ -50,12 +49,6 @@ function simulator(engine, key, duration) {
   return new Promise((resolve) => child.on('exit', () => resolve(output.trim())));
 }
 
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-const median = (values) => percentile(values, 0.5);
 
 /** A dashboard client process with its share of the dashboards open. */
 async function clientProcess(engine, token, dashboards) {

@@ -42,12 +42,19 @@ public sealed class ProducerSdkTests : IAsyncLifetime
         Id = Id(), Timestamp = DateTimeOffset.UtcNow, SessionId = session, Message = new MessageContent(Id(), MessageFormat.Text, text, null, null, null),
     };
 
-    private static async Task<JsonElement> GetAsync(EngineProcess engine, string path)
+    /// <summary>An HttpClient signed in as the bootstrap tenant's admin.</summary>
+    private static async Task<HttpClient> AdminAsync(EngineProcess engine)
     {
-        using var http = new HttpClient { BaseAddress = engine.Address };
+        var http = new HttpClient { BaseAddress = engine.Address };
         var token = (await (await http.PostAsJsonAsync("/api/v1/auth/token", new { tenant = "crash", username = "admin", password = "crash-password" })).Content.ReadFromJsonAsync<JsonElement>())
             .GetProperty("accessToken").GetString();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private static async Task<JsonElement> GetAsync(EngineProcess engine, string path)
+    {
+        using var http = await AdminAsync(engine);
         var response = await http.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -189,10 +196,7 @@ public sealed class ProducerSdkTests : IAsyncLifetime
 
     private static async Task<string> InterveneAsync(EngineProcess engine, string session, string type)
     {
-        using var http = new HttpClient { BaseAddress = engine.Address };
-        var token = (await (await http.PostAsJsonAsync("/api/v1/auth/token", new { tenant = "crash", username = "admin", password = "crash-password" })).Content.ReadFromJsonAsync<JsonElement>())
-            .GetProperty("accessToken").GetString();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var http = await AdminAsync(engine);
         var response = await http.PostAsJsonAsync($"/api/v1/sessions/{session}/interventions", new { type, reason = "test" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("interventionId").GetString()!;
