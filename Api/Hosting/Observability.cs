@@ -30,7 +30,7 @@ public static class Observability
                 m.AddMeter(LiveTelemetry.Name, "Microsoft.Orleans")
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddPrometheusExporter();
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0); // every scrape sees the figures of its moment
                 if (!string.IsNullOrEmpty(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
             });
         if (!string.IsNullOrEmpty(otlp))

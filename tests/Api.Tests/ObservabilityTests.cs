@@ -4,7 +4,18 @@ using System.Net.Http.Headers;
 
 namespace LiveOrleans.Api.Tests;
 
+/// <summary>
+/// Metrics are process-wide (static instruments): the test classes that read their figures run alone, not beside
+/// other classes' traffic in the same test process.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
+}
+
 /// <summary>/metrics (Prometheus, for the platform administrator) and the health endpoints, through HTTP.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class ObservabilityTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

@@ -46,8 +46,12 @@ public sealed class RestartTests : IAsyncLifetime
             Assert.True(cards.Count >= 2);
             foreach (var (card, type) in cards.Take(2).Zip(new[] { "pause", "system_message" }))
             {
-                var intervened = await reader.PostAsJsonAsync($"/api/v1/sessions/{card!["sessionId"]}/interventions", new { type, reason = "restart test", content = "A notice" });
+                var session = card!["sessionId"]!.GetValue<string>();
+                var intervened = await reader.PostAsJsonAsync($"/api/v1/sessions/{session}/interventions", new { type, reason = "restart test", content = "A notice" });
                 Assert.Equal(System.Net.HttpStatusCode.Created, intervened.StatusCode);
+                // The model obeys, as a producer does: a paused session's agent sends nothing more (the engine would refuse it, 409).
+                var id = (await intervened.Content.ReadFromJsonAsync<JsonObject>())!["interventionId"]!.GetValue<string>();
+                model.Control(0, type, session, id, "A notice", null);
             }
             before = await FiguresAsync(reader);
             await engine.StopAsync();
