@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace LiveOrleans.Client;
+
+/// <summary>
+/// Typed callbacks for control commands, one per kind; give <see cref="Handle"/> to a <see cref="LiveOrleansRuntime"/>.
+/// A kind without a callback is acknowledged and otherwise ignored; a command of a kind this SDK does not know
+/// goes to <see cref="Other"/> (or is ignored).
+/// </summary>
+public sealed class ControlHandlers
+{
+    /// <summary>Stop the session's agent (its events are refused until resume): session id.</summary>
+    public Func<string, CancellationToken, Task>? Pause { get; init; }
+
+    /// <summary>The agent may go on: session id.</summary>
+    public Func<string, CancellationToken, Task>? Resume { get; init; }
+
+    /// <summary>Show a system message in the conversation: session id, text.</summary>
+    public Func<string, string, CancellationToken, Task>? SystemMessage { get; init; }
+
+    /// <summary>Replace the agent's reply with the supervisor's: session id, text.</summary>
+    public Func<string, string, CancellationToken, Task>? Override { get; init; }
+
+    /// <summary>Hand the conversation over: session id, the agent to take it (or null), the queue (or null).</summary>
+    public Func<string, string?, string?, CancellationToken, Task>? Transfer { get; init; }
+
+    /// <summary>The contact owner or team changed: session id, owner id (or null), team id (or null).</summary>
+    public Func<string, string?, string?, CancellationToken, Task>? Reassign { get; init; }
+
+    /// <summary>Any other kind of command.</summary>
+    public Func<ControlCommand, CancellationToken, Task>? Other { get; init; }
+
+    /// <summary>Calls the callback of the command's kind.</summary>
+    public Task Handle(ControlCommand command, CancellationToken cancellationToken)
+    {
+        string? Target(string name) => command.Target is { ValueKind: JsonValueKind.Object } t && t.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return command.Type switch
+        {
+            "pause" => Pause?.Invoke(command.SessionId, cancellationToken),
+            "resume" => Resume?.Invoke(command.SessionId, cancellationToken),
+            "system_message" => SystemMessage?.Invoke(command.SessionId, command.Content ?? "", cancellationToken),
+            "override" => Override?.Invoke(command.SessionId, command.Content ?? "", cancellationToken),
+            "transfer" => Transfer?.Invoke(command.SessionId, Target("agentId"), Target("queue"), cancellationToken),
+            "reassign" => Reassign?.Invoke(command.SessionId, Target("ownerId"), Target("teamId"), cancellationToken),
+            _ => Other?.Invoke(command, cancellationToken),
+        } ?? Task.CompletedTask;
+    }
+}
