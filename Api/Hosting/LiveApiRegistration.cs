@@ -24,7 +24,12 @@ public static class LiveApiRegistration
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
 
         // The silo first: hosted services start in order, and everything below talks to grains.
-        builder.UseOrleans(silo => silo.AddLiveOrleansSilo(configuration).AddDashboard().AddActivityPropagation());
+        builder.UseOrleans(silo =>
+        {
+            silo.AddLiveOrleansSilo(configuration).AddDashboard();
+            // Trace context on every grain message only when traces go somewhere (it costs on each call).
+            if (!string.IsNullOrEmpty(configuration["Telemetry:OtlpEndpoint"])) silo.AddActivityPropagation();
+        });
         builder.AddLiveObservability();
 
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());

@@ -27,8 +27,10 @@ public static class Observability
             .ConfigureResource(r => r.AddService("liveorleans", serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithMetrics(m =>
             {
-                m.AddMeter(LiveTelemetry.Name, "Microsoft.Orleans")
-                    .AddAspNetCoreInstrumentation()
+                m.AddMeter(LiveTelemetry.Name);
+                // Orleans records per message once its meter is listened to: on by default, off with Telemetry:OrleansMeters=false.
+                if (configuration.GetValue("Telemetry:OrleansMeters", true)) m.AddMeter("Microsoft.Orleans");
+                m.AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0); // every scrape sees the figures of its moment
                 if (!string.IsNullOrEmpty(otlp)) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));

@@ -39,6 +39,7 @@ public sealed partial class LiveIndexGrain(
     private DateTimeOffset _thresholdAskedAt;
     private DateTimeOffset _inactivityCheckedAt;
     private int _liveSessions;
+    private int _reportedLive;
 
     // Sessions whose idle end is on its way to the log (not asked for again meanwhile).
     private readonly HashSet<string> _ending = new(StringComparer.Ordinal);
@@ -67,6 +68,7 @@ public sealed partial class LiveIndexGrain(
         _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
         foreach (var (_, entry) in await _rows.LoadAsync()) Add(entry);
         foreach (var (id, entry) in await _activityRows.LoadAsync()) _activity[id] = entry;
+        ReportLive();
         this.RegisterGrainTimer(TickAsync, TickInterval, TickInterval);
     }
 
@@ -116,6 +118,7 @@ public sealed partial class LiveIndexGrain(
             Changed();
             await PublishAsync(new SessionsChanged(_shard, ++State.Version, changed, [], activity, update.Lifecycle));
         }
+        ReportLive();
         if (Listened)
         {
             foreach (var alert in update.Alerts) await Stream.OnNextAsync(new AlertRaised(alert));
@@ -160,10 +163,19 @@ public sealed partial class LiveIndexGrain(
 
     public Task<int> LiveSessions() => Task.FromResult(_liveSessions);
 
+    /// <summary>The live-sessions gauge moves by what changed since it was last told (once per step, not per entry).</summary>
+    private void ReportLive()
+    {
+        if (_liveSessions == _reportedLive) return;
+        LiveTelemetry.LiveSessions.Add(_liveSessions - _reportedLive);
+        _reportedLive = _liveSessions;
+    }
+
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await base.OnDeactivateAsync(reason, cancellationToken);
-        LiveTelemetry.LiveSessions.Add(-_liveSessions); // this silo holds them no more
+        LiveTelemetry.LiveSessions.Add(-_reportedLive); // this silo holds them no more
+        _reportedLive = 0;
     }
 
     public Task<IReadOnlyList<ActivityEntry>> Activity(LiveFilter visibility, int limit, string? before)
@@ -214,6 +226,7 @@ public sealed partial class LiveIndexGrain(
             Changed();
             await PublishAsync(new SessionsChanged(_shard, ++State.Version, [], removed, [], []));
         }
+        ReportLive();
         EndInactiveSessions(now);
         if (_waiting.Count == 0 || await WaitingThresholdAsync() is not { } threshold) return;
         while (_waiting.Count > 0 && _waiting.Min.Since + threshold <= now)
@@ -316,11 +329,7 @@ public sealed partial class LiveIndexGrain(
         _entries[entry.SessionId] = entry;
         _order.Add(entry.Card);
         if (entry.Card.EndedAt is { } ended) _ended.Add((ended, entry.SessionId));
-        else
-        {
-            _liveSessions++;
-            LiveTelemetry.LiveSessions.Add(1);
-        }
+        else _liveSessions++;
         if (entry.WaitingSince is { } since && entry.Card.EndedAt is null
             && !(_alertedWaits.TryGetValue(entry.SessionId, out var alerted) && alerted == since)) _waiting.Add((since, entry.SessionId));
         if (SessionRules.CountsForAgent(entry)) _agentSessions[entry.Card.AgentId!] = _agentSessions.GetValueOrDefault(entry.Card.AgentId!) + 1;
@@ -331,11 +340,7 @@ public sealed partial class LiveIndexGrain(
         _entries.Remove(entry.SessionId);
         _order.Remove(entry.Card);
         if (entry.Card.EndedAt is { } ended) _ended.Remove((ended, entry.SessionId));
-        else
-        {
-            _liveSessions--;
-            LiveTelemetry.LiveSessions.Add(-1);
-        }
+        else _liveSessions--;
         if (entry.WaitingSince is { } since) _waiting.Remove((since, entry.SessionId));
         if (SessionRules.CountsForAgent(entry) && --_agentSessions[entry.Card.AgentId!] == 0) _agentSessions.Remove(entry.Card.AgentId!);
     }
