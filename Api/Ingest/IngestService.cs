@@ -38,7 +38,9 @@ public abstract record IngestOutcome
     public sealed record Accepted(int Count, int Duplicates) : IngestOutcome;
     public sealed record Invalid(ValidationErrors Errors, int BadEvents) : IngestOutcome;
     /// <param name="Kind">For the metrics: rate_limit, overload or session_cap.</param>
-    public sealed record Limited(TimeSpan RetryAfter, string Reason, string Kind = "overload") : IngestOutcome;
+    /// <param name="Stored">Events of the batch stored all the same (a session cap refuses only the new sessions' events).</param>
+    /// <param name="Duplicates">Events of the batch the tenant had sent before.</param>
+    public sealed record Limited(TimeSpan RetryAfter, string Reason, string Kind = "overload", int Stored = 0, int Duplicates = 0) : IngestOutcome;
 
     /// <summary>Paused sessions refused their events; the other sessions' events were stored.</summary>
     public sealed record Paused(string Detail, int Stored, int Duplicates) : IngestOutcome;
@@ -85,7 +87,9 @@ public sealed class IngestService(
                 LiveTelemetry.EventsRefused.Add(sent, new KeyValuePair<string, object?>("reason", "invalid"));
                 break;
             case IngestOutcome.Limited l:
-                LiveTelemetry.EventsRefused.Add(sent, new KeyValuePair<string, object?>("reason", l.Kind));
+                LiveTelemetry.EventsAccepted.Add(l.Stored);
+                LiveTelemetry.EventsDuplicated.Add(l.Duplicates);
+                LiveTelemetry.EventsRefused.Add(Math.Max(0, sent - l.Stored - l.Duplicates), new KeyValuePair<string, object?>("reason", l.Kind));
                 break;
         }
         activity?.SetTag("liveorleans.outcome", outcome.GetType().Name);
@@ -138,7 +142,7 @@ public sealed class IngestService(
                 $"The tenant has reached its cap of {liveOptions.Value.MaxLiveSessionsPerTenant} live sessions: new sessions are refused until some end "
                 + $"(refused: {string.Join(", ", capped.Take(10).Select(c => $"'{c}'"))}{(capped.Length > 10 ? $" and {capped.Length - 10} more" : "")}). "
                 + (stored == 0 ? "Nothing of the batch was stored." : $"The other {stored} events were stored (sending the batch again is safe: they count as duplicates)."),
-                "session_cap");
+                "session_cap", result.Accepted, result.Duplicates);
         }
         if (result.Refused.Count > 0)
         {
