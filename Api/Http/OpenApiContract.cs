@@ -54,7 +54,7 @@ public static class OpenApiContract
         options.AddSchemaTransformer((schema, context, _) =>
         {
             var type = context.JsonTypeInfo.Type;
-            if (type.Namespace != typeof(OpenApiContract).Namespace!.Replace(".Http", ".Endpoints", StringComparison.Ordinal) || !type.Name.EndsWith("Request", StringComparison.Ordinal))
+            if (type.Namespace != typeof(Endpoints.IngestResponse).Namespace || !type.Name.EndsWith("Request", StringComparison.Ordinal))
                 return Task.CompletedTask;
             // Request records take every field as nullable so that the endpoint can name what is missing; the document
             // says which ones must be sent.

@@ -58,9 +58,6 @@ public sealed class IngestService(
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
     private readonly IngestAdmission _admission = new(options);
 
-    /// <summary>Events taken and not yet answered on this node, and the bound now.</summary>
-    public (int InFlight, int Limit) Admission => (_admission.InFlight, _admission.Limit);
-
     /// <param name="path">The field path of the events array in error names: empty for a body <c>{"events": [...]}</c>.</param>
     public async Task<IngestOutcome> IngestAsync(string tenant, JsonElement body, string path)
     {
