@@ -7,7 +7,8 @@ namespace LiveOrleans.Api.Hosting;
 /// On an empty store: creates the bootstrap tenant, its admin (who is also the platform administrator) and its
 /// ingest key. A secret that is not configured is generated and printed once.
 /// </summary>
-public sealed partial class Bootstrapper(IConfiguration configuration, IdentityStore identity, TenantAdministration tenants, ILogger<Bootstrapper> logger)
+public sealed partial class Bootstrapper(IConfiguration configuration, IdentityStore identity, TenantAdministration tenants, LiveOrleans.Storage.IStoreDatabase store,
+    ILogger<Bootstrapper> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -19,7 +20,7 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
             var ignored = new[] { "Tenant", "AdminUser", "AdminPassword", "IngestKey", "TimeZone" }.Where(k => !string.IsNullOrEmpty(section[k])).Select(k => $"Bootstrap:{k}").ToArray();
             if (ignored.Length > 0)
             {
-                Log.Ignored(logger, string.Join(", ", ignored), configuration["Storage:SqlitePath"] ?? "data/liveorleans.db");
+                Log.Ignored(logger, string.Join(", ", ignored), store.Description);
             }
             return;
         }
@@ -33,7 +34,16 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
         password = generatedPassword ? ApiKeys.NewSecret() : password!;
         key = generatedKey ? ApiKeys.NewKey() : key!;
 
-        await tenants.CreateAsync(tenant, tenant, timeZone, username, password, key, platformAdmin: true);
+        try
+        {
+            await tenants.CreateAsync(tenant, tenant, timeZone, username, password, key, platformAdmin: true);
+        }
+        catch (AlreadyExistsException)
+        {
+            // Cluster mode: another Api node starting at the same moment on the same empty database created it first.
+            Log.CreatedElsewhere(logger, tenant);
+            return;
+        }
         Log.Created(logger, tenant, username, timeZone);
         if (generatedPassword || generatedKey)
         {
@@ -58,7 +68,10 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
         [LoggerMessage(1, LogLevel.Information, "Bootstrap: created tenant {Tenant} (time zone {TimeZone}) with admin {User}.")]
         public static partial void Created(ILogger logger, string tenant, string user, string timeZone);
 
-        [LoggerMessage(2, LogLevel.Warning, "Bootstrap: {Keys} ignored: the store {Store} already has its tenants, so its existing secrets stay. Use them, or start on a new store (another Storage:SqlitePath, or delete that file).")]
+        [LoggerMessage(2, LogLevel.Warning, "Bootstrap: {Keys} ignored: the store ({Store}) already has its tenants, so its existing secrets stay. Use them, or start on a new store (another Storage:SqlitePath, or delete that file; in cluster mode, another database).")]
         public static partial void Ignored(ILogger logger, string keys, string store);
+
+        [LoggerMessage(3, LogLevel.Information, "Bootstrap: tenant {Tenant} was created by another node starting at the same time; its secrets are the ones that node was given or printed.")]
+        public static partial void CreatedElsewhere(ILogger logger, string tenant);
     }
 }

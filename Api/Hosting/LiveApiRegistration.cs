@@ -5,7 +5,7 @@ using LiveOrleans.Api.Identity;
 using LiveOrleans.Api.Ingest;
 using LiveOrleans.Hosting;
 using LiveOrleans.Live;
-using LiveOrleans.Storage.Sqlite;
+using LiveOrleans.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Orleans.Dashboard;
 
@@ -23,13 +23,25 @@ public static class LiveApiRegistration
         // HubErrorFilter logs the real failures instead.
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
 
-        // The silo first: hosted services start in order, and everything below talks to grains.
-        builder.UseOrleans(silo =>
+        // The silo (or the Orleans client) first: hosted services start in order, and everything below talks to grains.
+        if (IsOrleansClient(configuration))
         {
-            silo.AddLiveOrleansSilo(configuration).AddDashboard();
-            // Trace context on every grain message only when traces go somewhere (it costs on each call).
-            if (!string.IsNullOrEmpty(configuration["Telemetry:OtlpEndpoint"])) silo.AddActivityPropagation();
-        });
+            services.AddLiveStore(configuration).AddLiveShared(configuration);
+            builder.UseOrleansClient(client =>
+            {
+                client.AddLiveOrleansClient(configuration);
+                if (!string.IsNullOrEmpty(configuration["Telemetry:OtlpEndpoint"])) client.AddActivityPropagation();
+            });
+        }
+        else
+        {
+            builder.UseOrleans(silo =>
+            {
+                silo.AddLiveOrleansSilo(configuration).AddDashboard();
+                // Trace context on every grain message only when traces go somewhere (it costs on each call).
+                if (!string.IsNullOrEmpty(configuration["Telemetry:OtlpEndpoint"])) silo.AddActivityPropagation();
+            });
+        }
         builder.AddLiveObservability();
 
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
@@ -53,7 +65,7 @@ public static class LiveApiRegistration
         services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<Live.LiveHub>>(sp => sp.GetRequiredService<Live.LiveHubLifetimeManager>());
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(sp => new TokenService(
-            SigningKey(configuration, sp.GetRequiredService<SqliteDatabase>()),
+            SigningKey(configuration, sp.GetRequiredService<IStoreDatabase>()),
             configuration.GetValue("Auth:TokenLifetime", TimeSpan.FromHours(12)),
             sp.GetRequiredKeyedService<TimeProvider>(LiveTime.Key)));
 
@@ -85,6 +97,10 @@ public static class LiveApiRegistration
         return builder;
     }
 
+    /// <summary>Whether this Api node is an Orleans client only (<c>Orleans:Role=Client</c>), not a silo.</summary>
+    public static bool IsOrleansClient(IConfiguration configuration)
+        => string.Equals(configuration["Orleans:Role"], "Client", StringComparison.OrdinalIgnoreCase);
+
     public static WebApplication MapLiveApi(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -109,10 +125,14 @@ public static class LiveApiRegistration
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapLiveObservability();
-        app.MapGet("/health", (SqliteWriter writer) => TypedResults.Ok(new { status = "ok", pendingEntries = writer.PendingEntries }))
+        // Pending entries: this process's log writer queue (0 on an Api node that is an Orleans client only).
+        app.MapGet("/health", (IServiceProvider services) => TypedResults.Ok(new { status = "ok", pendingEntries = services.GetService<Grains.Storage.IEventLog>()?.PendingEntries ?? 0 }))
             .AllowAnonymous().ExcludeFromDescription();
-        // Orleans' own dashboard has no authentication: the platform administrator's, in front of it.
-        app.MapOrleansDashboard("/orleans").RequireAuthorization(LiveClaims.OperatorPolicy).ExcludeFromDescription();
+        // Orleans' own dashboard (served by Api nodes that are silos) has no authentication: the platform administrator's, in front of it.
+        if (!IsOrleansClient(app.Configuration))
+        {
+            app.MapOrleansDashboard("/orleans").RequireAuthorization(LiveClaims.OperatorPolicy).ExcludeFromDescription();
+        }
 
         app.MapHub<Live.LiveHub>("/hubs/live");
         app.MapHub<Live.RuntimeHub>("/hubs/runtime");
@@ -161,7 +181,7 @@ public static class LiveApiRegistration
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 
     /// <summary><c>Auth:SigningKey</c>, or a key generated once and kept in the store so tokens survive restarts.</summary>
-    private static byte[] SigningKey(IConfiguration configuration, SqliteDatabase database)
+    private static byte[] SigningKey(IConfiguration configuration, IStoreDatabase database)
     {
         var configured = configuration["Auth:SigningKey"];
         if (!string.IsNullOrEmpty(configured))

@@ -1,7 +1,7 @@
 using System.Net;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Live;
-using LiveOrleans.Storage.Sqlite;
+using LiveOrleans.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -53,9 +53,10 @@ public static class Observability
             .RequireAssertion(c => c.User.HasClaim(LiveClaims.PlatformAdmin, "true")
                 || (c.Resource is HttpContext http && http.Connection.RemoteIpAddress is { } address && networks.Any(n => n.Contains(Normalise(address))))));
 
-        builder.Services.AddHealthChecks()
-            .AddCheck<SiloHealthCheck>("silo", tags: ["ready"])
-            .AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        var checks = builder.Services.AddHealthChecks();
+        if (LiveApiRegistration.IsOrleansClient(configuration)) checks.AddCheck<ClientHealthCheck>("cluster", tags: ["ready"]);
+        else checks.AddCheck<SiloHealthCheck>("silo", tags: ["ready"]);
+        checks.AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         return builder;
     }
 
@@ -94,23 +95,37 @@ public sealed class SiloHealthCheck(IClusterMembershipService membership, ILocal
 }
 
 /// <summary>Ready when the store answers a query.</summary>
-public sealed class StoreHealthCheck(SqliteDatabase database) : IHealthCheck
+public sealed class StoreHealthCheck(IStoreDatabase database) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            database.Read(c =>
-            {
-                using var command = c.CreateCommand();
-                command.CommandText = "SELECT 1";
-                return command.ExecuteScalar();
-            });
-            return Task.FromResult(HealthCheckResult.Healthy("the store answers"));
+            using var connection = database.Open();
+            connection.Scalar("SELECT 1", null);
+            return Task.FromResult(HealthCheckResult.Healthy($"the store answers ({database.Description})"));
         }
         catch (Exception ex)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("the store does not answer", ex));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"the store does not answer ({database.Description})", ex));
+        }
+    }
+}
+
+/// <summary>Ready, on an Api node that is an Orleans client only, when it has a gateway of the cluster to talk to.</summary>
+public sealed class ClientHealthCheck(IClusterClient client, IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            // Any grain call goes through a gateway: one that answers says the cluster is reachable.
+            await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return HealthCheckResult.Healthy($"connected to cluster {client.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.ClusterOptions>>().Value.ClusterId}");
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("no gateway of the cluster answers", ex);
         }
     }
 }

@@ -10,6 +10,7 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
 {
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
+    private long _claim = -1;
 
     public void Changed(string key)
     {
@@ -40,7 +41,8 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
         _removed.Clear();
         try
         {
-            await store.SaveAsync(grainKey, upserts, deletes);
+            if (_claim < 0) throw new InvalidOperationException($"The rows of {grainKey} are written before they were loaded (and claimed).");
+            await store.SaveAsync(grainKey, _claim, upserts, deletes);
         }
         catch
         {
@@ -50,6 +52,10 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
         }
     }
 
+    /// <summary>Claims the rows for this activation (an older one can no longer write them), then reads them all.</summary>
     public async Task<IEnumerable<(string Key, T Value)>> LoadAsync()
-        => (await store.LoadAsync(grainKey)).Select(row => (row.Key, serializer.Deserialize<T>(row.Data)!));
+    {
+        _claim = await store.ClaimAsync(grainKey);
+        return (await store.LoadAsync(grainKey)).Select(row => (row.Key, serializer.Deserialize<T>(row.Data)!));
+    }
 }

@@ -54,4 +54,7 @@ public interface IEventLog
 
     /// <summary>Whether the log has so much waiting that new work should be refused (429) rather than queued.</summary>
     bool IsOverloaded { get; }
+
+    /// <summary>Log entries this process has queued and not yet committed.</summary>
+    int PendingEntries { get; }
 }

@@ -5,12 +5,18 @@ public readonly record struct StoredRow(string Key, byte[] Data);
 
 /// <summary>
 /// Keyed rows of derived grains that hold many facts (a live-index shard, a tenant-day): written row by row as they
-/// change, so a snapshot costs what changed, not what the grain holds; read whole on activation.
+/// change, so a snapshot costs what changed, not what the grain holds; read whole on activation. An activation
+/// claims its grain's rows first: from then on, writes of an older activation of the same grain (a zombie left on a
+/// silo the cluster declared dead) are refused, never applied.
 /// </summary>
 public interface IRowStore
 {
-    /// <summary>Upserts and deletes rows of one grain in one durable transaction.</summary>
-    Task SaveAsync(string grainKey, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes);
+    /// <summary>Makes the caller the rows' only writer; answers its claim (an epoch, higher than any before).</summary>
+    Task<long> ClaimAsync(string grainKey);
+
+    /// <summary>Upserts and deletes rows of one grain in one durable transaction, if <paramref name="claim"/> is still the current one.</summary>
+    /// <exception cref="Orleans.Storage.InconsistentStateException">A newer activation claimed the rows: nothing was written.</exception>
+    Task SaveAsync(string grainKey, long claim, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes);
 
     /// <summary>Every row of one grain.</summary>
     Task<IReadOnlyList<StoredRow>> LoadAsync(string grainKey);

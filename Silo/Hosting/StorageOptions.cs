@@ -1,15 +1,30 @@
+using System.Net;
+
 namespace LiveOrleans.Hosting;
 
 /// <summary>Where LiveOrleans keeps its log, snapshots, audit and identities (configuration section <c>Storage</c>).</summary>
 public sealed class StorageOptions
 {
     public const string DefaultSqlitePath = "data/liveorleans.db";
+    public const string Sqlite = "Sqlite";
+    public const string PostgreSql = "PostgreSql";
 
-    /// <summary><c>Sqlite</c> (embedded, the default) or <c>PostgreSql</c> (cluster mode).</summary>
-    public string Provider { get; set; } = "Sqlite";
+    /// <summary><c>Sqlite</c> (embedded, the default) or <c>PostgreSql</c> (cluster mode, with <c>ConnectionStrings:PostgreSql</c>).</summary>
+    public string Provider { get; set; } = Sqlite;
 
     /// <summary>The embedded store's file; relative paths resolve against the working directory.</summary>
     public string SqlitePath { get; set; } = DefaultSqlitePath;
+
+    public bool IsPostgreSql => string.Equals(Provider, PostgreSql, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The provider, checked: a clear error for anything else.</summary>
+    public void Validate()
+    {
+        if (!IsPostgreSql && !string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Storage:Provider '{Provider}' is not known: use Sqlite (embedded, the default) or PostgreSql (cluster mode).");
+        }
+    }
 }
 
 /// <summary>How this process takes part in the Orleans cluster (configuration section <c>Orleans</c>).</summary>
@@ -27,8 +42,45 @@ public sealed class OrleansHostOptions
     public int GatewayPort { get; set; } = DefaultGatewayPort;
 
     /// <summary>
+    /// The address other silos and clients reach this silo at (cluster mode). Empty: the first non-loopback IPv4
+    /// address of the machine, or 127.0.0.1 when it has none.
+    /// </summary>
+    public string? AdvertisedIP { get; set; }
+
+    /// <summary>The Api's part in a cluster: <c>Silo</c> (the default: it hosts grains too) or <c>Client</c> (an Orleans client only).</summary>
+    public string Role { get; set; } = "Silo";
+
+    /// <summary>How long a grain call may take before it fails (Orleans' default is 30 s, which a call routed through a dead silo would wait out).</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How often each memory-stream queue is polled for new items (Orleans' default is 100 ms, which alone put
     /// ~50 ms on the median push). Lower is faster pushes for a little idle CPU.
     /// </summary>
     public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    public bool IsClient => string.Equals(Role, "Client", StringComparison.OrdinalIgnoreCase);
+
+    public void Validate()
+    {
+        if (!IsClient && !string.Equals(Role, "Silo", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"Orleans:Role '{Role}' is not known: use Silo (the default) or Client.");
+        if (SiloPort is < 1 or > 65535) throw new InvalidOperationException($"Orleans:SiloPort {SiloPort} is not a port (1 to 65535).");
+        if (GatewayPort is < 0 or > 65535) throw new InvalidOperationException($"Orleans:GatewayPort {GatewayPort} is not a port (0 to 65535; 0: no gateway).");
+        if (!string.IsNullOrEmpty(AdvertisedIP) && !IPAddress.TryParse(AdvertisedIP, out _))
+            throw new InvalidOperationException($"Orleans:AdvertisedIP '{AdvertisedIP}' is not an IP address.");
+        if (ResponseTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Orleans:ResponseTimeout must be positive.");
+    }
+
+    /// <summary>The address this silo advertises.</summary>
+    public IPAddress AdvertisedAddress()
+    {
+        if (!string.IsNullOrEmpty(AdvertisedIP)) return IPAddress.Parse(AdvertisedIP);
+        var found = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return found ?? IPAddress.Loopback;
+    }
 }

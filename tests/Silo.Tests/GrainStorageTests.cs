@@ -62,12 +62,30 @@ public sealed class GrainStorageTests : IDisposable
     [Fact]
     public async Task Derived_rows_are_saved_changed_and_deleted_row_by_row()
     {
-        await _store.Rows.SaveAsync("index/t1/0", [new StoredRow("s1", [1]), new StoredRow("s2", [2]), new StoredRow("s3", [3])], []);
-        await _store.Rows.SaveAsync("index/t1/0", [new StoredRow("s2", [22])], ["s3"]);
-        await _store.Rows.SaveAsync("index/t1/1", [new StoredRow("s9", [9])], []);
+        var claim0 = await _store.Rows.ClaimAsync("index/t1/0");
+        var claim1 = await _store.Rows.ClaimAsync("index/t1/1");
+        await _store.Rows.SaveAsync("index/t1/0", claim0, [new StoredRow("s1", [1]), new StoredRow("s2", [2]), new StoredRow("s3", [3])], []);
+        await _store.Rows.SaveAsync("index/t1/0", claim0, [new StoredRow("s2", [22])], ["s3"]);
+        await _store.Rows.SaveAsync("index/t1/1", claim1, [new StoredRow("s9", [9])], []);
 
         var rows = (await _store.Rows.LoadAsync("index/t1/0")).OrderBy(r => r.Key).ToArray();
         Assert.Equal(["s1", "s2"], rows.Select(r => r.Key));
         Assert.Equal([22], rows[1].Data);
+    }
+
+    [Fact]
+    public async Task A_stale_activation_cannot_write_rows_once_a_newer_one_claimed_them()
+    {
+        var zombie = await _store.Rows.ClaimAsync("day/t1/2026-11-24");
+        await _store.Rows.SaveAsync("day/t1/2026-11-24", zombie, [new StoredRow("s1", [1])], []);
+        var live = await _store.Rows.ClaimAsync("day/t1/2026-11-24");
+        Assert.True(live > zombie);
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => _store.Rows.SaveAsync("day/t1/2026-11-24", zombie, [new StoredRow("s1", [99]), new StoredRow("s2", [2])], ["s1"]));
+        await _store.Rows.SaveAsync("day/t1/2026-11-24", live, [new StoredRow("s3", [3])], []);
+
+        var rows = (await _store.Rows.LoadAsync("day/t1/2026-11-24")).OrderBy(r => r.Key).ToArray();
+        Assert.Equal(["s1", "s3"], rows.Select(r => r.Key));
+        Assert.Equal([1], rows[0].Data);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace LiveOrleans.Storage.Sqlite;
@@ -9,7 +10,7 @@ namespace LiveOrleans.Storage.Sqlite;
 /// idempotently. Reads borrow a pooled connection with its statements already prepared, so a read costs neither an
 /// open nor a parse.
 /// </summary>
-public sealed class SqliteDatabase : IDisposable
+public sealed class SqliteDatabase : IStoreDatabase, IDisposable
 {
     private const int MaxPooledReaders = 32;
     private readonly ConcurrentStack<PooledReader> _readers = new();
@@ -42,6 +43,12 @@ public sealed class SqliteDatabase : IDisposable
     public bool Existed { get; }
 
     public string ConnectionString { get; }
+
+    public string Description => $"the SQLite file {Path}";
+
+    DbConnection IStoreDatabase.Open() => Open();
+
+    public bool IsUniqueViolation(DbException exception) => exception is SqliteException { SqliteErrorCode: 19 };
 
     /// <summary>A new connection with the store's settings; the caller disposes it.</summary>
     public SqliteConnection Open()

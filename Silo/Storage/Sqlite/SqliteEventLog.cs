@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using LiveOrleans.Grains.Storage;
 using LiveOrleans.Queries;
@@ -52,6 +51,8 @@ public sealed class SqliteEventLog(SqliteDatabase database, SqliteWriter writer)
 
     public bool IsOverloaded => writer.IsOverloaded;
 
+    public int PendingEntries => writer.PendingEntries;
+
     private sealed class AppendEntries(string tenant, string stream, IReadOnlyList<LogAppend> entries) : SqliteWrite<LogAppendOutcome[]>
     {
         public override int Entries => entries.Count;
@@ -91,17 +92,5 @@ public sealed class SqliteEventLog(SqliteDatabase database, SqliteWriter writer)
             }
             SetResult(new InterventionAppendOutcome(position, false, control is null ? 0 : seq));
         }
-    }
-}
-
-/// <summary>The audit log's hash chain: each entry's hash covers the previous entry's hash and the entry's stored bytes.</summary>
-public static class AuditChain
-{
-    public static byte[] Hash(byte[] previousHash, byte[] entry)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(previousHash);
-        sha.AppendData(entry);
-        return sha.GetHashAndReset();
     }
 }

@@ -5,10 +5,17 @@ namespace LiveOrleans.Storage.Sqlite;
 /// <summary>Derived grains' keyed rows in the embedded store; writes share the writer thread's transactions.</summary>
 public sealed class SqliteRowStore(SqliteDatabase database, SqliteWriter writer) : IRowStore
 {
-    public Task SaveAsync(string grainKey, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes)
+    public Task<long> ClaimAsync(string grainKey)
+    {
+        var write = new Claim(grainKey);
+        writer.Enqueue(write);
+        return write.Task;
+    }
+
+    public Task SaveAsync(string grainKey, long claim, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes)
     {
         if (upserts.Count == 0 && deletes.Count == 0) return Task.CompletedTask;
-        var write = new SaveRows(grainKey, upserts, deletes);
+        var write = new SaveRows(grainKey, claim, upserts, deletes);
         writer.Enqueue(write);
         return write.Task;
     }
@@ -25,10 +32,20 @@ public sealed class SqliteRowStore(SqliteDatabase database, SqliteWriter writer)
             return rows;
         }));
 
-    private sealed class SaveRows(string grainKey, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes) : SqliteWrite<bool>
+    private sealed class Claim(string grainKey) : SqliteWrite<long>
+    {
+        public override void Execute(SqliteWriteBatch batch) => SetResult(batch.ClaimRows(grainKey));
+    }
+
+    private sealed class SaveRows(string grainKey, long claim, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes) : SqliteWrite<bool>
     {
         public override void Execute(SqliteWriteBatch batch)
         {
+            if (batch.RowsClaim(grainKey) != claim)
+            {
+                throw new Orleans.Storage.InconsistentStateException(
+                    $"The rows of {grainKey} were claimed by a newer activation (claim {claim} is stale): nothing was written.");
+            }
             foreach (var row in upserts) batch.UpsertRow(grainKey, row.Key, row.Data);
             foreach (var key in deletes) batch.DeleteRow(grainKey, key);
             SetResult(true);

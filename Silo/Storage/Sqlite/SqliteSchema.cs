@@ -27,6 +27,10 @@ internal static class SqliteSchema
             row_key   TEXT NOT NULL,
             data      BLOB NOT NULL,
             PRIMARY KEY(grain_key, row_key)) WITHOUT ROWID;
+        -- Which activation may write a grain's rows: a write names its claim, and a stale one is refused.
+        CREATE TABLE IF NOT EXISTS derived_owner(
+            grain_key TEXT    PRIMARY KEY,
+            epoch     INTEGER NOT NULL) WITHOUT ROWID;
 
         -- The permanent audit log of interventions, hash-chained per tenant; never updated nor deleted.
         CREATE TABLE IF NOT EXISTS audit_log(
@@ -58,5 +62,19 @@ internal static class SqliteSchema
         CREATE TABLE IF NOT EXISTS meta(
             key   TEXT PRIMARY KEY,
             value TEXT NOT NULL);
+
+        -- Identities: tenants, people, API keys (hashed), and people's saved views.
+        CREATE TABLE IF NOT EXISTS tenants(
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, time_zone TEXT NOT NULL, created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS users(
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id), username TEXT NOT NULL,
+            name TEXT NOT NULL, role TEXT NOT NULL, agent_id TEXT, platform_admin INTEGER NOT NULL DEFAULT 0,
+            password_hash TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE(tenant, username));
+        CREATE TABLE IF NOT EXISTS api_keys(
+            key_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id), created_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS saved_views(
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT NOT NULL,
+            filter TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            UNIQUE(tenant, user_id, name));
         """;
 }

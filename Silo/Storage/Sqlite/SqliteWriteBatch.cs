@@ -11,7 +11,7 @@ internal sealed class SqliteWriteBatch
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insertEntry, _findEntry, _insertState, _updateState, _deleteState,
-        _upsertRow, _deleteRow, _insertAudit, _auditHead, _insertControl, _deleteControl, _savepoint, _release, _rollbackTo;
+        _upsertRow, _deleteRow, _claimRows, _rowsClaim, _insertAudit, _auditHead, _insertControl, _deleteControl, _savepoint, _release, _rollbackTo;
     private SqliteTransaction? _transaction;
 
     // The audit chain's head per tenant as committed, and as staged by the current transaction and write.
@@ -34,6 +34,9 @@ internal sealed class SqliteWriteBatch
         _upsertRow = Prepare("INSERT INTO derived_rows(grain_key, row_key, data) VALUES ($g, $r, $d) ON CONFLICT(grain_key, row_key) DO UPDATE SET data = excluded.data",
             ("$g", SqliteType.Text), ("$r", SqliteType.Text), ("$d", SqliteType.Blob));
         _deleteRow = Prepare("DELETE FROM derived_rows WHERE grain_key = $g AND row_key = $r", ("$g", SqliteType.Text), ("$r", SqliteType.Text));
+        _claimRows = Prepare("INSERT INTO derived_owner(grain_key, epoch) VALUES ($g, 1) ON CONFLICT(grain_key) DO UPDATE SET epoch = epoch + 1 RETURNING epoch",
+            ("$g", SqliteType.Text));
+        _rowsClaim = Prepare("SELECT epoch FROM derived_owner WHERE grain_key = $g", ("$g", SqliteType.Text));
         _insertAudit = Prepare("""
             INSERT INTO audit_log(tenant, seq, intervention_id, session_id, at, entry, prev_hash, hash)
             VALUES ($t, $seq, $i, $s, $at, $e, $ph, $h)
@@ -144,6 +147,12 @@ internal sealed class SqliteWriteBatch
     public void UpsertRow(string grainKey, string rowKey, byte[] data) => Bind(_upsertRow, grainKey, rowKey, data).ExecuteNonQuery();
 
     public void DeleteRow(string grainKey, string rowKey) => Bind(_deleteRow, grainKey, rowKey).ExecuteNonQuery();
+
+    /// <summary>Makes a new activation the only writer of a grain's rows: answers its claim.</summary>
+    public long ClaimRows(string grainKey) => (long)Bind(_claimRows, grainKey).ExecuteScalar()!;
+
+    /// <summary>The current claim on a grain's rows (0 when none was made).</summary>
+    public long RowsClaim(string grainKey) => Bind(_rowsClaim, grainKey).ExecuteScalar() is long claim ? claim : 0;
 
     /// <summary>The head of a tenant's audit chain: the last sequence number and hash (0 and no bytes for an empty chain).</summary>
     public (long Seq, byte[] Hash) AuditHead(string tenant)

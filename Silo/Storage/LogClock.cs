@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace LiveOrleans.Storage.Sqlite;
+namespace LiveOrleans.Storage;
 
 /// <summary>
 /// When log positions were committed: samples of (time, last committed position), so a derived grain can learn a

@@ -1,0 +1,232 @@
+using System.Text;
+using LiveOrleans.Events;
+using LiveOrleans.Live;
+using LiveOrleans.Queries;
+using LiveOrleans.Storage.Postgres;
+using LiveOrleans.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Orleans.Storage;
+
+namespace LiveOrleans.Silo.Tests;
+
+/// <summary>A silo's view of a PostgreSQL store: its database, committer, log, rows, audit and outbox.</summary>
+public sealed class PostgresSilo : IDisposable
+{
+    public PostgresSilo(string connectionString, LogOptions? options = null)
+    {
+        Database = new PostgresDatabase(connectionString);
+        Writer = new PostgresWriter(Database, options ?? new LogOptions(), NullLogger<PostgresWriter>.Instance);
+        Clock = new PostgresLogClock(Database);
+        Log = new PostgresEventLog(Database, Writer, Clock);
+        Rows = new PostgresRowStore(Database, Writer);
+        Audit = new PostgresAuditLog(Database);
+        Outbox = new PostgresControlOutbox(Database);
+    }
+
+    public PostgresDatabase Database { get; }
+    public PostgresWriter Writer { get; }
+    public PostgresLogClock Clock { get; }
+    public PostgresEventLog Log { get; }
+    public PostgresRowStore Rows { get; }
+    public PostgresAuditLog Audit { get; }
+    public PostgresControlOutbox Outbox { get; }
+
+    public void Execute(string sql)
+    {
+        using var connection = Database.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        Clock.Dispose();
+        Writer.Dispose();
+        Database.Dispose();
+    }
+}
+
+/// <summary>
+/// The store of cluster mode on a real PostgreSQL server: the same contract as the embedded store (EventLogTests,
+/// AuditTests, GrainStorageTests), and what only a shared store has to get right — two silos writing at once.
+/// </summary>
+public sealed class PostgresStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    private readonly string _connectionString = PostgresServer.CreateDatabase("lo_store");
+    private readonly List<PostgresSilo> _silos = [];
+
+    private PostgresSilo Silo(LogOptions? options = null)
+    {
+        var silo = new PostgresSilo(_connectionString, options);
+        _silos.Add(silo);
+        return silo;
+    }
+
+    public void Dispose()
+    {
+        foreach (var silo in _silos) silo.Dispose();
+        PostgresServer.DropDatabase(_connectionString);
+    }
+
+    private static LogAppend Entry(string id) => new(LogEntryKind.Event, id, Encoding.UTF8.GetBytes("payload of " + id));
+
+    private static Task<InterventionAppendOutcome> InterveneAsync(PostgresSilo silo, string tenant, string id, InterventionType type, string session = "s1")
+    {
+        var entry = new InterventionView(id, session, "usr_1", type, "because", T, tenant, null, null, null);
+        var control = type == InterventionType.CobrowseStart ? null : new ControlCommand(0, id, session, "bot", type, null, null);
+        return silo.Log.AppendInterventionAsync(tenant, $"session/{session}", new LogAppend(LogEntryKind.Intervention, id, Encoding.UTF8.GetBytes(id)), entry, control);
+    }
+
+    [Fact]
+    public async Task Processes_starting_at_once_create_the_schema_once_and_a_later_start_changes_nothing()
+    {
+        var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new PostgresDatabase(_connectionString))));
+        foreach (var database in opened) database.Dispose();
+        using var again = new PostgresDatabase(_connectionString);
+        using var connection = again.DataSource.OpenConnection();
+        using var tables = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", connection);
+        // Ours (event_log, derived_rows, derived_owner, audit_log, audit_head, control_outbox, meta, tenants, users, api_keys,
+        // saved_views) and Orleans' (OrleansQuery, membership version and rows, storage, reminders).
+        Assert.Equal(16L, (long)tables.ExecuteScalar()!);
+        using var queries = new NpgsqlCommand("SELECT count(*) FROM OrleansQuery", connection);
+        // 9 clustering, 4 persistence, 7 reminders query keys.
+        Assert.Equal(20L, (long)queries.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public async Task Appends_made_at_once_share_transactions_and_each_gets_its_own_positions_in_order()
+    {
+        var silo = Silo();
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(i => silo.Log.AppendAsync("t1", $"session/s{i}", [Entry($"e{i}-a"), Entry($"e{i}-b"), Entry($"e{i}-c")])));
+
+        Assert.Equal(600, outcomes.SelectMany(o => o).Select(p => p.Position).Distinct().Count());
+        Assert.All(outcomes, o => Assert.True(o[0].Position < o[1].Position && o[1].Position < o[2].Position));
+        Assert.All(outcomes, o => Assert.DoesNotContain(o, p => p.Duplicate));
+        Assert.InRange(silo.Writer.Transactions, 1, 50);
+        var stream = await silo.Log.ReadAsync("t1", "session/s7", 0);
+        Assert.Equal(outcomes[7].Select(o => o.Position), stream.Select(r => r.Position));
+    }
+
+    [Fact]
+    public async Task Two_silos_appending_the_same_ids_at_once_store_each_once_and_both_answer_its_position()
+    {
+        var a = Silo();
+        var b = Silo();
+        for (var round = 0; round < 20; round++)
+        {
+            var ids = Enumerable.Range(0, 25).Select(i => $"r{round}-e{i}").ToArray();
+            var fromA = a.Log.AppendAsync("t1", "session/x", [.. ids.Select(id => Entry(id))]);
+            var fromB = b.Log.AppendAsync("t1", "session/x", [.. ids.Select(id => Entry(id))]);
+            var (first, second) = (await fromA, await fromB);
+            Assert.Equal(first.Select(o => o.Position), second.Select(o => o.Position));
+            // Each id was new to exactly one of them.
+            Assert.All(first.Zip(second), pair => Assert.True(pair.First.Duplicate != pair.Second.Duplicate));
+        }
+        Assert.Equal(500, (await a.Log.ReadAsync("t1", "session/x", 0)).Count);
+    }
+
+    [Fact]
+    public async Task A_repeated_id_is_a_duplicate_within_its_tenant_only_and_streams_read_back_in_order()
+    {
+        var silo = Silo();
+        var first = await silo.Log.AppendAsync("t1", "session/a", [Entry("e1"), Entry("e2")]);
+        var again = await silo.Log.AppendAsync("t1", "session/a", [Entry("e2"), Entry("e3"), Entry("e3")]);
+        var other = await silo.Log.AppendAsync("t2", "session/a", [Entry("e1")]);
+        await silo.Log.AppendAsync("t1", "agent/bot", [Entry("e4")]);
+
+        Assert.Equal(new LogAppendOutcome(first[1].Position, true), again[0]);
+        Assert.False(again[1].Duplicate);
+        Assert.Equal(new LogAppendOutcome(again[1].Position, true), again[2]);
+        Assert.False(other[0].Duplicate);
+        Assert.Equal(["payload of e1", "payload of e2", "payload of e3"], (await silo.Log.ReadAsync("t1", "session/a", 0)).Select(r => Encoding.UTF8.GetString(r.Payload)));
+        Assert.Equal([again[1].Position], (await silo.Log.ReadAsync("t1", "session/a", first[1].Position)).Select(r => r.Position));
+        Assert.Equal(["agent/bot", "session/a"], (await silo.Log.ChangedStreamsAsync("t1", first[0].Position)).Order());
+        Assert.Equal(["session/a"], await silo.Log.ChangedStreamsAsync("t2", 0));
+    }
+
+    [Fact]
+    public async Task The_stable_position_follows_the_whole_clusters_positions_by_the_margin()
+    {
+        var writer = Silo();
+        var observer = Silo();
+        var appended = await writer.Log.AppendAsync("t1", "session/a", [Entry("a1"), Entry("a2")]);
+
+        // The observer appended nothing: it still learns of the cluster's positions (sampled every 200 ms).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (observer.Log.StablePosition(TimeSpan.Zero) < appended[1].Position && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(appended[1].Position, observer.Log.StablePosition(TimeSpan.Zero));
+        // Nothing it saw is a minute old yet.
+        Assert.Equal(0, observer.Log.StablePosition(TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
+    public async Task Past_its_queue_limit_the_log_refuses_appends_as_overload()
+    {
+        var silo = Silo(new LogOptions { MaxPendingEntries = 10 });
+        var first = silo.Log.AppendAsync("t1", "session/a", [.. Enumerable.Range(0, 11).Select(i => Entry($"a{i}"))]);
+        Assert.True(silo.Writer.IsOverloaded);
+        Assert.Throws<OverloadedException>(() => { _ = silo.Log.AppendAsync("t1", "session/b", [.. Enumerable.Range(0, 11).Select(i => Entry($"b{i}"))]); });
+        Assert.Equal(11, (await first).Length);
+        Assert.False(silo.Writer.IsOverloaded);
+    }
+
+    [Fact]
+    public async Task A_stale_activation_cannot_write_rows_once_a_newer_one_on_another_silo_claimed_them()
+    {
+        var old = Silo();
+        var next = Silo();
+        var zombie = await old.Rows.ClaimAsync("day/t1/2026-11-24");
+        await old.Rows.SaveAsync("day/t1/2026-11-24", zombie, [new StoredRow("s1", [1]), new StoredRow("s2", [2]), new StoredRow("s3", [3])], []);
+        var live = await next.Rows.ClaimAsync("day/t1/2026-11-24");
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => old.Rows.SaveAsync("day/t1/2026-11-24", zombie, [new StoredRow("s1", [99])], ["s2"]));
+        await next.Rows.SaveAsync("day/t1/2026-11-24", live, [new StoredRow("s2", [22])], ["s3"]);
+
+        var rows = (await next.Rows.LoadAsync("day/t1/2026-11-24")).OrderBy(r => r.Key).ToArray();
+        Assert.Equal(["s1", "s2"], rows.Select(r => r.Key));
+        Assert.Equal([[1], [22]], rows.Select(r => r.Data));
+    }
+
+    [Fact]
+    public async Task Interventions_made_on_two_silos_at_once_form_one_intact_chain_and_a_repeat_is_written_once()
+    {
+        var a = Silo();
+        var b = Silo();
+        var made = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            InterveneAsync(i % 2 == 0 ? a : b, "t1", $"int_{i}", i % 5 == 0 ? InterventionType.CobrowseStart : InterventionType.Pause, $"s{i % 7}")));
+        var again = await InterveneAsync(b, "t1", "int_3", InterventionType.Pause, "s3");
+
+        Assert.True(again.Duplicate);
+        Assert.Equal(new AuditVerification(true, 40, null, null), await a.Audit.VerifyAsync("t1"));
+        Assert.Equal(40, (await b.Audit.QueryAsync("t1", null, null, null)).Select(e => e.InterventionId).Distinct().Count());
+        Assert.Equal(40, await a.Outbox.LastSequenceAsync("t1"));
+        // Silent monitoring (every fifth) issues no control command; the others wait in the outbox, numbered like their audit entries.
+        var pending = await a.Outbox.PendingAsync("t1", 0);
+        Assert.Equal(32, pending.Count);
+        Assert.Equal(made.Where(m => m.ControlSequence > 0).Select(m => m.ControlSequence).Order(), pending.Select(c => c.Sequence));
+        Assert.True(await b.Outbox.AcknowledgeAsync("t1", pending[0].InterventionId));
+        Assert.False(await a.Outbox.AcknowledgeAsync("t1", pending[0].InterventionId));
+        Assert.Equal(31, (await a.Outbox.PendingAsync("t1", 0)).Count);
+    }
+
+    [Fact]
+    public async Task The_store_refuses_to_change_or_delete_an_audit_entry_and_the_chain_shows_one_changed_behind_its_back()
+    {
+        var silo = Silo();
+        foreach (var id in new[] { "int_a", "int_b", "int_c" }) await InterveneAsync(silo, "t1", id, InterventionType.Pause);
+        Assert.Equal(new AuditVerification(true, 3, null, null), await silo.Audit.VerifyAsync("t1"));
+
+        Assert.Throws<PostgresException>(() => silo.Execute("UPDATE audit_log SET at = 0 WHERE tenant = 't1'"));
+        Assert.Throws<PostgresException>(() => silo.Execute("DELETE FROM audit_log WHERE tenant = 't1'"));
+        Assert.Throws<PostgresException>(() => silo.Execute("TRUNCATE audit_log"));
+
+        silo.Execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update");
+        silo.Execute("UPDATE audit_log SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'because', 'innocent'), 'UTF8') WHERE seq = 2 AND tenant = 't1'");
+        var changed = await silo.Audit.VerifyAsync("t1");
+        Assert.Equal((false, 2L), (changed.Intact, changed.BrokenAt!.Value));
+        Assert.Contains("changed", changed.Problem);
+    }
+}
