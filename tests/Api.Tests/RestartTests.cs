@@ -53,7 +53,7 @@ public sealed class RestartTests : IAsyncLifetime
                 var id = (await intervened.Content.ReadFromJsonAsync<JsonObject>())!["interventionId"]!.GetValue<string>();
                 model.Control(0, type, session, id, "A notice", null);
             }
-            before = await FiguresAsync(reader);
+            before = await Figures.ReadAsync(reader);
             await engine.StopAsync();
         }
 
@@ -61,10 +61,10 @@ public sealed class RestartTests : IAsyncLifetime
         await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
         {
             using var reader = await ReaderAsync(engine.Address);
-            afterStop = await FiguresAsync(reader);
+            afterStop = await Figures.ReadAsync(reader);
             // More traffic, held in the grains' memory only (no snapshot for an hour), then the process is killed.
             await SendAsync(engine.Address, model, 3_000);
-            beforeKill = await FiguresAsync(reader);
+            beforeKill = await Figures.ReadAsync(reader);
             engine.Kill();
         }
 
@@ -72,7 +72,7 @@ public sealed class RestartTests : IAsyncLifetime
         await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
         {
             using var reader = await ReaderAsync(engine.Address);
-            afterKill = await FiguresAsync(reader);
+            afterKill = await Figures.ReadAsync(reader);
         }
 
         Assert.Contains("\"activeConversations\":", before);
@@ -92,39 +92,6 @@ public sealed class RestartTests : IAsyncLifetime
             var response = await producer.PostAsJsonAsync("/api/v1/events", new { events = batch }, LiveJson.Options);
             Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
         }
-    }
-
-    /// <summary>Every figure of the tenant, through the HTTP API, without the reading times.</summary>
-    private static async Task<string> FiguresAsync(HttpClient reader)
-    {
-        var figures = new JsonObject();
-        foreach (var query in new[] { "", "?channels=web,whatsapp", "?teams=sales", "?owners=alice,bob" })
-        {
-            var summary = (await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/summary" + query))!;
-            summary.Remove("asOf");
-            figures["summary" + query] = summary;
-            figures["hourly" + query] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/hourly" + query);
-            figures["agents" + query] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/agents" + query);
-            figures["metrics" + query] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/metrics" + query);
-        }
-        var sessions = new JsonArray();
-        string? cursor = null;
-        do
-        {
-            var page = (await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/sessions?limit=500" + (cursor is null ? "" : "&cursor=" + cursor)))!;
-            foreach (var card in page["items"]!.AsArray()) sessions.Add(card!.DeepClone());
-            cursor = page["nextCursor"]?.GetValue<string>();
-        }
-        while (cursor is not null);
-        figures["sessions"] = sessions;
-        foreach (var card in sessions.Take(25))
-        {
-            var id = card!["sessionId"]!.GetValue<string>();
-            figures["session " + id] = await reader.GetFromJsonAsync<JsonObject>($"/api/v1/sessions/{id}?limit=500");
-        }
-        figures["activity"] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/activity?limit=500");
-        figures["interventions"] = await reader.GetFromJsonAsync<JsonObject>("/api/v1/interventions");
-        return figures.ToJsonString();
     }
 
     private static async Task<HttpClient> ReaderAsync(Uri address)
