@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test suite of LiveOrleans and ends with one line: "N passed, N failed" (", N skipped" if any).
-# Suites: .NET (xUnit: store, grains on a TestCluster, HTTP API, crash recovery), the dashboard's unit tests (Vitest),
-# the hubs with the official JavaScript SignalR client, and the dashboard in a real headless Chromium.
-# Installs what the suites need when it is missing: the .NET restore, npm packages, and Debian's chromium.
+# Suites: .NET (xUnit: store on SQLite and on PostgreSQL, grains on a TestCluster, HTTP API, crash recovery, the
+# cluster failover test), the dashboard's unit tests (Vitest), the hubs with the official JavaScript SignalR client,
+# the dashboard in a real headless Chromium; then the black-box HTTP and hub suites again against cluster mode
+# (PostgreSQL; each engine a cluster of processes).
+# Installs what the suites need when it is missing: the .NET restore, npm packages, Debian's chromium and postgresql
+# (a private server is started on a free port in a temporary folder, and stopped at the end).
 # Logs go to a fresh temporary folder, printed at the start.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,12 +15,36 @@ failed=0
 skipped=0
 log_dir="$(mktemp -d "${TMPDIR:-/tmp}/liveorleans-tests.XXXXXX")"
 echo "logs: $log_dir"
+export LIVEORLEANS_TEST_LOGS="$log_dir"
 
-# .NET: every test project of the solution (runtime, grains, HTTP API, crash recovery).
+# PostgreSQL for cluster mode: a private server (the postgres user runs it, so its folder is not under the logs' private one).
+pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/liveorleans-pg.XXXXXX")"
+chmod 755 "$pg_dir"
+stop_postgres() { scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1; rm -rf "$pg_dir"; }
+trap stop_postgres EXIT
+if pg_connection=$(scripts/postgres.sh start "$pg_dir" 2>"$log_dir/postgres.log"); then
+  export LIVEORLEANS_POSTGRES="${pg_connection%Database=*}Database=postgres"
+  echo "postgresql: $pg_connection (server log: $pg_dir/server.log)"
+else
+  echo "postgresql could not be started (see $log_dir/postgres.log): the cluster tests will fail."
+fi
+
+# .NET: every test project of the solution (runtime, grains, HTTP API, crash recovery, cluster failover).
 run_dotnet() {
   local log="$log_dir/dotnet.log"
   dotnet test LiveOrleans.sln --nologo 2>&1 | tee "$log"
-  local code=${PIPESTATUS[0]}
+  count_dotnet "$log" "${PIPESTATUS[0]}"
+}
+
+# The HTTP API suites again, in cluster mode on PostgreSQL (the failover test already ran: it starts its own cluster).
+run_dotnet_cluster() {
+  local log="$log_dir/dotnet-cluster.log"
+  LIVEORLEANS_TEST_CLUSTER=1 dotnet test tests/Api.Tests --nologo --no-build --filter "FullyQualifiedName!~LiveOrleans.Api.Tests.Cluster" 2>&1 | tee "$log"
+  count_dotnet "$log" "${PIPESTATUS[0]}"
+}
+
+count_dotnet() {
+  local log=$1 code=$2
   local p f s
   p=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
   f=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
@@ -29,17 +56,21 @@ run_dotnet() {
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
-# Hubs: the official JavaScript SignalR client (@microsoft/signalr) against the real Api built above.
+# Hubs: the official JavaScript SignalR client (@microsoft/signalr) against the real Api built above
+# ("cluster": against clusters, each a Silo process and the Api on a PostgreSQL database of its own).
 run_hubs() {
-  local log="$log_dir/hubs.log"
+  local mode=${1:-embedded}
+  local cluster=0
+  [ "$mode" = cluster ] && cluster=1
+  local log="$log_dir/hubs-$mode.log"
   if ! command -v node >/dev/null 2>&1; then
     echo "node is missing: the hub, dashboard and browser tests need Node.js 20 or later."
     failed=$((failed + 1))
     return
   fi
   (cd tests/hubs && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed in tests/hubs"; failed=$((failed + 1)); return; }
-  (cd tests/hubs && node --test --test-concurrency=1 --test-reporter=tap) 2>&1 | tee "$log"
-  count_tap "$log" "${PIPESTATUS[0]}" "the hub tests"
+  (cd tests/hubs && LIVEORLEANS_TEST_CLUSTER=$cluster node --test --test-concurrency=1 --test-reporter=tap) 2>&1 | tee "$log"
+  count_tap "$log" "${PIPESTATUS[0]}" "the hub tests ($mode)"
 }
 
 # Counts a node --test TAP log into the totals.
@@ -92,9 +123,16 @@ run_browser() {
 
 run_dotnet
 run_dashboard_units
-run_hubs
+run_hubs embedded
 run_browser
+run_dotnet_cluster
+run_hubs cluster
 
+echo
+if [ -s "$log_dir/cluster-figures.txt" ]; then
+  echo "cluster figures measured by the tests:"
+  cat "$log_dir/cluster-figures.txt"
+fi
 echo
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"

@@ -174,6 +174,9 @@ public static class LiveSiloBuilderExtensions
                 return database;
             });
             services.AddSingleton<IStoreDatabase>(sp => sp.GetRequiredService<PostgresDatabase>());
+            services.AddSingleton<PostgresSchemaFirst>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PostgresSchemaFirst>());
+            services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>>(sp => sp.GetRequiredService<PostgresSchemaFirst>());
             services.AddSingleton<IAuditLog, PostgresAuditLog>();
             services.AddSingleton<IControlOutbox, PostgresControlOutbox>();
         }

@@ -22,12 +22,13 @@ public sealed class BootstrapTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, withNew.StatusCode);
         Assert.Equal(HttpStatusCode.OK, withFirst.StatusCode);
         Assert.Contains("Bootstrap:Tenant, Bootstrap:AdminPassword, Bootstrap:IngestKey ignored", second.Output);
-        Assert.Contains(Path.Combine(_directory, "live.db"), second.Output);
+        Assert.Contains(TestStore.Description(_directory), second.Output);
     }
 
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

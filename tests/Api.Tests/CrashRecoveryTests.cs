@@ -22,6 +22,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
     public Task DisposeAsync()
     {
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
         return Task.CompletedTask;
     }

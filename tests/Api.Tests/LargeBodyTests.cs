@@ -49,6 +49,7 @@ public sealed class LargeBodyTests : IAsyncLifetime
     {
         await _engine.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 

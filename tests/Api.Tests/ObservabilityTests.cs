@@ -95,16 +95,24 @@ public sealed class MetricsNetworkTests : IDisposable
     {
         await using var engine = await EngineProcess.StartAsync(_directory, new Dictionary<string, string> { ["Telemetry__MetricsNetworks"] = "10.0.0.0/8, 127.0.0.0/8" });
         using var client = new HttpClient { BaseAddress = engine.Address };
+        // One event through this node, so its own meter has something to say whatever silo its grains live on.
+        using var ingest = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events")
+        {
+            Content = JsonContent.Create(new { events = new[] { Ev.Started("metrics-1", DateTimeOffset.UtcNow) } }),
+        };
+        ingest.Headers.Add("X-Api-Key", "lo_crash_key");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(ingest)).StatusCode);
 
         var response = await client.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("liveorleans_", await response.Content.ReadAsStringAsync());
+        Assert.Contains("liveorleans_events_accepted", await response.Content.ReadAsStringAsync());
     }
 
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

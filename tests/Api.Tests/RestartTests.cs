@@ -27,6 +27,7 @@ public sealed class RestartTests : IAsyncLifetime
 
     public Task DisposeAsync()
     {
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
         return Task.CompletedTask;
     }

@@ -56,6 +56,7 @@ public sealed class SignInThrottleTests : IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -94,6 +94,7 @@ public sealed class SimulatorRunTests(LiveApi api) : IClassFixture<LiveApi>
         }
         finally
         {
+            TestStore.DropFor(directory);
             try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
         }
     }

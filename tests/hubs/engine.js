@@ -1,6 +1,6 @@
 // Starts the real LiveOrleans Api (the built LiveOrleans.Api.dll) on a free loopback port with a fresh store,
 // and offers the HTTP calls the tests need. Each test file gets its own engine.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -10,6 +10,34 @@ import * as signalR from '@microsoft/signalr';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const apiDll = process.env.LIVEORLEANS_API_DLL ?? join(here, '../../Api/bin/Debug/net10.0/LiveOrleans.Api.dll');
+const siloDll = process.env.LIVEORLEANS_SILO_DLL ?? join(here, '../../Silo/bin/Debug/net10.0/LiveOrleans.Silo.dll');
+
+// The cluster pass of the test command (LIVEORLEANS_TEST_CLUSTER=1): each engine is a cluster of two on a PostgreSQL
+// database of its own — a Silo process and the Api joined to it — on the server LIVEORLEANS_POSTGRES names.
+const clusterMode = process.env.LIVEORLEANS_TEST_CLUSTER === '1';
+
+function postgres() {
+  const parts = Object.fromEntries((process.env.LIVEORLEANS_POSTGRES ?? '').split(';').filter(Boolean)
+    .map((p) => { const i = p.indexOf('='); return [p.slice(0, i).trim().toLowerCase(), p.slice(i + 1).trim()]; }));
+  if (!parts.host) throw new Error('LIVEORLEANS_TEST_CLUSTER=1 needs LIVEORLEANS_POSTGRES (the test command sets both).');
+  return { host: parts.host, port: parts.port ?? '5432', user: parts.username ?? 'postgres', password: parts.password };
+}
+
+function psql(sql) {
+  const pg = postgres();
+  execFileSync('psql', ['-h', pg.host, '-p', pg.port, '-U', pg.user, '-d', 'postgres', '-qtAc', sql],
+    { env: { ...process.env, ...(pg.password ? { PGPASSWORD: pg.password } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function clusterSettings(name) {
+  const pg = postgres();
+  return {
+    Storage__Provider: 'PostgreSql',
+    ConnectionStrings__PostgreSql: `Host=${pg.host};Port=${pg.port};Username=${pg.user};${pg.password ? `Password=${pg.password};` : ''}Database=${name}`,
+    Orleans__ClusterId: name,
+    Orleans__AdvertisedIP: '127.0.0.1',
+  };
+}
 export const PLATFORM_PASSWORD = 'platform-password';
 
 async function freePort() {
@@ -44,8 +72,22 @@ export async function startEngine(settings = {}, dll = apiDll, args = []) {
     Orleans__GatewayPort: String(gatewayPort),
     ...settings,
   };
-  const engine = { url, dataDir, port, env, process: null, output: '' };
+  let database = null;
+  if (clusterMode && !settings.Storage__Provider) {
+    database = `lo_hubs_${process.pid}_${port}`;
+    psql(`CREATE DATABASE "${database}"`);
+    Object.assign(env, clusterSettings(database), settings);
+  }
+  const engine = { url, dataDir, port, env, process: null, silo: null, output: '' };
+  // The Silo process's ports, kept across restarts as a service's are (a silo back on its address retires its old entry at once).
+  const siloEnv = database ? { ...env, Orleans__SiloPort: String(await freePort()), Orleans__GatewayPort: String(await freePort()) } : null;
   engine.start = async () => {
+    if (database) {
+      // The Silo process; the Api joins it (both create the tables, once, whichever is first).
+      engine.silo = spawn('dotnet', [siloDll], { env: siloEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      engine.silo.stdout.on('data', () => {});
+      engine.silo.stderr.on('data', (d) => { if (process.env.LIVEORLEANS_VERBOSE) process.stderr.write(d); });
+    }
     engine.process = spawn('dotnet', [dll, '--urls', url, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     // What the engine logs (its console), kept for tests that check what it says; bounded.
     const keep = (d) => { engine.output = (engine.output + d).slice(-1_000_000); };
@@ -61,15 +103,20 @@ export async function startEngine(settings = {}, dll = apiDll, args = []) {
     }
     throw new Error('the engine did not answer /health within 60 s');
   };
-  engine.kill = async () => {
-    if (!engine.process || engine.process.exitCode !== null) return;
-    const exited = new Promise((r) => engine.process.once('exit', r));
-    engine.process.kill('SIGKILL');
+  const killProcess = async (child) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
     await exited;
+  };
+  engine.kill = async () => {
+    await killProcess(engine.process);
+    await killProcess(engine.silo);
   };
   engine.stop = async () => {
     await engine.kill();
     rmSync(dataDir, { recursive: true, force: true });
+    if (database) psql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   };
   await engine.start();
   return engine;

@@ -10,13 +10,19 @@ test('withAutomaticReconnect brings a dashboard back after the engine restarts',
   engine = await startEngine();
   const tenant = await newTenant(engine);
   await ingest(engine, tenant, [ev.started('before'), ev.received('before')]);
-  const { connection, received } = await connect(engine, tenant.token);
-  const reconnected = new Promise((resolve) => connection.onreconnected(resolve));
+  // Retries for up to ~45 s: a cluster restarted whole (the cluster pass) first declares its killed silos dead.
+  const { connection, received } = await connect(engine, tenant.token, { reconnectDelays: [0, 200, 500, ...Array(45).fill(1000)] });
+  const reconnected = new Promise((resolve, reject) => {
+    connection.onreconnected(resolve);
+    connection.onclose(() => reject(new Error('the connection gave up reconnecting')));
+  });
   try {
     await connection.invoke('Subscribe', {});
     await engine.kill();
+    const restarting = Date.now();
     await engine.start();
     await reconnected;
+    console.log(`# reconnected ${Date.now() - restarting} ms after the engine was killed`);
     assert.equal(connection.state, 'Connected');
 
     // A reconnected client subscribes again (the server keeps no subscription across connections).

@@ -168,7 +168,8 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         var directory = Directory.CreateTempSubdirectory("lo-embedded-").FullName;
         try
         {
-            await using var engine = await EngineProcess.StartAsync(directory, Settings);
+            // Embedded whichever pass this is: the reference the cluster's figures are held to.
+            await using var engine = await EngineProcess.StartAsync(directory, new Dictionary<string, string>(Settings) { ["Storage__Provider"] = "Sqlite" });
             using var producer = new HttpClient { BaseAddress = engine.Address };
             producer.DefaultRequestHeaders.Add("X-Api-Key", "lo_crash_key");
             foreach (var batch in events.Chunk(500))

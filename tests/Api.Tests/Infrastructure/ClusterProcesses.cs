@@ -18,8 +18,6 @@ public sealed class ClusterProcesses : IAsyncDisposable
         ConnectionString = PostgresServer.CreateDatabase("lo_cluster");
         ClusterId = clusterId ?? "test-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(WorkDirectory);
-        // The tables now, as the first process would, so the test can watch Orleans' membership table from the start.
-        new LiveOrleans.Storage.Postgres.PostgresDatabase(ConnectionString).Dispose();
     }
 
     public string ConnectionString { get; }
@@ -64,16 +62,25 @@ public sealed class ClusterProcesses : IAsyncDisposable
     }
 
     /// <summary>Silos of the cluster in a status (3 active, 6 dead), from Orleans' membership table.</summary>
-    public async Task<IReadOnlyList<int>> SiloPortsAsync(int status)
+    public Task<IReadOnlyList<int>> SiloPortsAsync(int status) => SiloPortsAsync(ConnectionString, ClusterId, status);
+
+    public static async Task<IReadOnlyList<int>> SiloPortsAsync(string connectionString, string clusterId, int status)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT port FROM orleans_membership WHERE deployment_id = $1 AND status = $2 ORDER BY port", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = ClusterId });
+        command.Parameters.Add(new NpgsqlParameter { Value = clusterId });
         command.Parameters.Add(new NpgsqlParameter { Value = status });
         var ports = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) ports.Add(reader.GetInt32(0));
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) ports.Add(reader.GetInt32(0));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // The first process has not created the tables yet: no silo is a member.
+        }
         return ports;
     }
 
@@ -115,7 +122,14 @@ public sealed class SiloProcess : IDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build the solution first.");
     }
 
-    internal static async Task<SiloProcess> StartAsync(ClusterProcesses cluster, IDictionary<string, string> settings)
+    internal static Task<SiloProcess> StartAsync(ClusterProcesses cluster, IDictionary<string, string> settings)
+        => StartAsync(cluster.WorkDirectory, settings, cluster.SiloPortsAsync);
+
+    /// <summary>A silo on the database and cluster the settings name, run in <paramref name="workDirectory"/>.</summary>
+    public static Task<SiloProcess> StartAsync(string workDirectory, IDictionary<string, string> settings)
+        => StartAsync(workDirectory, settings, status => ClusterProcesses.SiloPortsAsync(settings["ConnectionStrings__PostgreSql"], settings["Orleans__ClusterId"], status));
+
+    private static async Task<SiloProcess> StartAsync(string workDirectory, IDictionary<string, string> settings, Func<int, Task<IReadOnlyList<int>>> silosIn)
     {
         var siloPort = FreePorts.Next();
         var gatewayPort = FreePorts.Next();
@@ -124,7 +138,7 @@ public sealed class SiloProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = cluster.WorkDirectory,
+            WorkingDirectory = workDirectory,
         };
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -143,10 +157,19 @@ public sealed class SiloProcess : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited) throw new InvalidOperationException($"The silo exited with code {process.ExitCode}: {silo.Output}");
-            if ((await cluster.SiloPortsAsync(3)).Contains(siloPort)) return silo;
+            if ((await silosIn(3)).Contains(siloPort)) return silo;
             await Task.Delay(200);
         }
         throw new TimeoutException($"The silo on port {siloPort} was not active within 60 s: {silo.Output}");
+    }
+
+    /// <summary>SIGTERM: the silo leaves the cluster gracefully (its grains write their last snapshots).</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
     }
 
     /// <summary>SIGKILL: no shutdown code runs; the cluster has to notice it is gone.</summary>

@@ -13,6 +13,8 @@ public sealed class EngineProcess : IAsyncDisposable
     /// <summary>What the engine wrote to its console (standard output and error) so far.</summary>
     public string Output => string.Join("\n", _output);
 
+    private SiloProcess? _silo;
+
     private EngineProcess(Process process, Uri address)
     {
         _process = process;
@@ -43,10 +45,19 @@ public sealed class EngineProcess : IAsyncDisposable
         start.Environment["Bootstrap__IngestKey"] = "lo_crash_key";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in FreePorts.ForSilo()) start.Environment[key.Replace(":", "__")] = value;
+        SiloProcess? silo = null;
+        if (TestStore.Cluster && !(settings?.ContainsKey("Storage__Provider") ?? false))
+        {
+            // The cluster pass: this engine is a cluster of two, a Silo process and this Api, on the folder's database.
+            var cluster = TestStore.ClusterSettings(dataDirectory);
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) cluster.TryAdd(key, value);
+            silo = await SiloProcess.StartAsync(dataDirectory, cluster);
+            foreach (var (key, value) in cluster) start.Environment[key] = value;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var engine = new EngineProcess(process, address);
+        var engine = new EngineProcess(process, address) { _silo = silo };
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) engine._output.Enqueue(line.Data); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) engine._output.Enqueue(line.Data); };
         process.BeginOutputReadLine();
@@ -78,6 +89,7 @@ public sealed class EngineProcess : IAsyncDisposable
         using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
+        if (_silo is not null) await _silo.StopAsync();
     }
 
     /// <summary>SIGKILL: no shutdown code runs, no final snapshot is written.</summary>
@@ -85,6 +97,7 @@ public sealed class EngineProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
+        _silo?.Kill();
     }
 
     public async ValueTask DisposeAsync()
@@ -95,5 +108,6 @@ public sealed class EngineProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        _silo?.Dispose();
     }
 }

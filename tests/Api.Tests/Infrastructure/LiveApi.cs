@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LiveOrleans.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The real Api in process (WebApplicationFactory) on its own SQLite file, with a clock the test moves.
+/// The real Api in process (WebApplicationFactory) on its own SQLite file (or, in the cluster pass, its own
+/// PostgreSQL database: see <see cref="TestStore"/>), with a clock the test moves.
 /// Tests share one per class and isolate themselves by creating a tenant each.
 /// </summary>
 public class LiveApi : IAsyncLifetime
@@ -20,6 +21,7 @@ public class LiveApi : IAsyncLifetime
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"lo-api-{Guid.NewGuid():N}");
     private WebApplicationFactory<Program>? _factory;
     private string? _platformToken;
+    private string? _postgres;
     private int _tenants;
 
     public ManualTimeProvider Clock { get; } = new(Start);
@@ -40,6 +42,14 @@ public class LiveApi : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("Storage:SqlitePath", DatabasePath);
+            if (TestStore.Cluster)
+            {
+                _postgres = LiveOrleans.Testing.PostgresServer.CreateDatabase("lo_api");
+                builder.UseSetting("Storage:Provider", "PostgreSql");
+                builder.UseSetting("ConnectionStrings:PostgreSql", _postgres);
+                builder.UseSetting("Orleans:ClusterId", "api-" + Guid.NewGuid().ToString("N")[..8]);
+                builder.UseSetting("Orleans:AdvertisedIP", "127.0.0.1");
+            }
             builder.UseSetting("Bootstrap:Tenant", "platform");
             builder.UseSetting("Bootstrap:AdminPassword", PlatformPassword);
             builder.UseSetting("Bootstrap:IngestKey", BootstrapKey);
@@ -55,6 +65,7 @@ public class LiveApi : IAsyncLifetime
     {
         if (_factory is not null) await _factory.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_postgres is not null) LiveOrleans.Testing.PostgresServer.DropDatabase(_postgres);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 

@@ -17,6 +17,7 @@ public sealed class SdkEngine : IAsyncLifetime
     {
         await Engine.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -206,6 +206,7 @@ public sealed class ProducerSdkTests : IAsyncLifetime
     {
         foreach (var engine in _engines) await engine.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestStore.DropFor(_directory);
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }
