@@ -1,0 +1,79 @@
+using LiveOrleans.Client;
+using LiveOrleans.Events;
+using LiveOrleans.Queries;
+
+namespace LiveOrleans.Api.Tests.Cluster;
+
+/// <summary>A dashboard on one Api node sees what happens through another: events, interventions, token deltas.</summary>
+[Collection("cluster")]
+public sealed class DashboardsAcrossNodesTests
+{
+    private static int _ids;
+
+    private static string Id() => $"x-{Interlocked.Increment(ref _ids)}";
+
+    [Fact]
+    public async Task A_dashboard_on_node_A_sees_events_interventions_and_tokens_that_came_through_node_B()
+    {
+        await using var cluster = new ClusterProcesses();
+        await cluster.StartSiloAsync();
+        var nodeA = await cluster.StartApiAsync(client: false);
+        var nodeB = await cluster.StartApiAsync(client: true);
+
+        // The producer and the supervisor use node B only; the dashboard is connected to node A.
+        var options = new LiveOrleansClientOptions { BaseAddress = nodeB.Address, ApiKey = "lo_crash_key" };
+        using var http = new HttpClient { BaseAddress = nodeB.Address };
+        var producer = new LiveOrleansProducer(http, options);
+        var commands = new List<LiveOrleans.Client.ControlCommand>();
+        await using var runtime = new LiveOrleansRuntime(http, options, producer, (c, _) => { lock (commands) commands.Add(c); return Task.CompletedTask; });
+        await runtime.StartAsync();
+        var supervisor = new LiveOrleansReader(new HttpClient { BaseAddress = nodeB.Address });
+        await supervisor.SignInAsync("crash", "admin", "crash-password");
+
+        await using var dashboard = new LiveDashboard(nodeA.Address, supervisor.AccessToken!);
+        var cards = new List<SessionCard>();
+        var tokens = new List<(string Delta, int Index)>();
+        var messages = new List<MessageView>();
+        var interventions = new List<InterventionView>();
+        dashboard.SessionUpserted += c => { lock (cards) cards.Add(c); };
+        dashboard.Token += (s, _, d, i) => { if (s == "n1") lock (tokens) tokens.Add((d, i)); };
+        dashboard.Message += (s, m) => { if (s == "n1") lock (messages) messages.Add(m); };
+        dashboard.Intervention += i => { lock (interventions) interventions.Add(i); };
+        await dashboard.StartAsync();
+        await dashboard.SubscribeAsync();
+
+        var now = DateTimeOffset.UtcNow;
+        await runtime.PublishAsync([
+            new SessionStarted { Id = Id(), Timestamp = now, SessionId = "n1", Channel = "telegram", AgentId = "bot", User = new UserRef("u", "Ann") },
+            new MessageReceived { Id = Id(), Timestamp = now, SessionId = "n1", Message = new MessageContent(Id(), MessageFormat.Text, "Where is my parcel?", null, null, null) },
+        ]);
+        var card = await EventuallyAsync(() => { lock (cards) return cards.LastOrDefault(c => c.SessionId == "n1"); }, "the new session's card on node A");
+        Assert.Equal("Where is my parcel?", card.Preview);
+
+        await dashboard.WatchSessionAsync("n1");
+        var reply = new ReplyStream(runtime, "n1", "n1-reply");
+        await reply.ThinkingAsync();
+        var words = new[] { "It ", "left ", "the ", "depot ", "today." };
+        foreach (var word in words) await reply.TokenAsync(word);
+        await reply.CompleteAsync(string.Concat(words));
+        await EventuallyAsync(() => { lock (messages) return messages.FirstOrDefault(m => m.Id == "n1-reply"); }, "the completed reply on node A");
+        lock (tokens) Assert.Equal(words.Select((w, i) => (w, i)), tokens.Distinct());
+
+        var pause = await supervisor.InterveneAsync("n1", "pause", "Checking the parcel");
+        var seen = await EventuallyAsync(() => { lock (interventions) return interventions.FirstOrDefault(i => i.InterventionId == pause.InterventionId); }, "the intervention on node A");
+        Assert.Equal("Checking the parcel", seen.Reason);
+        await EventuallyAsync(() => { lock (cards) return cards.LastOrDefault(c => c.SessionId == "n1" && c.State == LiveState.Paused); }, "the paused card on node A");
+        await EventuallyAsync(() => { lock (commands) return commands.FirstOrDefault(c => c.InterventionId == pause.InterventionId); }, "the pause at the producer on node B");
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<T?> found, string what) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (found() is { } value) return value;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"timed out waiting for {what}");
+    }
+}
