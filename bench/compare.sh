@@ -3,8 +3,24 @@
 # Usage (from anywhere): bash bench/compare.sh [baseline commit] [what] [seconds] [runs] [--sessions N]
 #   baseline: default 0ea4ceb, the last commit before the engine moved onto Orleans
 #   what: raw | ingest | query | sessions | calls | all (default all)
+# Cluster mode beside embedded, this build only, in one run (a private PostgreSQL server is started and stopped):
+#   bash bench/compare.sh --cluster [what] [seconds] [runs] [options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = --cluster ]; then
+  shift
+  pg_dir="$(mktemp -d)"
+  chmod 755 "$pg_dir"
+  trap 'scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
+  connection=$(scripts/postgres.sh start "$pg_dir")
+  export LIVEORLEANS_POSTGRES="${connection%Database=*}Database=postgres"
+  echo "building $(git rev-parse --short HEAD) in Release; PostgreSQL: $connection"
+  dotnet build -c Release Api --nologo -v quiet >/dev/null
+  dotnet build -c Release bench/LiveOrleans.Bench --nologo -v quiet >/dev/null
+  dotnet bench/LiveOrleans.Bench/bin/Release/net10.0/LiveOrleans.Bench.dll "$@" --cluster \
+    --after "$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll"
+  exit
+fi
 base=${1:-0ea4ceb}
 shift || true
 work="$(mktemp -d)/before"

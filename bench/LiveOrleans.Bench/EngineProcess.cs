@@ -7,8 +7,15 @@ using System.Text.Json;
 
 namespace LiveOrleans.Bench;
 
-/// <summary>An engine build to measure: its label and the Api assembly the run command starts.</summary>
-public sealed record EngineBuild(string Label, string ApiDll);
+/// <summary>
+/// An engine build to measure: its label, the Api assembly the run command starts, and whether to run it in cluster
+/// mode (PostgreSQL from <c>LIVEORLEANS_POSTGRES</c>, a database of its own, a Silo process and the Api joined to it).
+/// </summary>
+public sealed record EngineBuild(string Label, string ApiDll, bool Cluster = false)
+{
+    /// <summary>The Silo executable of the same build (beside the Api's, same configuration).</summary>
+    public string SiloDll => System.Text.RegularExpressions.Regex.Replace(ApiDll, @"Api([\\/]bin[\\/][^\\/]+[\\/]net10\.0[\\/])LiveOrleans\.Api\.dll$", "Silo$1LiveOrleans.Silo.dll");
+}
 
 /// <summary>
 /// An engine as the run command starts it (embedded mode, its own SQLite file with WAL and synchronous=FULL), as a
@@ -22,6 +29,8 @@ public sealed class EngineProcess : IAsyncDisposable
     private readonly string _directory;
     private readonly Dictionary<string, string> _settings;
     private Process? _process;
+    private Process? _silo;
+    private string? _database;
 
     private EngineProcess(EngineBuild build, string directory, Dictionary<string, string> settings)
     {
@@ -67,6 +76,7 @@ public sealed class EngineProcess : IAsyncDisposable
         start.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in _settings) start.Environment[key] = value;
+        if (_build.Cluster) StartSilo(start.Environment);
         var clock = Stopwatch.StartNew();
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         _process.OutputDataReceived += (_, _) => { };
@@ -89,6 +99,34 @@ public sealed class EngineProcess : IAsyncDisposable
         StartTime = clock.Elapsed;
     }
 
+    /// <summary>Cluster mode: a database of its own (kept across restarts), and a Silo process the Api joins.</summary>
+    private void StartSilo(IDictionary<string, string?> environment)
+    {
+        var admin = Environment.GetEnvironmentVariable("LIVEORLEANS_POSTGRES")
+            ?? throw new InvalidOperationException("Cluster mode needs LIVEORLEANS_POSTGRES (bench/compare.sh --cluster starts a server and sets it).");
+        if (_database is null)
+        {
+            _database = "lo_bench_" + Guid.NewGuid().ToString("N")[..12];
+            using var connection = new Npgsql.NpgsqlConnection(admin);
+            connection.Open();
+            using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {_database}", connection);
+            create.ExecuteNonQuery();
+        }
+        environment["Storage__Provider"] = "PostgreSql";
+        environment["ConnectionStrings__PostgreSql"] = new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = _database }.ConnectionString;
+        environment["Orleans__ClusterId"] = _database;
+        environment["Orleans__AdvertisedIP"] = "127.0.0.1";
+        var silo = new ProcessStartInfo("dotnet", [_build.SiloDll]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _directory };
+        foreach (var (key, value) in environment) silo.Environment[key] = value;
+        silo.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        silo.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _silo = Process.Start(silo) ?? throw new InvalidOperationException("dotnet did not start the silo.");
+        _silo.OutputDataReceived += (_, _) => { };
+        _silo.ErrorDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("fail:", StringComparison.Ordinal)) Console.Error.WriteLine($"[{_build.Label} silo] {line}"); };
+        _silo.BeginOutputReadLine();
+        _silo.BeginErrorReadLine();
+    }
+
     /// <summary>Resident memory of the engine process (VmRSS), in bytes.</summary>
     public long ResidentBytes()
     {
@@ -99,10 +137,13 @@ public sealed class EngineProcess : IAsyncDisposable
     /// <summary>SIGTERM and wait: a graceful stop.</summary>
     public async Task StopAsync()
     {
-        if (_process is null || _process.HasExited) return;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await _process.WaitForExitAsync(timeout.Token);
+        foreach (var process in new[] { _process, _silo })
+        {
+            if (process is null || process.HasExited) continue;
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(timeout.Token);
+        }
     }
 
     public HttpClient Producer(string key = Key)
@@ -148,6 +189,20 @@ public sealed class EngineProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        if (_silo is { HasExited: false })
+        {
+            _silo.Kill(entireProcessTree: true);
+            await _silo.WaitForExitAsync();
+        }
+        _silo?.Dispose();
+        if (_database is not null)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("LIVEORLEANS_POSTGRES"));
+            connection.Open();
+            using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
+            drop.ExecuteNonQuery();
+        }
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 

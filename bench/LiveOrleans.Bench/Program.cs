@@ -1,7 +1,7 @@
 using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
-// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--sessions N] [--warmup seconds] [--batch events] [--senders N]
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N]
 //   what: raw | ingest | query | sessions | calls | all
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
@@ -11,7 +11,9 @@ string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDef
 var root = new DirectoryInfo(AppContext.BaseDirectory);
 while (root is not null && !File.Exists(Path.Combine(root.FullName, "LiveOrleans.sln"))) root = root.Parent;
 var after = new EngineBuild("after", Option("--after") ?? Path.Combine(root?.FullName ?? ".", "Api", "bin", "Release", "net10.0", "LiveOrleans.Api.dll"));
-var builds = Option("--before") is { } before ? new[] { new EngineBuild("before", before), after } : [after];
+// --cluster: this build embedded beside the same build in cluster mode (PostgreSQL, a Silo process, the Api joined to it).
+var builds = args.Contains("--cluster") ? [after with { Label = "embedded" }, after with { Label = "cluster", Cluster = true }]
+    : Option("--before") is { } before ? new[] { new EngineBuild("before", before), after } : [after];
 var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
 if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
 if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = batch;

@@ -1,8 +1,12 @@
 namespace LiveOrleans.Bench;
 
-/// <summary>Collects each build's runs and prints medians, side by side, with the ratio after/before.</summary>
+/// <summary>Collects each build's runs and prints medians, side by side, with the ratio of the second to the first (after/before, cluster/embedded).</summary>
 public sealed class Report(IReadOnlyList<EngineBuild> builds)
 {
+    private string First => builds[0].Label;
+
+    private string Second => builds[^1].Label;
+
     private readonly Dictionary<string, List<IngestBenchmark.Result>> _ingest = [];
     private readonly Dictionary<(string Benchmark, string Build, string Query), List<(double P50, double P99)>> _queries = [];
     private readonly Dictionary<string, List<SessionsBenchmark.Result>> _sessions = [];
@@ -30,7 +34,7 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
     }
 
     private string Ratio(Func<string, double> figure)
-        => builds.Count < 2 ? "" : $" | after/before {figure("after") / figure("before"):F2}";
+        => builds.Count < 2 ? "" : $" | {Second}/{First} {figure(Second) / figure(First):F2}";
 
     public void PrintIngest(string description)
     {
@@ -49,7 +53,7 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
         {
             double P(string build, Func<(double P50, double P99), double> pick) => Machine.Median(_queries[(benchmark, build, query)].Select(pick));
             var figures = string.Join("; ", builds.Select(b => $"{b.Label} p50 {P(b.Label, v => v.P50):F2} ms p99 {P(b.Label, v => v.P99):F2} ms"));
-            var ratio = builds.Count < 2 ? "" : $" | after/before p50 {P("after", v => v.P50) / P("before", v => v.P50):F2}, p99 {P("after", v => v.P99) / P("before", v => v.P99):F2}";
+            var ratio = builds.Count < 2 ? "" : $" | {Second}/{First} p50 {P(Second, v => v.P50) / P(First, v => v.P50):F2}, p99 {P(Second, v => v.P99) / P(First, v => v.P99):F2}";
             Console.WriteLine($"RESULT {benchmark} {query}: {figures}{ratio}");
         }
         Console.WriteLine($"RESULT {benchmark}: medians of the runs, {description}");
@@ -66,7 +70,7 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
         }
         if (builds.Count == 2)
         {
-            Console.WriteLine($"RESULT sessions after/before: memory while active {Active("after") / Active("before"):F2}, after a restart {Restarted("after") / Restarted("before"):F2}, restart time {Restart("after") / Restart("before"):F2}");
+            Console.WriteLine($"RESULT sessions {Second}/{First}: memory while active {Active(Second) / Active(First):F2}, after a restart {Restarted(Second) / Restarted(First):F2}, restart time {Restart(Second) / Restart(First):F2}");
         }
         PrintQueries("sessions", $"with {sessions:N0} live sessions in the tenant read, after a restart, nothing else running");
     }

@@ -12,7 +12,7 @@ import { startEngine, newTenant } from '../../tests/hubs/engine.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const simulatorDll = process.env.LIVEORLEANS_SIMULATOR_DLL ?? join(here, '../../Simulator/bin/Release/net10.0/LiveOrleans.Simulator.dll');
 const builds = (process.env.LIVEORLEANS_PUSH_BUILDS ?? `after=${join(here, '../../Api/bin/Release/net10.0/LiveOrleans.Api.dll')}`)
-  .split(',').map((b) => { const [label, dll] = b.split('='); return { label, dll }; });
+  .split(',').map((b) => { const [label, spec] = b.split('='); const [dll, mode] = spec.split('@'); return { label, dll, cluster: mode === 'cluster' }; });
 const seed = 1;
 
 const counts = (process.argv[2] ?? '1,100,1000,5000').split(',').map(Number);
@@ -73,7 +73,7 @@ async function clientProcess(engine, token, dashboards) {
 
 async function measure(build, dashboards) {
   // Every dashboard of the benchmark is the same person's: the per-node connection caps are lifted.
-  const engine = await startEngine({ Logging__LogLevel__Default: 'Error', Push__MaxConnectionsPerUser: '0', Push__MaxConnectionsPerTenant: '0' }, build.dll);
+  const engine = await startEngine({ Logging__LogLevel__Default: 'Error', Push__MaxConnectionsPerUser: '0', Push__MaxConnectionsPerTenant: '0' }, build.dll, [], build.cluster);
   try {
     const tenant = await newTenant(engine);
     const processes = Math.min(maxProcesses, Math.ceil(dashboards / dashboardsPerProcess));

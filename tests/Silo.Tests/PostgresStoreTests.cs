@@ -229,4 +229,78 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal((false, 2L), (changed.Intact, changed.BrokenAt!.Value));
         Assert.Contains("changed", changed.Problem);
     }
+
+    /// <summary>Runs one of the providers' queries (from OrleansQuery) as Orleans' ADO.NET providers do: named, typed parameters.</summary>
+    private static async Task<List<object?[]>> OrleansQueryAsync(PostgresSilo silo, string key, params (string Name, object? Value, System.Data.DbType Type)[] parameters)
+    {
+        await using var connection = await silo.Database.DataSource.OpenConnectionAsync();
+        string sql;
+        await using (var find = new NpgsqlCommand("SELECT QueryText FROM OrleansQuery WHERE QueryKey = $1", connection))
+        {
+            find.Parameters.Add(new NpgsqlParameter { Value = key });
+            sql = (string)(await find.ExecuteScalarAsync())!;
+        }
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value, type) in parameters) command.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value) { DbType = type });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    [Fact]
+    public async Task The_grain_storage_query_writes_over_the_version_it_names_only_and_a_stale_or_second_first_write_gets_no_version()
+    {
+        var silo = Silo();
+        (string, object?, System.Data.DbType)[] Key(int? version, byte[] payload) =>
+        [
+            ("GrainIdHash", 42, System.Data.DbType.Int32), ("GrainIdN0", 0L, System.Data.DbType.Int64), ("GrainIdN1", 0L, System.Data.DbType.Int64),
+            ("GrainTypeHash", 7, System.Data.DbType.Int32), ("GrainTypeString", "session", System.Data.DbType.String),
+            ("GrainIdExtensionString", "t1/s1", System.Data.DbType.String), ("ServiceId", "liveorleans", System.Data.DbType.String),
+            ("GrainStateVersion", version, System.Data.DbType.Int32), ("PayloadBinary", payload, System.Data.DbType.Binary),
+        ];
+        async Task<int?> WriteAsync(int? version, byte[] payload)
+            => (await OrleansQueryAsync(silo, "WriteToStorageKey", Key(version, payload))).Select(r => (int?)r[0]).SingleOrDefault();
+
+        Assert.Equal(1, await WriteAsync(null, [1]));
+        Assert.Null(await WriteAsync(null, [9]));   // a second activation that never read cannot create over it
+        Assert.Equal(2, await WriteAsync(1, [2]));
+        Assert.Null(await WriteAsync(1, [9]));      // a zombie still holding version 1
+        var read = await OrleansQueryAsync(silo, "ReadFromStorageKey", [.. Key(null, []).Where(p => p.Item1 is not ("GrainStateVersion" or "PayloadBinary"))]);
+        Assert.Equal([2], (byte[])read.Single()[0]!);
+        Assert.Equal(2, (int)read.Single()[2]!);
+    }
+
+    [Fact]
+    public async Task The_membership_queries_change_a_row_only_over_the_table_version_they_read()
+    {
+        var silo = Silo();
+        var now = DateTime.UtcNow;
+        Assert.Equal(1L, (await OrleansQueryAsync(silo, "InsertMembershipVersionKey", ("DeploymentId", "c1", System.Data.DbType.String))).Single()[0]);
+        Assert.Equal(0L, (await OrleansQueryAsync(silo, "InsertMembershipVersionKey", ("DeploymentId", "c1", System.Data.DbType.String))).Single()[0]);
+        (string, object?, System.Data.DbType)[] Row(int version, int status) =>
+        [
+            ("DeploymentId", "c1", System.Data.DbType.String), ("Address", "127.0.0.1", System.Data.DbType.String), ("Port", 11111, System.Data.DbType.Int32),
+            ("Generation", 5, System.Data.DbType.Int32), ("SiloName", "s1", System.Data.DbType.String), ("HostName", "h", System.Data.DbType.String),
+            ("Status", status, System.Data.DbType.Int32), ("ProxyPort", 30000, System.Data.DbType.Int32), ("StartTime", now, System.Data.DbType.DateTime),
+            ("IAmAliveTime", now, System.Data.DbType.DateTime), ("Version", version, System.Data.DbType.Int32),
+        ];
+        Assert.Equal(0L, (await OrleansQueryAsync(silo, "InsertMembershipKey", Row(version: 3, status: 1))).Single()[0]); // not the version read
+        Assert.Equal(1L, (await OrleansQueryAsync(silo, "InsertMembershipKey", Row(version: 0, status: 1))).Single()[0]);
+        Assert.Equal(0L, (await OrleansQueryAsync(silo, "InsertMembershipKey", Row(version: 1, status: 1))).Single()[0]); // already there
+        (string, object?, System.Data.DbType)[] Update(int version) =>
+            [.. Row(version, 3).Where(p => p.Item1 is not ("SiloName" or "HostName" or "ProxyPort" or "StartTime")), ("SuspectTimes", null, System.Data.DbType.String)];
+        Assert.Equal(0L, (await OrleansQueryAsync(silo, "UpdateMembershipKey", Update(0))).Single()[0]);
+        Assert.Equal(1L, (await OrleansQueryAsync(silo, "UpdateMembershipKey", Update(1))).Single()[0]);
+
+        var all = await OrleansQueryAsync(silo, "MembershipReadAllKey", ("DeploymentId", "c1", System.Data.DbType.String));
+        var row = Assert.Single(all);
+        Assert.Equal((3, 2), ((int)row[6]!, (int)row[11]!)); // status Active, table version moved twice
+        Assert.Equal([30000], (await OrleansQueryAsync(silo, "GatewaysQueryKey", ("DeploymentId", "c1", System.Data.DbType.String), ("Status", 3, System.Data.DbType.Int32))).Select(r => (int)r[1]!));
+    }
 }

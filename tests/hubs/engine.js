@@ -51,8 +51,11 @@ async function freePort() {
   });
 }
 
-/** Starts an engine; `dll` picks another build of the Api (the benchmarks compare builds); `args` are added to its command line (e.g. --demo). */
-export async function startEngine(settings = {}, dll = apiDll, args = []) {
+/**
+ * Starts an engine; `dll` picks another build of the Api (the benchmarks compare builds); `args` are added to its
+ * command line (e.g. --demo); `cluster` runs it in cluster mode (default: the test command's pass).
+ */
+export async function startEngine(settings = {}, dll = apiDll, args = [], cluster = clusterMode) {
   if (!existsSync(dll)) throw new Error(`${dll} is missing: build the solution first (dotnet build).`);
   const dataDir = mkdtempSync(join(tmpdir(), 'lo-hubs-'));
   const port = await freePort();
@@ -73,7 +76,7 @@ export async function startEngine(settings = {}, dll = apiDll, args = []) {
     ...settings,
   };
   let database = null;
-  if (clusterMode && !settings.Storage__Provider) {
+  if (cluster && !settings.Storage__Provider) {
     database = `lo_hubs_${process.pid}_${port}`;
     psql(`CREATE DATABASE "${database}"`);
     Object.assign(env, clusterSettings(database), settings);
@@ -84,7 +87,9 @@ export async function startEngine(settings = {}, dll = apiDll, args = []) {
   engine.start = async () => {
     if (database) {
       // The Silo process; the Api joins it (both create the tables, once, whichever is first).
-      engine.silo = spawn('dotnet', [siloDll], { env: siloEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The Silo of the same build as the Api (the benchmarks start other builds than this tree's).
+      const silo = dll === apiDll ? siloDll : dll.replace(/Api([\\/]bin[\\/][^\\/]+[\\/]net10\.0[\\/])LiveOrleans\.Api\.dll$/, 'Silo$1LiveOrleans.Silo.dll');
+      engine.silo = spawn('dotnet', [silo], { env: siloEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       engine.silo.stdout.on('data', () => {});
       engine.silo.stderr.on('data', (d) => { if (process.env.LIVEORLEANS_VERBOSE) process.stderr.write(d); });
     }

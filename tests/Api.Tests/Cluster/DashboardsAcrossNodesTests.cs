@@ -20,6 +20,15 @@ public sealed class DashboardsAcrossNodesTests
         var nodeA = await cluster.StartApiAsync(client: false);
         var nodeB = await cluster.StartApiAsync(client: true);
 
+        // Node B, an Orleans client only, is ready once a gateway of the cluster answers.
+        using (var probe = new HttpClient { BaseAddress = nodeB.Address })
+        {
+            var ready = await probe.GetAsync("/health/ready");
+            var body = await ready.Content.ReadAsStringAsync();
+            Assert.True(ready.StatusCode == System.Net.HttpStatusCode.OK, body);
+            Assert.Contains($"connected to cluster {cluster.ClusterId}", body);
+        }
+
         // The producer and the supervisor use node B only; the dashboard is connected to node A.
         var options = new LiveOrleansClientOptions { BaseAddress = nodeB.Address, ApiKey = "lo_crash_key" };
         using var http = new HttpClient { BaseAddress = nodeB.Address };
