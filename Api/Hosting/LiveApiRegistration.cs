@@ -159,6 +159,10 @@ public static class LiveApiRegistration
                 return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too Many Requests", overloaded.Message);
             case ObjectDisposedException:
                 return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The engine is stopping; retry against another node or in a moment.");
+            case { } failover when ClusterCalls.IsFailover(failover):
+                context.Response.Headers.RetryAfter = "1";
+                return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+                    "A silo of the cluster just left it and its grains are being placed anew; retry in a second (a repeated event is not stored twice).");
             case BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad:
                 return Problems.WriteInvalid(context, "body", BodyError(bad));
             case BadHttpRequestException bad:

@@ -120,7 +120,7 @@ public sealed class IngestService(
         IngestResult result;
         try
         {
-            result = await grains.GetGrain<IIngestGrain>(tenant).Ingest(events);
+            result = await Hosting.ClusterCalls.OnceMoreOnFailoverAsync(() => grains.GetGrain<IIngestGrain>(tenant).Ingest(events));
         }
         catch (OverloadedException ex)
         {

@@ -21,7 +21,7 @@ public sealed partial class PostgresWriter : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _startLock = new();
     private Task? _loop;
-    private int _pendingEntries;
+    private readonly QueuedEntries _pending;
     private long _transactions;
 
     public PostgresWriter(PostgresDatabase database, LogOptions options, ILogger<PostgresWriter> logger)
@@ -29,16 +29,17 @@ public sealed partial class PostgresWriter : IDisposable
         _database = database;
         _options = options;
         _logger = logger;
+        _pending = new QueuedEntries(options);
     }
 
     /// <summary>Transactions committed since the writer started.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
 
     /// <summary>Log entries queued and not yet committed.</summary>
-    public int PendingEntries => Volatile.Read(ref _pendingEntries);
+    public int PendingEntries => _pending.Count;
 
     /// <summary>Whether new batches should be refused: half the queue limit is taken.</summary>
-    public bool IsOverloaded => PendingEntries >= _options.MaxPendingEntries / 2;
+    public bool IsOverloaded => _pending.IsOverloaded;
 
     /// <summary>Queues a write; its task completes after the transaction that ran it is committed.</summary>
     /// <exception cref="OverloadedException">The write carries log entries and the queue is full.</exception>
@@ -50,15 +51,7 @@ public sealed partial class PostgresWriter : IDisposable
         {
             lock (_startLock) _loop ??= Task.Run(WriteLoopAsync);
         }
-        if (write.Entries > 0)
-        {
-            var waiting = Interlocked.Add(ref _pendingEntries, write.Entries);
-            if (waiting > _options.MaxPendingEntries && waiting != write.Entries)
-            {
-                Interlocked.Add(ref _pendingEntries, -write.Entries);
-                throw new OverloadedException(TimeSpan.FromSeconds(1));
-            }
-        }
+        _pending.Add(write.Entries);
         _queue.Enqueue(write);
         _signal.Release();
     }
@@ -106,7 +99,7 @@ public sealed partial class PostgresWriter : IDisposable
                     if (connection is not null) await connection.DisposeAsync();
                     connection = null;
                 }
-                Interlocked.Add(ref _pendingEntries, -entries);
+                _pending.Remove(entries);
                 foreach (var work in works)
                 {
                     if (work.Failed is { } failure) work.Fail(failure);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using LiveOrleans.Queries;
 
@@ -31,25 +30,13 @@ public sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
             command.CommandText = "SELECT seq, entry, prev_hash, hash FROM audit_log WHERE tenant = $t ORDER BY seq";
             command.Parameters.AddWithValue("$t", tenant);
             using var reader = command.ExecuteReader();
-            byte[] previous = [];
-            long expectedSeq = 1, count = 0;
-            while (reader.Read())
-            {
-                var seq = reader.GetInt64(0);
-                var entry = (byte[])reader.GetValue(1);
-                var storedPrevious = (byte[])reader.GetValue(2);
-                var hash = (byte[])reader.GetValue(3);
-                if (seq != expectedSeq) return AuditVerification.Broken(count, expectedSeq, $"Entry {expectedSeq} is missing (the next stored entry is {seq}).");
-                if (!CryptographicOperations.FixedTimeEquals(storedPrevious, previous))
-                    return AuditVerification.Broken(count, seq, $"Entry {seq} does not point at the hash of entry {seq - 1}.");
-                if (!CryptographicOperations.FixedTimeEquals(hash, AuditChain.Hash(previous, entry)))
-                    return AuditVerification.Broken(count, seq, $"Entry {seq} was changed after it was written: its hash does not match its content.");
-                previous = hash;
-                expectedSeq++;
-                count++;
-            }
-            return new AuditVerification(true, count, null, null);
+            return AuditChain.Verify(Rows(reader));
         }));
+
+    private static IEnumerable<(long, byte[], byte[], byte[])> Rows(Microsoft.Data.Sqlite.SqliteDataReader reader)
+    {
+        while (reader.Read()) yield return (reader.GetInt64(0), (byte[])reader.GetValue(1), (byte[])reader.GetValue(2), (byte[])reader.GetValue(3));
+    }
 }
 
 /// <summary>Reads and acknowledges the control commands producers have not acknowledged yet.</summary>

@@ -19,7 +19,7 @@ public sealed partial class SqliteWriter : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
-    private int _pendingEntries;
+    private readonly QueuedEntries _pending;
     private int _started;
     private long _transactions;
     private long _writes;
@@ -29,6 +29,7 @@ public sealed partial class SqliteWriter : IDisposable
         _database = database;
         _options = options;
         _logger = logger;
+        _pending = new QueuedEntries(options);
         Clock = new LogClock(database.Read(c =>
         {
             using var command = c.CreateCommand();
@@ -47,10 +48,10 @@ public sealed partial class SqliteWriter : IDisposable
     public long CommittedWrites => Interlocked.Read(ref _writes);
 
     /// <summary>Log entries queued and not yet committed.</summary>
-    public int PendingEntries => Volatile.Read(ref _pendingEntries);
+    public int PendingEntries => _pending.Count;
 
     /// <summary>Whether new batches should be refused: half the queue limit is taken.</summary>
-    public bool IsOverloaded => PendingEntries >= _options.MaxPendingEntries / 2;
+    public bool IsOverloaded => _pending.IsOverloaded;
 
     /// <summary>Queues a write; its task completes after the transaction that ran it is committed.</summary>
     /// <exception cref="OverloadedException">The write carries log entries and the queue is full.</exception>
@@ -59,15 +60,7 @@ public sealed partial class SqliteWriter : IDisposable
     {
         if (_stop.IsCancellationRequested) throw new ObjectDisposedException(nameof(SqliteWriter), "The store is closing.");
         if (Interlocked.Exchange(ref _started, 1) == 0) _thread.Start();
-        if (write.Entries > 0)
-        {
-            var waiting = Interlocked.Add(ref _pendingEntries, write.Entries);
-            if (waiting > _options.MaxPendingEntries && waiting != write.Entries)
-            {
-                Interlocked.Add(ref _pendingEntries, -write.Entries);
-                throw new OverloadedException(TimeSpan.FromSeconds(1));
-            }
-        }
+        _pending.Add(write.Entries);
         _queue.Enqueue(write);
         _signal.Release();
     }
@@ -100,7 +93,7 @@ public sealed partial class SqliteWriter : IDisposable
             var committed = Commit(batch, works);
             if (committed && entries > 0) LiveTelemetry.CommitEntries.Record(entries);
             // Counted out before anyone is answered: a caller that saw its write done never sees it still waiting.
-            Interlocked.Add(ref _pendingEntries, -entries);
+            _pending.Remove(entries);
             foreach (var work in works)
             {
                 if (!committed) work.Fail(work.Failed!);
