@@ -148,6 +148,23 @@ public sealed class PostgresStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_postgres_refuses_fails_alone_and_the_writes_sharing_its_transaction_are_committed()
+    {
+        var silo = Silo();
+        var claim = await silo.Rows.ClaimAsync("index/t1/0");
+        // Queued at once, so they share a transaction; the rows write names one row twice, which PostgreSQL refuses.
+        var appends = Enumerable.Range(0, 20).Select(i => silo.Log.AppendAsync("t1", $"session/s{i}", [Entry($"ok-{i}")])).ToArray();
+        var broken = silo.Rows.SaveAsync("index/t1/0", claim, [new StoredRow("same", [1]), new StoredRow("same", [2])], []);
+        var fine = silo.Rows.SaveAsync("index/t1/0", claim, [new StoredRow("other", [3])], []);
+
+        await Assert.ThrowsAsync<PostgresException>(() => broken);
+        await fine;
+        Assert.All(await Task.WhenAll(appends), o => Assert.False(o[0].Duplicate));
+        Assert.Equal(20, (await silo.Log.ChangedStreamsAsync("t1", 0)).Count);
+        Assert.Equal(["other"], (await silo.Rows.LoadAsync("index/t1/0")).Select(r => r.Key));
+    }
+
+    [Fact]
     public async Task The_stable_position_follows_the_whole_clusters_positions_by_the_margin()
     {
         var writer = Silo();

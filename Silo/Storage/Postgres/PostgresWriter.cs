@@ -93,9 +93,10 @@ public sealed partial class PostgresWriter : IDisposable
                 }
                 catch (Exception ex)
                 {
-                    // The connection itself failed (the server went away): every write of the group fails; next group reconnects.
+                    // The connection itself failed (the server went away): every write of the group not committed yet fails
+                    // (one the one-by-one pass committed before it is answered as done); the next group reconnects.
                     Log.CommitFailed(_logger, works.Count, ex);
-                    foreach (var work in works) work.Failed ??= ex;
+                    foreach (var work in works.Where(w => !w.Committed)) work.Failed ??= ex;
                     if (connection is not null) await connection.DisposeAsync();
                     connection = null;
                 }
@@ -130,6 +131,7 @@ public sealed partial class PostgresWriter : IDisposable
             }
             foreach (var work in works) await work.AfterAsync(connection, transaction);
             await transaction.CommitAsync();
+            foreach (var work in works) work.Committed = work.Failed is null;
         }
         catch (PostgresException ex) when (!ex.IsTransient || works.Count > 1)
         {
@@ -172,6 +174,9 @@ internal abstract class PostgresWrite
 
     /// <summary>Set when the write failed.</summary>
     public Exception? Failed { get; set; }
+
+    /// <summary>Set when a transaction that ran it committed.</summary>
+    public bool Committed { get; set; }
 
     /// <summary>Adds its statements to the transaction's batch; each must answer exactly one result set.</summary>
     public abstract void AddCommands(NpgsqlBatch batch);
