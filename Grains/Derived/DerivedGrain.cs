@@ -14,6 +14,24 @@ public interface IDerivedState
 }
 
 /// <summary>
+/// A derived grain that publishes its changes to replicas as consecutive versions (a live-index shard, a tenant-day,
+/// the tenant's directory).
+/// </summary>
+public interface IPublishedState
+{
+    /// <summary>The version of the last change published; its high 32 bits number the activation (see <see cref="NewEpoch"/>).</summary>
+    long Version { get; set; }
+
+    /// <summary>
+    /// The first version of a new activation: above any version an earlier activation may have published. A silo can
+    /// die after publishing changes its snapshot does not hold yet; its grain's next activation, elsewhere, must not
+    /// publish the same version numbers again (replicas would take them for ones they already have, and stay behind).
+    /// A new epoch makes the replicas see a jump, and take a fresh snapshot.
+    /// </summary>
+    static long NewEpoch(long version) => ((version >> 32) + 1) << 32;
+}
+
+/// <summary>
 /// A grain whose state is derived from sessions' facts (tenant-day, live index, agent, tenant directory). Facts are
 /// absolute and idempotent, so the state is written behind: on a timer when it changed, and on deactivation. After
 /// an unclean end (a crash, a silo lost) the next activation asks the sessions whose log moved after the snapshot's
@@ -60,7 +78,9 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
             await RecoverAsync(changed);
             Log.Recovered(logger, this.GetPrimaryKeyString(), State.CoveredPosition, changed.Count);
         }
-        // Written at once: from now on a crash must find this activation's snapshot unclean (or, for a new grain, find one at all).
+        // Written at once: from now on a crash must find this activation's snapshot unclean (or, for a new grain, find one
+        // at all), and the next activation a higher epoch of versions than this one publishes.
+        if (State is IPublishedState published) published.Version = IPublishedState.NewEpoch(published.Version);
         State.Clean = false;
         State.CoveredPosition = Math.Max(State.CoveredPosition, EventLog.StablePosition(Options.RecoveryMargin));
         await stored.WriteStateAsync();

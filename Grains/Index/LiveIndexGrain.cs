@@ -9,7 +9,7 @@ namespace LiveOrleans.Grains.Index;
 
 /// <summary>A live-index shard's snapshot besides its rows (entries, activity): the covered log position and its stream version.</summary>
 [GenerateSerializer]
-public sealed class IndexState : IDerivedState
+public sealed class IndexState : IDerivedState, IPublishedState
 {
     [Id(0)] public long CoveredPosition { get; set; }
     [Id(1)] public bool Clean { get; set; }

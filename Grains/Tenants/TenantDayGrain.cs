@@ -8,7 +8,7 @@ namespace LiveOrleans.Grains.Tenants;
 
 /// <summary>A tenant-day's snapshot besides its rows: the covered log position and the version of its stream items.</summary>
 [GenerateSerializer]
-public sealed class DayState : IDerivedState
+public sealed class DayState : IDerivedState, IPublishedState
 {
     [Id(0)] public long CoveredPosition { get; set; }
     [Id(1)] public bool Clean { get; set; }

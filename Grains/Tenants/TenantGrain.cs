@@ -7,7 +7,7 @@ namespace LiveOrleans.Grains.Tenants;
 
 /// <summary>A tenant's settings, teams and agent directory.</summary>
 [GenerateSerializer]
-public sealed class TenantState : IDerivedState
+public sealed class TenantState : IDerivedState, IPublishedState
 {
     [Id(0)] public long CoveredPosition { get; set; }
     [Id(1)] public bool Clean { get; set; }

@@ -80,7 +80,8 @@ public sealed class StreamTests
         for (var i = 0; i < 100 && listener.Items.OfType<SessionsChanged>().Count() < 2; i++) await Task.Delay(50);
 
         var changes = listener.Items.OfType<SessionsChanged>().ToArray();
-        Assert.Equal([1L, 2L], changes.Select(c => c.Version));
+        // Consecutive within the first activation's epoch (the high 32 bits): 1·2³² + 1, + 2.
+        Assert.Equal([(1L << 32) + 1, (1L << 32) + 2], changes.Select(c => c.Version));
         Assert.Equal(["session_started", "message_received", "agent_thinking"], changes.SelectMany(c => c.Lifecycle).Select(l => l.Type));
         Assert.Equal(LiveState.Thinking, changes[^1].Entries.Single().Card.State);
         Assert.Contains(listener.Items, i => i is DayChanged);
