@@ -46,6 +46,15 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
     private long _dayVersion;
     private long _directoryVersion;
 
+    /// <summary>The version of a source this replica holds (its snapshot, then every consecutive change applied).</summary>
+    public long VersionOf(ReplicaSource source, int shard) => source switch
+    {
+        ReplicaSource.Shard => _shardVersions[shard],
+        ReplicaSource.Day => _dayVersion,
+        ReplicaSource.Directory => _directoryVersion,
+        _ => 0,
+    };
+
     public string Tenant { get; } = tenant;
 
     public LiveOptions Options { get; } = options;

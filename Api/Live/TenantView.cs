@@ -54,12 +54,41 @@ public sealed partial class TenantView(
 
     private static readonly TimeSpan SourceLease = TimeSpan.FromMinutes(1);
 
-    /// <summary>Asks the tenant's derived grains to publish their changes (a lease, renewed with the watch leases).</summary>
-    private Task ListenToSourcesAsync(string day) => Task.WhenAll(
-        Enumerable.Range(0, options.IndexShards)
-            .Select(s => grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(Tenant, s.ToString(System.Globalization.CultureInfo.InvariantCulture))).Listen(SourceLease))
-            .Append(grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(Tenant, day)).Listen(SourceLease))
-            .Append(grains.GetGrain<ITenantGrain>(Tenant).Listen(SourceLease)));
+    /// <summary>Asks the tenant's derived grains to publish their changes (a lease, renewed with the watch leases); answers each one's version.</summary>
+    private async Task<(ReplicaSource Source, int Shard, long Version)[]> ListenToSourcesAsync(string day)
+    {
+        var shards = Enumerable.Range(0, options.IndexShards).Select(async s =>
+            (ReplicaSource.Shard, s, await grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(Tenant, s.ToString(System.Globalization.CultureInfo.InvariantCulture))).Listen(SourceLease)));
+        var others = new[]
+        {
+            Task.Run(async () => (ReplicaSource.Day, 0, await grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(Tenant, day)).Listen(SourceLease))),
+            Task.Run(async () => (ReplicaSource.Directory, 0, await grains.GetGrain<ITenantGrain>(Tenant).Listen(SourceLease))),
+        };
+        return await Task.WhenAll(shards.Concat(others));
+    }
+
+    // What each source said at the last renewal: a replica still below that a renewal later missed a change for good.
+    private (ReplicaSource Source, int Shard, long Version)[] _reported = [];
+    private string? _reportedDay;
+
+    /// <summary>
+    /// Renews the sources' leases and takes a fresh snapshot of any source the replica is still behind a renewal (5 s)
+    /// later: stream items carry changes within milliseconds, so that replica lost one (a silo died with it, or the
+    /// snapshot a gap called for failed during a failover) and nothing else would bring it back while the source is quiet.
+    /// </summary>
+    private async Task RenewSourcesAsync()
+    {
+        var day = _replica.Day ?? _replica.Today(time.GetUtcNow());
+        var reported = await ListenToSourcesAsync(day);
+        foreach (var (source, shard, version) in _reported)
+        {
+            if (_replica.VersionOf(source, shard) >= version || (source == ReplicaSource.Day && _reportedDay != _replica.Day)) continue;
+            Log.Resync(logger, Tenant, source.ToString(), shard);
+            await LoadAsync(source, shard);
+        }
+        _reported = reported;
+        _reportedDay = day;
+    }
 
     private void Post(Func<Task> work)
     {
@@ -172,7 +201,7 @@ public sealed partial class TenantView(
             Post(async () =>
             {
                 await TickAsync();
-                if (renewLeases) await Task.WhenAll(_watchers.Keys.Select(Lease).Append(ListenToSourcesAsync(_replica.Day ?? _replica.Today(time.GetUtcNow()))));
+                if (renewLeases) await Task.WhenAll(_watchers.Keys.Select(Lease).Append(RenewSourcesAsync()));
             });
         }
         catch (ObjectDisposedException) { }

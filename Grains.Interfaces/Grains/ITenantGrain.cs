@@ -8,8 +8,12 @@ namespace LiveOrleans.Grains;
 /// </summary>
 public interface ITenantGrain : IGrainWithStringKey
 {
-    /// <summary>Publishes this grain's changes on the tenant stream for <paramref name="lease"/>: an Api host with dashboards of the tenant renews it.</summary>
-    Task Listen(TimeSpan lease);
+    /// <summary>
+    /// Publishes this grain's changes on the tenant stream for <paramref name="lease"/>: an Api host with dashboards of
+    /// the tenant renews it. Answers the version of the last change published, so the host can tell a replica that
+    /// fell behind (a lost stream item, a snapshot that failed during a failover) and take a fresh snapshot.
+    /// </summary>
+    Task<long> Listen(TimeSpan lease);
 
     [ReadOnly]
     Task<TenantSettings> GetSettings();

@@ -57,12 +57,12 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     /// <summary>Whether an Api host listens to this grain's changes now (publishing costs a serialisation: nobody listening, nothing is published).</summary>
     protected bool Listened => _listenedUntil > TimeProvider.System.GetUtcNow();
 
-    /// <summary>Publishes changes for <paramref name="lease"/> (real time), and stays active meanwhile.</summary>
-    public Task Listen(TimeSpan lease)
+    /// <summary>Publishes changes for <paramref name="lease"/> (real time), and stays active meanwhile; answers the version last published.</summary>
+    public Task<long> Listen(TimeSpan lease)
     {
         _listenedUntil = TimeProvider.System.GetUtcNow() + lease;
         DelayDeactivation(lease);
-        return Task.CompletedTask;
+        return Task.FromResult(State is IPublishedState published ? published.Version : 0);
     }
 
     /// <summary>Marks the state as changed: the next timer writes it.</summary>
