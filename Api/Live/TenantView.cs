@@ -298,7 +298,7 @@ public sealed partial class TenantView(
         foreach (var connection in watchers.ToArray())
         {
             // Losing the right to see a session (an agent's conversation reassigned) ends its pushes at once.
-            if (!MaySee(connection, item.SessionId))
+            if (!MaySee(connection, item))
             {
                 Post(() => StopWatchingAsync(connection, item.SessionId));
                 continue;
@@ -309,13 +309,18 @@ public sealed partial class TenantView(
     }
 
     /// <summary>
-    /// Whether the connection's person may still see the session, by its owner now as the replica knows it. A session the
-    /// replica does not hold yet keeps the answer of the check made when the watch began.
+    /// Whether the connection's person may still see the session, by its owner now as the replica knows it (a change of
+    /// its entry that arrives with no watch item, a producer's assignment). A session the replica does not hold yet keeps
+    /// the answer of the check made when the watch began.
     /// </summary>
     private bool MaySee(DashboardConnection connection, string sessionId)
         => connection.Visibility.Owners is null
             || _replica.Entries.GetValueOrDefault(sessionId) is not { } entry
             || LiveFilter.AllowsOptional(connection.Visibility.Owners, entry.Card.OwnerId);
+
+    /// <summary>Whether the connection's person may see a watch item, by the owner the session named in it (the replica may not have the owner change yet).</summary>
+    private static bool MaySee(DashboardConnection connection, WatchItem item)
+        => connection.Visibility.Owners is null || LiveFilter.AllowsOptional(connection.Visibility.Owners, item.OwnerId);
 
     private async Task TickAsync()
     {

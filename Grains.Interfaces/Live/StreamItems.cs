@@ -36,21 +36,26 @@ public sealed record AlertRaised(AlertView Alert) : TenantStreamItem;
 [GenerateSerializer, Immutable]
 public sealed record ControlIssued(ControlCommand Command) : TenantStreamItem;
 
-/// <summary>What a session's watch stream carries, for dashboards watching it; live only.</summary>
+/// <summary>
+/// What a session's watch stream carries, for dashboards watching it; live only. Each item names the session's owner
+/// when it was sent: the watch stream is ordered, the tenant stream that carries an owner change to the replicas is
+/// not ordered with it, so whether a person restricted to their own conversations may still see an item is decided
+/// by the item itself (an agent's pushes end with the item that reassigns the conversation, never one later).
+/// </summary>
 [GenerateSerializer, Immutable]
-public abstract record WatchItem(string SessionId);
+public abstract record WatchItem(string SessionId, string? OwnerId);
 
 [GenerateSerializer, Immutable]
-public sealed record MessageAdded(string SessionId, MessageView Message) : WatchItem(SessionId);
+public sealed record MessageAdded(string SessionId, string? OwnerId, MessageView Message) : WatchItem(SessionId, OwnerId);
 
 [GenerateSerializer, Immutable]
-public sealed record TokenArrived(string SessionId, string MessageId, string Delta, int Index) : WatchItem(SessionId);
+public sealed record TokenArrived(string SessionId, string? OwnerId, string MessageId, string Delta, int Index) : WatchItem(SessionId, OwnerId);
 
 [GenerateSerializer, Immutable]
-public sealed record StateChanged(string SessionId, LiveState State) : WatchItem(SessionId);
+public sealed record StateChanged(string SessionId, string? OwnerId, LiveState State) : WatchItem(SessionId, OwnerId);
 
 [GenerateSerializer, Immutable]
-public sealed record InterventionAdded(string SessionId, InterventionView Entry) : WatchItem(SessionId);
+public sealed record InterventionAdded(string SessionId, string? OwnerId, InterventionView Entry) : WatchItem(SessionId, OwnerId);
 
 /// <summary>A page of a live-index shard for a replica's snapshot; <paramref name="Version"/> is the shard's version when the first page was read.</summary>
 [GenerateSerializer, Immutable]

@@ -93,7 +93,7 @@ public sealed partial class SessionGrain(
         List<TokenArrived>? tokens = null;
         for (var i = lastLogged + 1; i < batch.Events.Count; i++)
         {
-            if (batch.Events[i] is MessageDelta d && _model.Delta(d, effects)) (tokens ??= []).Add(new TokenArrived(_model.SessionId, d.MessageId, d.Delta, d.Index));
+            if (batch.Events[i] is MessageDelta d && _model.Delta(d, effects)) (tokens ??= []).Add(new TokenArrived(_model.SessionId, _model.State.OwnerId, d.MessageId, d.Delta, d.Index));
         }
 
         await PublishToWatchersAsync(effects, before, tokens);
@@ -201,10 +201,11 @@ public sealed partial class SessionGrain(
     {
         if (_watchedUntil < TimeProvider.System.GetUtcNow()) return;
         var items = new List<WatchItem>();
-        foreach (var message in effects.Messages) items.Add(new MessageAdded(_model.SessionId, message));
+        var owner = _model.State.OwnerId;
+        foreach (var message in effects.Messages) items.Add(new MessageAdded(_model.SessionId, owner, message));
         if (tokens is not null) items.AddRange(tokens);
-        if (_model.LiveState != before) items.Add(new StateChanged(_model.SessionId, _model.LiveState));
-        foreach (var entry in effects.Interventions) items.Add(new InterventionAdded(_model.SessionId, entry));
+        if (_model.LiveState != before) items.Add(new StateChanged(_model.SessionId, owner, _model.LiveState));
+        foreach (var entry in effects.Interventions) items.Add(new InterventionAdded(_model.SessionId, owner, entry));
         if (items.Count == 0) return;
         _watch ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<WatchItem>(StreamId.Create(LiveStreams.Session, this.GetPrimaryKeyString()));
         try

@@ -54,7 +54,7 @@ public sealed class RestartTests : IAsyncLifetime
                 var id = (await intervened.Content.ReadFromJsonAsync<JsonObject>())!["interventionId"]!.GetValue<string>();
                 model.Control(0, type, session, id, "A notice", null);
             }
-            before = await Figures.ReadAsync(reader);
+            before = await engine.ExplainingAsync(() => Figures.ReadAsync(reader));
             await engine.StopAsync();
         }
 
@@ -62,10 +62,10 @@ public sealed class RestartTests : IAsyncLifetime
         await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
         {
             using var reader = await ReaderAsync(engine.Address);
-            afterStop = await Figures.ReadAsync(reader);
+            afterStop = await engine.ExplainingAsync(() => Figures.ReadAsync(reader));
             // More traffic, held in the grains' memory only (no snapshot for an hour), then the process is killed.
             await SendAsync(engine.Address, model, 3_000);
-            beforeKill = await Figures.ReadAsync(reader);
+            beforeKill = await engine.ExplainingAsync(() => Figures.ReadAsync(reader));
             engine.Kill();
         }
 
@@ -73,7 +73,7 @@ public sealed class RestartTests : IAsyncLifetime
         await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
         {
             using var reader = await ReaderAsync(engine.Address);
-            afterKill = await Figures.ReadAsync(reader);
+            afterKill = await engine.ExplainingAsync(() => Figures.ReadAsync(reader));
         }
 
         Assert.Contains("\"activeConversations\":", before);

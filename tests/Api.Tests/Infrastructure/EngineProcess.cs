@@ -83,6 +83,37 @@ public sealed class EngineProcess : IAsyncDisposable
         throw new TimeoutException("The engine did not answer /health within 60 s.");
     }
 
+    /// <summary>
+    /// Runs a step against the engine; when it fails, the failure names what the engine (and its silo, in a cluster)
+    /// logged at error level, so a 500 in a test run is explained in the test's own output.
+    /// </summary>
+    public async Task<T> ExplainingAsync<T>(Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or Xunit.Sdk.XunitException)
+        {
+            throw new InvalidOperationException($"{ex.Message}\nWhat the engine logged:\n{Errors(Output)}" +
+                (_silo is null ? "" : $"\nWhat its silo logged:\n{Errors(_silo.Output)}"), ex);
+        }
+    }
+
+    /// <summary>The log entries at error level or above (a console log entry is a "fail:" or "crit:" line and the lines under it).</summary>
+    private static string Errors(string output)
+    {
+        var kept = new List<string>();
+        var inEntry = false;
+        foreach (var line in output.Split('\n'))
+        {
+            if (line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal)) inEntry = true;
+            else if (line.Length > 5 && line[4] == ':' && !line.StartsWith(' ')) inEntry = false;
+            if (inEntry) kept.Add(line);
+        }
+        return kept.Count == 0 ? "(nothing)" : string.Join("\n", kept.TakeLast(80));
+    }
+
     /// <summary>SIGTERM, as a service manager stops it: the engine stops gracefully (grains write their last snapshots).</summary>
     public async Task StopAsync()
     {
