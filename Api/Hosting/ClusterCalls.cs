@@ -10,9 +10,38 @@ public static class ClusterCalls
 {
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Whether a failure is the cluster changing under the call, not the call's fault nor the engine's.</summary>
+    /// <summary>
+    /// Whether a failure is the cluster changing under the call, not the call's fault nor the engine's: a silo gone
+    /// (unreachable, or the response time-out passed), or the runtime's own plain <see cref="OrleansException"/> with no
+    /// cause under it — what Orleans throws while its membership settles ("the directory is not stable … retry later",
+    /// "no active nodes are compatible" while a silo joins, a forwarding hop limit). A storage failure the runtime wraps
+    /// in one carries its cause and stays an engine failure.
+    /// </summary>
     public static bool IsFailover(Exception exception) => exception is SiloUnavailableException or OrleansMessageRejectionException
-        or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException;
+        or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException
+        || (exception.GetType() == typeof(OrleansException) && exception.InnerException is null);
+
+    /// <summary>
+    /// Middleware: a safe request (GET, HEAD) that a failover interrupts before its answer started is run once more
+    /// after a pause, so a dashboard's read during a silo's departure or arrival answers instead of a 503.
+    /// </summary>
+    public static async Task OnceMoreForSafeRequestsAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            await next(context);
+            return;
+        }
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (IsFailover(ex) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            await Task.Delay(Pause, context.RequestAborted);
+            await next(context);
+        }
+    }
 
     /// <summary>Runs an idempotent call; when a failover interrupts it, once more after a pause.</summary>
     public static async Task<T> OnceMoreOnFailoverAsync<T>(Func<Task<T>> call)

@@ -122,6 +122,7 @@ public static class LiveApiRegistration
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(ClusterCalls.OnceMoreForSafeRequestsAsync);
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapLiveObservability();
@@ -162,7 +163,7 @@ public static class LiveApiRegistration
             case { } failover when ClusterCalls.IsFailover(failover):
                 context.Response.Headers.RetryAfter = "1";
                 return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
-                    "A silo of the cluster just left it and its grains are being placed anew; retry in a second (a repeated event is not stored twice).");
+                    "The cluster is changing under this call (a silo left or joined it, and its grains are being placed anew); retry in a second (a repeated event is not stored twice).");
             case BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad:
                 return Problems.WriteInvalid(context, "body", BodyError(bad));
             case BadHttpRequestException bad:

@@ -42,7 +42,7 @@ public sealed class RestartTests : IAsyncLifetime
         await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
         {
             await SendAsync(engine.Address, model, 3_000);
-            using var reader = await ReaderAsync(engine.Address);
+            using var reader = await engine.ExplainingAsync(() => ReaderAsync(engine.Address));
             var cards = (await reader.GetFromJsonAsync<JsonObject>("/api/v1/live/sessions?limit=20&statuses=active,thinking"))!["items"]!.AsArray();
             Assert.True(cards.Count >= 2);
             foreach (var (card, type) in cards.Take(2).Zip(new[] { "pause", "system_message" }))
@@ -61,7 +61,7 @@ public sealed class RestartTests : IAsyncLifetime
         string afterStop, beforeKill;
         await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
         {
-            using var reader = await ReaderAsync(engine.Address);
+            using var reader = await engine.ExplainingAsync(() => ReaderAsync(engine.Address));
             afterStop = await engine.ExplainingAsync(() => Figures.ReadAsync(reader));
             // More traffic, held in the grains' memory only (no snapshot for an hour), then the process is killed.
             await SendAsync(engine.Address, model, 3_000);
@@ -72,7 +72,7 @@ public sealed class RestartTests : IAsyncLifetime
         string afterKill;
         await using (var engine = await EngineProcess.StartAsync(_directory, Settings))
         {
-            using var reader = await ReaderAsync(engine.Address);
+            using var reader = await engine.ExplainingAsync(() => ReaderAsync(engine.Address));
             afterKill = await engine.ExplainingAsync(() => Figures.ReadAsync(reader));
         }
 
@@ -95,7 +95,29 @@ public sealed class RestartTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A reader signed in to the engine once it answers reads. In a cluster restarted after a kill, the new silos may
+    /// still be settling membership with the dead ones' entries for a while after they serve HTTP, and answer 503 with
+    /// <c>Retry-After</c> meanwhile — the documented answer a client retries (any other failure fails the test at once).
+    /// </summary>
     private static async Task<HttpClient> ReaderAsync(Uri address)
+    {
+        var client = await SignedInAsync(address);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await client.GetAsync("/api/v1/live/summary");
+            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+            {
+                response.EnsureSuccessStatusCode();
+                return client;
+            }
+            Assert.NotNull(response.Headers.RetryAfter);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private static async Task<HttpClient> SignedInAsync(Uri address)
     {
         var client = new HttpClient { BaseAddress = address };
         var login = await client.PostAsJsonAsync("/api/v1/auth/token", new { tenant = "crash", username = "admin", password = "crash-password" });
