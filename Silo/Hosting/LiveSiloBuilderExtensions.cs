@@ -56,7 +56,6 @@ public static class LiveSiloBuilderExtensions
         var services = silo.Services;
         services.AddLiveStore(configuration);
         services.AddLiveShared(configuration);
-        services.AddOptions<LogOptions>().Bind(configuration.GetSection("Log"));
         if (storage.IsPostgreSql)
         {
             var connectionString = ConnectionStringOf(configuration);
