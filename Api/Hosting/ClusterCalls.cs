@@ -11,19 +11,26 @@ public static class ClusterCalls
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Whether a failure is the cluster changing under the call, not the call's fault nor the engine's: a silo gone
+    /// Whether a failure is passing, not the call's fault nor a bug: the cluster changing under the call — a silo gone
     /// (unreachable, or the response time-out passed), or the runtime's own plain <see cref="OrleansException"/> with no
-    /// cause under it — what Orleans throws while its membership settles ("the directory is not stable … retry later",
-    /// "no active nodes are compatible" while a silo joins, a forwarding hop limit). A storage failure the runtime wraps
-    /// in one carries its cause and stays an engine failure.
+    /// cause under it, what Orleans throws while its membership settles ("the directory is not stable … retry later",
+    /// "no active nodes are compatible" while a silo joins, a forwarding hop limit) — or PostgreSQL refusing for a
+    /// moment (Npgsql's transient errors: too many connections, the server starting, a broken connection), also when
+    /// Orleans' grain storage wraps one. Any other storage failure stays an engine failure.
     /// </summary>
-    public static bool IsFailover(Exception exception) => exception is SiloUnavailableException or OrleansMessageRejectionException
-        or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException
-        || (exception.GetType() == typeof(OrleansException) && exception.InnerException is null);
+    public static bool IsTransient(Exception exception)
+    {
+        if (exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+            or Orleans.Runtime.Messaging.ConnectionFailedException or Npgsql.NpgsqlException { IsTransient: true })
+            return true;
+        if (exception.GetType() == typeof(OrleansException) && exception.InnerException is null) return true;
+        return exception is OrleansException { InnerException: { } cause } && IsTransient(cause);
+    }
 
     /// <summary>
-    /// Middleware: a safe request (GET, HEAD) that a failover interrupts before its answer started is run once more
-    /// after a pause, so a dashboard's read during a silo's departure or arrival answers instead of a 503.
+    /// Middleware: a safe request (GET, HEAD) that a passing failure (<see cref="IsTransient"/>) interrupts before its
+    /// answer started is run once more after a pause, so a dashboard's read during a silo's departure or arrival answers
+    /// instead of a 503.
     /// </summary>
     public static async Task OnceMoreForSafeRequestsAsync(HttpContext context, RequestDelegate next)
     {
@@ -36,7 +43,7 @@ public static class ClusterCalls
         {
             await next(context);
         }
-        catch (Exception ex) when (IsFailover(ex) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (IsTransient(ex) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             await Task.Delay(Pause, context.RequestAborted);
             await next(context);
@@ -50,7 +57,7 @@ public static class ClusterCalls
         {
             return await call();
         }
-        catch (Exception ex) when (IsFailover(ex))
+        catch (Exception ex) when (IsTransient(ex))
         {
             await Task.Delay(Pause);
             return await call();

@@ -160,10 +160,10 @@ public static class LiveApiRegistration
                 return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too Many Requests", overloaded.Message);
             case ObjectDisposedException:
                 return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The engine is stopping; retry against another node or in a moment.");
-            case { } failover when ClusterCalls.IsFailover(failover):
+            case { } transient when ClusterCalls.IsTransient(transient):
                 context.Response.Headers.RetryAfter = "1";
                 return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
-                    "The cluster is changing under this call (a silo left or joined it, and its grains are being placed anew); retry in a second (a repeated event is not stored twice).");
+                    "The engine could not answer just now (a silo of the cluster left or joined it, or the database refused a connection for a moment); retry in a second (a repeated event is not stored twice).");
             case BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad:
                 return Problems.WriteInvalid(context, "body", BodyError(bad));
             case BadHttpRequestException bad:

@@ -58,7 +58,7 @@ public static class LiveSiloBuilderExtensions
         services.AddLiveShared(configuration);
         if (storage.IsPostgreSql)
         {
-            var connectionString = ConnectionStringOf(configuration);
+            var connectionString = OrleansConnectionStringOf(configuration);
             services.AddSingleton<PostgresWriter>();
             services.AddSingleton(sp => sp.GetRequiredService<IOptions<LogOptions>>().Value);
             services.AddSingleton<PostgresLogClock>();
@@ -136,7 +136,7 @@ public static class LiveSiloBuilderExtensions
         });
         if (storage.IsPostgreSql)
         {
-            var connectionString = ConnectionStringOf(configuration);
+            var connectionString = OrleansConnectionStringOf(configuration);
             client.UseAdoNetClustering(o =>
             {
                 o.Invariant = PostgresInvariant;
@@ -239,6 +239,9 @@ public static class LiveSiloBuilderExtensions
         }
         return connectionString;
     }
+
+    /// <summary>The connection string of Orleans' ADO.NET providers (a pool of their own, capped).</summary>
+    private static string OrleansConnectionStringOf(IConfiguration configuration) => PostgresDatabase.ForOrleans(ConnectionStringOf(configuration));
 
     /// <summary>Opens the embedded store and checks the settings that are fixed for its life.</summary>
     private static SqliteDatabase OpenStore(string path, LiveOptions options)

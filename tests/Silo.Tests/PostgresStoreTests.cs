@@ -96,6 +96,41 @@ public sealed class PostgresStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_burst_of_reads_such_as_a_recovery_makes_waits_for_the_engines_few_connections_instead_of_taking_the_servers()
+    {
+        var silo = Silo();
+        foreach (var i in Enumerable.Range(0, 50)) await silo.Log.AppendAsync("t1", $"session/s{i}", [Entry($"r{i}")]);
+        // Another process's view of the server: how many connections the engine holds, sampled while the burst runs.
+        await using var observer = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { ApplicationName = "observer", Pooling = false }.ConnectionString);
+        await observer.OpenAsync();
+        var held = 0L;
+        using var done = new CancellationTokenSource();
+        var sampling = Task.Run(async () =>
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'LiveOrleans'", observer);
+            while (!done.IsCancellationRequested) held = Math.Max(held, (long)(await count.ExecuteScalarAsync())!);
+        });
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => Task.Run(() => silo.Log.ReadAsync("t1", $"session/s{i % 50}", 0))));
+        await done.CancelAsync();
+        await sampling;
+
+        Assert.All(reads.Select((records, i) => (records, i)), r => Assert.Equal(Encoding.UTF8.GetBytes($"payload of r{r.i % 50}"), Assert.Single(r.records).Payload));
+        Assert.InRange(held, 1, PostgresDatabase.EnginePoolSize);
+    }
+
+    [Fact]
+    public void Orleans_providers_get_a_capped_pool_of_their_own_unless_the_connection_string_sets_one()
+    {
+        var orleans = new NpgsqlConnectionStringBuilder(PostgresDatabase.ForOrleans("Host=db;Username=lo;Database=lo"));
+        Assert.Equal((PostgresDatabase.OrleansPoolSize, "LiveOrleans (Orleans)"), (orleans.MaxPoolSize, orleans.ApplicationName));
+        Assert.Equal(50, new NpgsqlConnectionStringBuilder(PostgresDatabase.ForOrleans("Host=db;Username=lo;Database=lo;Maximum Pool Size=50")).MaxPoolSize);
+        Assert.Equal(40, new NpgsqlConnectionStringBuilder(PostgresDatabase.ForOrleans("Host=db;Username=lo;Database=lo;MaxPoolSize=40")).MaxPoolSize);
+        var invalid = Assert.Throws<InvalidOperationException>(() => PostgresDatabase.ForOrleans("Host=db;Nonsense=1"));
+        Assert.Contains("ConnectionStrings:PostgreSql is not a valid PostgreSQL connection string", invalid.Message);
+    }
+
+    [Fact]
     public async Task Appends_made_at_once_share_transactions_and_each_gets_its_own_positions_in_order()
     {
         var silo = Silo();

@@ -22,25 +22,58 @@ public sealed partial class PostgresDatabase : IStoreDatabase, IDisposable
             throw new InvalidOperationException(
                 "Storage:Provider is PostgreSql but ConnectionStrings:PostgreSql is empty: set it (e.g. Host=db;Port=5432;Username=liveorleans;Password=…;Database=liveorleans).");
         }
-        NpgsqlConnectionStringBuilder builder;
-        try
-        {
-            builder = new NpgsqlConnectionStringBuilder(connectionString);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidOperationException($"ConnectionStrings:PostgreSql is not a valid PostgreSQL connection string: {ex.Message}", ex);
-        }
+        var builder = Parse(connectionString);
         // Prepared statements for the hot queries (the log's appends and reads) without naming each one.
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
         builder.ApplicationName ??= "LiveOrleans";
+        if (!SetsPoolSize(connectionString)) builder.MaxPoolSize = EnginePoolSize;
         ConnectionString = builder.ConnectionString;
         Description = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}";
         DataSource = NpgsqlDataSource.Create(ConnectionString);
         EnsureSchema(logger, waitForServer ?? TimeSpan.FromSeconds(30));
     }
 
-    /// <summary>The connection string as the engine uses it (Orleans' providers get the same).</summary>
+    /// <summary>
+    /// Connections each process opens at most for the engine's own statements, unless the connection string says
+    /// otherwise (<c>Maximum Pool Size</c>). Npgsql's default, 100 per pool, lets one process recovering thousands of
+    /// grains at once take every connection the server allows (PostgreSQL's default <c>max_connections</c> is 100) and
+    /// the other processes then fail with "too many clients"; beyond the cap a statement waits for a free connection.
+    /// </summary>
+    public const int EnginePoolSize = 10;
+
+    /// <summary>Connections each process opens at most for Orleans' providers (membership, grain snapshots, reminders), unless the connection string says otherwise.</summary>
+    public const int OrleansPoolSize = 8;
+
+    /// <summary>
+    /// The connection string Orleans' ADO.NET providers get: the configured one, with its own pool capped
+    /// (<see cref="OrleansPoolSize"/>) unless it sets <c>Maximum Pool Size</c>, and named in the server's activity view.
+    /// </summary>
+    public static string ForOrleans(string connectionString)
+    {
+        var builder = Parse(connectionString);
+        builder.ApplicationName ??= "LiveOrleans (Orleans)";
+        if (!SetsPoolSize(connectionString)) builder.MaxPoolSize = OrleansPoolSize;
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Whether the configured connection string names a pool size (Npgsql's builder reports every key as present).</summary>
+    private static bool SetsPoolSize(string connectionString)
+        => new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant() is "maximumpoolsize" or "maxpoolsize");
+
+    private static NpgsqlConnectionStringBuilder Parse(string connectionString)
+    {
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:PostgreSql is not a valid PostgreSQL connection string: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The connection string as the engine uses it (Orleans' providers get it with a pool of their own, <see cref="ForOrleans"/>).</summary>
     public string ConnectionString { get; }
 
     public string Description { get; }

@@ -31,11 +31,24 @@ public sealed class ClusterCallsTests
     public void The_runtimes_own_refusals_while_membership_settles_are_failovers_and_a_wrapped_storage_failure_is_not()
     {
         // What Orleans' directory throws while silos join or leave (LocalGrainDirectory), and its placement while a silo's types are unknown.
-        Assert.True(ClusterCalls.IsFailover(new OrleansException("Current directory at S127.0.0.1:11111:1 is not stable to perform the lookup for grainId x. Retry later.")));
-        Assert.True(ClusterCalls.IsFailover(new OrleansException("No active nodes are compatible with grain session and interface ISessionGrain version 0.")));
-        Assert.False(ClusterCalls.IsFailover(new OrleansException("Error from storage provider during ReadStateAsync", new InvalidOperationException("the store failed"))));
-        Assert.False(ClusterCalls.IsFailover(new Orleans.Storage.InconsistentStateException("ETag mismatch")));
-        Assert.False(ClusterCalls.IsFailover(new InvalidOperationException("a bug")));
+        Assert.True(ClusterCalls.IsTransient(new OrleansException("Current directory at S127.0.0.1:11111:1 is not stable to perform the lookup for grainId x. Retry later.")));
+        Assert.True(ClusterCalls.IsTransient(new OrleansException("No active nodes are compatible with grain session and interface ISessionGrain version 0.")));
+        Assert.False(ClusterCalls.IsTransient(new OrleansException("Error from storage provider during ReadStateAsync", new InvalidOperationException("the store failed"))));
+        Assert.False(ClusterCalls.IsTransient(new Orleans.Storage.InconsistentStateException("ETag mismatch")));
+        Assert.False(ClusterCalls.IsTransient(new InvalidOperationException("a bug")));
+    }
+
+    [Fact]
+    public void PostgreSQL_refusing_for_a_moment_is_transient_also_under_Orleans_grain_storage_and_a_refused_statement_is_not()
+    {
+        // What a server at max_connections answers (SQLSTATE 53300), and one still starting (57P03).
+        var tooMany = new Npgsql.PostgresException("sorry, too many clients already", "FATAL", "FATAL", "53300");
+        Assert.True(ClusterCalls.IsTransient(tooMany));
+        Assert.True(ClusterCalls.IsTransient(new Npgsql.PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03")));
+        Assert.True(ClusterCalls.IsTransient(new OrleansException("Error from storage provider AdoNetGrainStorage during ReadStateAsync", tooMany)));
+        // A statement PostgreSQL refuses (a unique violation, a syntax error) is a bug, not a moment.
+        Assert.False(ClusterCalls.IsTransient(new Npgsql.PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", "23505")));
+        Assert.False(ClusterCalls.IsTransient(new OrleansException("Error from storage provider", new Npgsql.PostgresException("syntax error", "ERROR", "ERROR", "42601"))));
     }
 
     [Fact]
