@@ -5,31 +5,46 @@
 #   what: raw | ingest | query | sessions | calls | all (default all)
 # Cluster mode beside embedded, this build only, in one run (a private PostgreSQL server is started and stopped):
 #   bash bench/compare.sh --cluster [what] [seconds] [runs] [options]
+# Both builds in cluster mode, side by side in one run:
+#   bash bench/compare.sh --cluster-against <baseline commit> [what] [seconds] [runs] [options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --cluster ]; then
-  shift
+start_postgres() {
   pg_dir="$(mktemp -d)"
   chmod 755 "$pg_dir"
-  trap 'scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
   connection=$(scripts/postgres.sh start "$pg_dir")
   export LIVEORLEANS_POSTGRES="${connection%Database=*}Database=postgres"
-  echo "building $(git rev-parse --short HEAD) in Release; PostgreSQL: $connection"
+  echo "PostgreSQL: $connection"
+}
+cleanup() {
+  if [ -n "${pg_dir:-}" ]; then scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; fi
+  if [ -n "${work:-}" ]; then git worktree remove --force "$work"; fi
+}
+trap cleanup EXIT
+if [ "${1:-}" = --cluster ]; then
+  shift
+  start_postgres
+  echo "building $(git rev-parse --short HEAD) in Release"
   dotnet build -c Release Api --nologo -v quiet >/dev/null
   dotnet build -c Release bench/LiveOrleans.Bench --nologo -v quiet >/dev/null
   dotnet bench/LiveOrleans.Bench/bin/Release/net10.0/LiveOrleans.Bench.dll "$@" --cluster \
     --after "$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll"
   exit
 fi
+mode=()
+if [ "${1:-}" = --cluster-against ]; then
+  shift
+  start_postgres
+  mode=(--cluster)
+fi
 base=${1:-0ea4ceb}
 shift || true
 work="$(mktemp -d)/before"
 git worktree add --detach --quiet "$work" "$base"
-trap 'git worktree remove --force "$work"' EXIT
 echo "building $base (before) and $(git rev-parse --short HEAD) (after) in Release..."
 dotnet build -c Release "$work/Api" --nologo -v quiet >/dev/null
 dotnet build -c Release Api --nologo -v quiet >/dev/null
 dotnet build -c Release bench/LiveOrleans.Bench --nologo -v quiet >/dev/null
-dotnet bench/LiveOrleans.Bench/bin/Release/net10.0/LiveOrleans.Bench.dll "$@" \
+dotnet bench/LiveOrleans.Bench/bin/Release/net10.0/LiveOrleans.Bench.dll "$@" "${mode[@]}" \
   --before "$work/Api/bin/Release/net10.0/LiveOrleans.Api.dll" \
   --after "$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll"

@@ -11,9 +11,12 @@ string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDef
 var root = new DirectoryInfo(AppContext.BaseDirectory);
 while (root is not null && !File.Exists(Path.Combine(root.FullName, "LiveOrleans.sln"))) root = root.Parent;
 var after = new EngineBuild("after", Option("--after") ?? Path.Combine(root?.FullName ?? ".", "Api", "bin", "Release", "net10.0", "LiveOrleans.Api.dll"));
-// --cluster: this build embedded beside the same build in cluster mode (PostgreSQL, a Silo process, the Api joined to it).
-var builds = args.Contains("--cluster") ? [after with { Label = "embedded" }, after with { Label = "cluster", Cluster = true }]
-    : Option("--before") is { } before ? new[] { new EngineBuild("before", before), after } : [after];
+// --cluster: this build embedded beside the same build in cluster mode (PostgreSQL, a Silo process, the Api joined to it);
+// with --before as well, both builds in cluster mode.
+var cluster = args.Contains("--cluster");
+var builds = Option("--before") is { } before
+    ? new[] { new EngineBuild("before", before, cluster), after with { Cluster = cluster } }
+    : cluster ? [after with { Label = "embedded" }, after with { Label = "cluster", Cluster = true }] : [after];
 var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
 if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
 if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = batch;
