@@ -1,10 +1,10 @@
 namespace LiveOrleans.Api.Hosting;
 
 /// <summary>
-/// Grain calls that meet a silo leaving the cluster. Orleans places the dead silo's grains anew within about a
-/// second; a call caught by it fails (the silo is unreachable, or the response time-out passes). Such a failure is
-/// answered 503 with <c>Retry-After: 1</c>, never 500, and an idempotent call (ingest: event ids make a repeat a
-/// duplicate) is tried once more first.
+/// Grain calls that meet a silo leaving the cluster (or joining it, or PostgreSQL refusing a connection for a moment).
+/// Orleans places a dead silo's grains anew within about a second; a call caught by it fails (the silo is unreachable,
+/// or the response time-out passes). Such a failure is answered 503 with <c>Retry-After: 1</c>, never 500, and an
+/// idempotent call (an ingest: event ids make a repeat a duplicate; a GET) is tried once more first.
 /// </summary>
 public static class ClusterCalls
 {
@@ -50,7 +50,7 @@ public static class ClusterCalls
         }
     }
 
-    /// <summary>Runs an idempotent call; when a failover interrupts it, once more after a pause.</summary>
+    /// <summary>Runs an idempotent call; when a passing failure (<see cref="IsTransient"/>) interrupts it, once more after a pause.</summary>
     public static async Task<T> OnceMoreOnFailoverAsync<T>(Func<Task<T>> call)
     {
         try
