@@ -57,14 +57,13 @@ public sealed partial class TenantView(
     /// <summary>Asks the tenant's derived grains to publish their changes (a lease, renewed with the watch leases); answers each one's version.</summary>
     private async Task<(ReplicaSource Source, int Shard, long Version)[]> ListenToSourcesAsync(string day)
     {
-        var shards = Enumerable.Range(0, options.IndexShards).Select(async s =>
-            (ReplicaSource.Shard, s, await grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(Tenant, s.ToString(System.Globalization.CultureInfo.InvariantCulture))).Listen(SourceLease)));
-        var others = new[]
-        {
-            Task.Run(async () => (ReplicaSource.Day, 0, await grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(Tenant, day)).Listen(SourceLease))),
-            Task.Run(async () => (ReplicaSource.Directory, 0, await grains.GetGrain<ITenantGrain>(Tenant).Listen(SourceLease))),
-        };
-        return await Task.WhenAll(shards.Concat(others));
+        var shards = Enumerable.Range(0, options.IndexShards).Select(s =>
+            Tagged(ReplicaSource.Shard, s, grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(Tenant, s.ToString(System.Globalization.CultureInfo.InvariantCulture))).Listen(SourceLease)));
+        return await Task.WhenAll(shards
+            .Append(Tagged(ReplicaSource.Day, 0, grains.GetGrain<ITenantDayGrain>(LiveKeys.Of(Tenant, day)).Listen(SourceLease)))
+            .Append(Tagged(ReplicaSource.Directory, 0, grains.GetGrain<ITenantGrain>(Tenant).Listen(SourceLease))));
+
+        static async Task<(ReplicaSource, int, long)> Tagged(ReplicaSource source, int shard, Task<long> version) => (source, shard, await version);
     }
 
     // What each source said at the last renewal: a replica still below that a renewal later missed a change for good.
