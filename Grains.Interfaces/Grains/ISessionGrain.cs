@@ -12,16 +12,22 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Stores and applies the session's share of a batch; a paused session refuses the whole share when it holds agent events.</summary>
     Task<SessionIngestResult> Ingest(SessionBatch batch);
 
-    /// <summary>Checks and applies an intervention in one turn; the audit entry is durable when this completes.</summary>
-    Task<SessionInterventionResult> Intervene(InterventionCommand command);
+    /// <summary>
+    /// Checks and applies an intervention in one turn; the audit entry is durable when this completes. The changes'
+    /// days are those of the tenant's <paramref name="timeZone"/>.
+    /// </summary>
+    Task<SessionInterventionResult> Intervene(InterventionCommand command, string timeZone);
 
     /// <summary>The card (without agent name and colour), a page of the transcript and the interventions; null when the session does not exist.</summary>
     [ReadOnly]
     Task<SessionDetail?> GetDetail(int limit, int from);
 
-    /// <summary>Everything the session contributes to derived grains now; null when the session does not exist.</summary>
+    /// <summary>
+    /// Everything the session contributes to derived grains now, its days in <paramref name="timeZone"/> (the tenant's;
+    /// null: the zone the session was last given); null when the session does not exist.
+    /// </summary>
     [ReadOnly]
-    Task<SessionChanges?> GetFacts();
+    Task<SessionChanges?> GetFacts(string? timeZone);
 
     /// <summary>Publishes messages, tokens, state changes and interventions on the session's watch stream for <paramref name="lease"/>.</summary>
     Task Watch(TimeSpan lease);

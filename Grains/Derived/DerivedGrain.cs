@@ -99,11 +99,14 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     /// <summary>Takes the facts of the streams whose log moved after the covered position.</summary>
     protected abstract Task RecoverAsync(IReadOnlyList<string> changedStreams);
 
-    /// <summary>The current facts of the sessions among <paramref name="streams"/> that <paramref name="include"/> selects.</summary>
-    protected async Task<IReadOnlyList<SessionChanges>> SessionFactsAsync(IReadOnlyList<string> streams, Func<string, bool>? include = null)
+    /// <summary>
+    /// The current facts of the sessions among <paramref name="streams"/> that <paramref name="include"/> selects, their
+    /// days in <paramref name="timeZone"/> (null when the caller does not use the days).
+    /// </summary>
+    protected async Task<IReadOnlyList<SessionChanges>> SessionFactsAsync(IReadOnlyList<string> streams, Func<string, bool>? include = null, string? timeZone = null)
     {
         var sessions = streams.Select(LiveKeys.SessionOfStream).OfType<string>().Where(s => include?.Invoke(s) ?? true).ToArray();
-        var facts = await Task.WhenAll(sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s)).GetFacts()));
+        var facts = await Task.WhenAll(sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s)).GetFacts(timeZone)));
         return [.. facts.OfType<SessionChanges>()];
     }
 

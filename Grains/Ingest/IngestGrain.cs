@@ -92,7 +92,8 @@ public sealed class IngestGrain(LiveChangeDispatcher dispatcher, IEventLog log, 
 
     public async Task<InterventionOutcome> Intervene(string sessionId, InterventionCommand command)
     {
-        var result = await GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, sessionId)).Intervene(command);
+        var settings = await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetSettings();
+        var result = await GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, sessionId)).Intervene(command, settings.TimeZone);
         if (result.Changes is { } changes) await dispatcher.DispatchAsync(Tenant, [changes], []);
         if (result.Control is { } control) await dispatcher.PublishAsync(Tenant, new ControlIssued(control));
         return result.Outcome;

@@ -99,12 +99,13 @@ public sealed partial class SessionGrain(
         await PublishToWatchersAsync(effects, before, tokens);
         if (_sinceSnapshot >= _options.SessionSnapshotEntries) await WriteSnapshotAsync();
         // A retried batch (duplicates) sends the session's facts again: its first attempt may have died before delivering them.
-        var changes = effects.Changed || (duplicates > 0 && _model.Exists) ? _model.Changes(effects, allAgents: duplicates > 0) : null;
+        var changes = effects.Changed || (duplicates > 0 && _model.Exists) ? _model.Changes(effects, batch.TimeZone, allAgents: duplicates > 0) : null;
         return new SessionIngestResult(batch.Events.Count - duplicates, duplicates, null, changes);
     }
 
-    public async Task<SessionInterventionResult> Intervene(InterventionCommand command)
+    public async Task<SessionInterventionResult> Intervene(InterventionCommand command, string timeZone)
     {
+        _model.State.TimeZone = timeZone;
         if (!_model.Exists)
         {
             DeactivateOnIdle();
@@ -138,7 +139,7 @@ public sealed partial class SessionGrain(
         _dirty = true;
         await PublishToWatchersAsync(effects, before, null);
         var entry = _model.State.Interventions.First(i => i.InterventionId == command.InterventionId);
-        return new SessionInterventionResult(new InterventionOutcome(entry, InterventionRefusal.None, null), _model.Changes(effects),
+        return new SessionInterventionResult(new InterventionOutcome(entry, InterventionRefusal.None, null), _model.Changes(effects, timeZone),
             control is null || appended.Duplicate ? null : control with { Sequence = appended.ControlSequence });
     }
 
@@ -152,14 +153,14 @@ public sealed partial class SessionGrain(
         return Task.FromResult<SessionDetail?>(_model.Detail(limit, from));
     }
 
-    public Task<SessionChanges?> GetFacts()
+    public Task<SessionChanges?> GetFacts(string? timeZone)
     {
         if (!_model.Exists)
         {
             DeactivateOnIdle();
             return Task.FromResult<SessionChanges?>(null);
         }
-        return Task.FromResult<SessionChanges?>(_model.Changes(null));
+        return Task.FromResult<SessionChanges?>(_model.Changes(null, timeZone ?? _model.State.TimeZone));
     }
 
     public Task Watch(TimeSpan lease)

@@ -52,28 +52,28 @@ public sealed partial class SessionModel
             [.. State.Interventions.Where(i => i.Timestamp > horizon).Select(i => i.Timestamp)]);
     }
 
-    /// <summary>What the conversation contributes to each day it is active on; none while it is broadcast-only or never active.</summary>
-    public IReadOnlyList<DayFacts> Days()
+    /// <summary>What the conversation contributes to each local day of <paramref name="zone"/> it is active on; none while it is broadcast-only or never active.</summary>
+    public IReadOnlyList<DayFacts> Days(string zone)
     {
-        if (!State.HasNonBroadcastMessage || State.ActiveDays.Count == 0) return [];
-        var zone = State.TimeZone;
+        if (!State.HasNonBroadcastMessage || (State.ActiveDays.Count == 0 && State.ActiveSlots.Count == 0)) return [];
         var firstDay = State.FirstMessageIncoming && State.FirstMessageAt is { } first ? TenantClock.Day(first, zone) : null;
         var firstHour = firstDay is null ? -1 : TenantClock.Hour(State.FirstMessageAt!.Value, zone);
         var waiting = State.HasIncoming && !State.HasBusinessReply;
-        return [.. State.ActiveDays.Select(day => new DayFacts(day, new ConversationFacts(State.TeamId, State.OwnerId, State.Channel, waiting,
+        return [.. ActiveDays(zone).Select(day => new DayFacts(day, new ConversationFacts(State.TeamId, State.OwnerId, State.Channel, waiting,
             State.Status, day == firstDay ? firstHour : -1)))];
     }
 
     /// <summary>
-    /// Everything the session contributes to the derived grains. <paramref name="effects"/> limits activity, alerts and
-    /// (unless <paramref name="allAgents"/>) agent signals to what just happened; without it everything is given.
+    /// Everything the session contributes to the derived grains, its days in the tenant's <paramref name="zone"/>.
+    /// <paramref name="effects"/> limits activity, alerts and (unless <paramref name="allAgents"/>) agent signals to what
+    /// just happened; without it everything is given.
     /// </summary>
-    public SessionChanges Changes(SessionEffects? effects, bool allAgents = false)
+    public SessionChanges Changes(SessionEffects? effects, string zone, bool allAgents = false)
     {
         var agents = effects is null || allAgents
             ? [.. State.AgentSignals.Values]
             : effects.Agents.Select(a => State.AgentSignals[a]).ToArray();
-        return new SessionChanges(Entry(), Days(), agents,
+        return new SessionChanges(Entry(), Days(zone), agents,
             effects is null ? [.. State.RecentActivity] : [.. effects.Activity],
             effects is null ? [] : [.. effects.Alerts],
             effects is null ? [] : [.. effects.Lifecycle]);

@@ -243,14 +243,37 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
         if (drop > 0) texts.RemoveRange(0, drop);
     }
 
+    /// <summary>How far back from the newest active quarter hour others are kept: enough for the last three local days in any zone.</summary>
+    public static readonly TimeSpan ActiveSlotHorizon = TimeSpan.FromDays(4);
+
+    private static readonly long SlotTicks = TimeSpan.FromMinutes(15).Ticks;
+
     private void NoteActiveDay(DateTimeOffset at)
     {
-        var day = TenantClock.Day(at, State.TimeZone);
-        var days = State.ActiveDays;
-        if (days.Contains(day)) return;
-        days.Add(day);
-        days.Sort(StringComparer.Ordinal);
-        if (days.Count > 3) days.RemoveAt(0);
+        // Every time zone's offset is a whole number of quarter hours (the local mean times before 1900 aside), so a
+        // quarter hour falls within one local day in every zone.
+        var slot = (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / SlotTicks;
+        var slots = State.ActiveSlots;
+        var index = slots.BinarySearch(slot);
+        if (index >= 0) return;
+        slots.Insert(~index, slot);
+        var oldest = slots[^1] - ActiveSlotHorizon.Ticks / SlotTicks;
+        var drop = 0;
+        while (drop < slots.Count && slots[drop] < oldest) drop++;
+        if (drop > 0) slots.RemoveRange(0, drop);
+    }
+
+    /// <summary>The local days (<c>yyyy-MM-dd</c>, ascending) the conversation was active on in <paramref name="zone"/>: the last three.</summary>
+    public IReadOnlyList<string> ActiveDays(string zone)
+    {
+        var days = new SortedSet<string>(State.ActiveDays, StringComparer.Ordinal);
+        string? last = null;
+        foreach (var slot in State.ActiveSlots)
+        {
+            var day = TenantClock.Day(new DateTimeOffset(DateTimeOffset.UnixEpoch.UtcTicks + slot * SlotTicks, TimeSpan.Zero), zone);
+            if (day != last) days.Add(last = day);
+        }
+        return days.Count <= 3 ? [.. days] : [.. days.Skip(days.Count - 3)];
     }
 
     /// <summary>Merges what this session says about an agent: the newest times win, a first guess at the kind stays.</summary>

@@ -25,7 +25,7 @@ public sealed class SessionState
     /// <summary>The last log position applied: entries at or below it are in this state.</summary>
     [Id(0)] public long AppliedPosition { get; set; }
 
-    /// <summary>The tenant's time zone when the session last took events; replays use it for the days of their messages.</summary>
+    /// <summary>The tenant's time zone as last given with a call; the facts of each day are computed in it.</summary>
     [Id(1)] public string TimeZone { get; set; } = "UTC";
 
     [Id(2)] public bool Started { get; set; }
@@ -59,8 +59,19 @@ public sealed class SessionState
     [Id(27)] public DateTimeOffset? FirstMessageAt { get; set; }
     [Id(28)] public bool FirstMessageIncoming { get; set; }
 
-    /// <summary>Local days (<c>yyyy-MM-dd</c>, newest last) with an incoming or successfully sent message; the last three.</summary>
+    /// <summary>
+    /// Local days of snapshots written before <see cref="ActiveSlots"/> existed (<c>yyyy-MM-dd</c>, newest last); kept so
+    /// such a session keeps its days. Nothing adds to it any more.
+    /// </summary>
     [Id(29)] public List<string> ActiveDays { get; set; } = [];
+
+    /// <summary>
+    /// The quarter hours (UTC, counted from the Unix epoch) with an incoming or successfully sent message, ascending,
+    /// within <see cref="SessionModel.ActiveSlotHorizon"/> of the newest. Independent of any time zone, so a replay that
+    /// does not know the tenant's zone yet (a crash before the first snapshot) records the same thing as the live run,
+    /// and the local days are computed in the zone given when the facts are asked for.
+    /// </summary>
+    [Id(38)] public List<long> ActiveSlots { get; set; } = [];
 
     /// <summary>The oldest customer message not yet answered by a business reply.</summary>
     [Id(30)] public DateTimeOffset? UnansweredSince { get; set; }

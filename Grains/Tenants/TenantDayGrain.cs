@@ -48,8 +48,11 @@ public sealed class TenantDayGrain(
 
     protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
     {
+        // The days are asked for in the tenant's zone: a session replayed after a crash may not have been given it yet.
+        // (The tenant grain never calls a tenant-day, so this call cannot wait on this activation.)
+        var zone = (await GrainFactory.GetGrain<ITenantGrain>(Tenant).GetSettings()).TimeZone;
         var facts = new List<SessionDayFacts>();
-        foreach (var session in await SessionFactsAsync(changedStreams))
+        foreach (var session in await SessionFactsAsync(changedStreams, timeZone: zone))
         {
             foreach (var day in session.Days)
             {

@@ -77,7 +77,7 @@ public sealed class SessionModelTests
             Ev.Sent("s", T.AddHours(-10).AddSeconds(40)),
             Ev.Received("s", T));
 
-        var days = s.Model.Days();
+        var days = s.Model.Days("UTC");
         // 2026-11-22 23:00 and 2026-11-23 09:00 in UTC: two active days; initiated (incoming first) in hour 23 of the first.
         Assert.Equal(["2026-11-22", "2026-11-23"], days.Select(d => d.Day));
         Assert.Equal(23, days[0].Facts.InitiatedHour);
@@ -91,23 +91,27 @@ public sealed class SessionModelTests
     {
         var s = new Session().Apply(Ev.Started("s", T), Ev.Sent("s", T, broadcast: true));
         Assert.True(s.Model.IsBroadcastOnly);
-        Assert.Empty(s.Model.Days());
-        Assert.NotEmpty(s.Apply(Ev.Received("s", T)).Model.Days());
+        Assert.Empty(s.Model.Days("UTC"));
+        Assert.NotEmpty(s.Apply(Ev.Received("s", T)).Model.Days("UTC"));
     }
 
     /// <summary>
-    /// A varied conversation log applied live (the typed events) and replayed from the bytes the log stores gives the
-    /// same state and the same facts, byte for byte: what a grain recovers after a crash is what it had.
+    /// A varied conversation log applied live (the typed events, in a state that knows the tenant's zone) and replayed
+    /// from the bytes the log stores into a state that does not (a crash before the session's first snapshot) gives the
+    /// same state and the same facts, byte for byte, in zones east and west of UTC: what a grain recovers after a crash
+    /// is what it had.
     /// </summary>
     [Fact]
     public void Replaying_a_session_from_the_stored_entries_gives_the_state_and_facts_it_had_live()
     {
+        string[] zones = ["Europe/Berlin", "Asia/Kuala_Lumpur", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kolkata", "Asia/Kathmandu"];
         var random = new Random(7);
         var total = 0;
         for (var n = 0; n < 150; n++)
         {
             var id = $"s{n}";
-            var live = new SessionModel("acme", id, new SessionState { TimeZone = "Europe/Berlin" }, new LiveOptions());
+            var zone = zones[n % zones.Length];
+            var live = new SessionModel("acme", id, new SessionState { TimeZone = zone }, new LiveOptions());
             var stored = new List<(long Position, bool Intervention, byte[] Payload)>();
             long position = 0;
             foreach (var entry in Conversation(random, id))
@@ -126,7 +130,7 @@ public sealed class SessionModelTests
                 }
             }
 
-            var replayed = new SessionModel("acme", id, new SessionState { TimeZone = "Europe/Berlin" }, new LiveOptions());
+            var replayed = new SessionModel("acme", id, new SessionState(), new LiveOptions());
             foreach (var (at, intervention, payload) in stored)
             {
                 if (intervention) replayed.Apply(JsonSerializer.Deserialize<InterventionCommand>(payload, LiveJson.Options)!, at, new SessionEffects());
@@ -134,10 +138,39 @@ public sealed class SessionModelTests
             }
 
             total += stored.Count;
+            Assert.Equal(JsonSerializer.Serialize(live.Changes(null, zone), LiveJson.Options), JsonSerializer.Serialize(replayed.Changes(null, zone), LiveJson.Options));
+            replayed.State.TimeZone = zone; // the one field the call that activates a grain gives it
             Assert.Equal(JsonSerializer.Serialize(live.State, LiveJson.Options), JsonSerializer.Serialize(replayed.State, LiveJson.Options));
-            Assert.Equal(JsonSerializer.Serialize(live.Changes(null), LiveJson.Options), JsonSerializer.Serialize(replayed.Changes(null), LiveJson.Options));
         }
         Assert.True(total > 1000, $"only {total} entries stored: the script is too small to show anything");
+    }
+
+    [Theory]
+    [InlineData("Asia/Kuala_Lumpur", "2026-11-23T16:30:00Z", "2026-11-24", 0)]
+    [InlineData("America/New_York", "2026-11-24T03:30:00Z", "2026-11-23", 22)]
+    [InlineData("Pacific/Kiritimati", "2026-11-23T10:15:00Z", "2026-11-24", 0)]
+    [InlineData("Etc/GMT+12", "2026-11-24T11:45:00Z", "2026-11-23", 23)]
+    [InlineData("Asia/Kathmandu", "2026-11-23T18:15:00Z", "2026-11-24", 0)]
+    [InlineData("Australia/Adelaide", "2026-11-23T13:30:00Z", "2026-11-24", 0)]
+    public void A_conversation_counts_on_the_local_day_and_hour_of_its_messages_whatever_zone_its_state_was_built_in(string zone, string at, string day, int hour)
+    {
+        var t = DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture);
+        // Built without the zone (as a replay after a crash is), asked in the zone.
+        var s = new Session().Apply(Ev.Started("s", t), Ev.Received("s", t));
+        var facts = Assert.Single(s.Model.Days(zone));
+        Assert.Equal((day, hour), (facts.Day, facts.Facts.InitiatedHour));
+    }
+
+    [Fact]
+    public void A_session_keeps_its_last_three_local_days_and_forgets_quarter_hours_older_than_four_days()
+    {
+        var s = new Session().Apply(Ev.Started("s", T));
+        for (var d = 0; d < 6; d++) s.Apply(Ev.Received("s", T.AddDays(d)), Ev.Received("s", T.AddDays(d).AddMinutes(1)));
+        Assert.Equal(["2026-11-26", "2026-11-27", "2026-11-28"], s.Model.Days("UTC").Select(d => d.Day));
+        Assert.Equal(5, s.Model.State.ActiveSlots.Count); // 2026-11-24 .. 11-28 at 09:00: a slot a day, four days back from the newest
+        // A late message of an old day still counts on its day when it is among the last three.
+        s.Apply(Ev.Received("s", T.AddDays(4).AddHours(-12)));
+        Assert.Equal(["2026-11-26", "2026-11-27", "2026-11-28"], s.Model.Days("UTC").Select(d => d.Day));
     }
 
     /// <summary>A seeded mix of every logged event type and intervention, timestamps not in arrival order.</summary>

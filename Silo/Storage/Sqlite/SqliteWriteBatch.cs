@@ -14,10 +14,6 @@ internal sealed class SqliteWriteBatch
         _upsertRow, _deleteRow, _claimRows, _rowsClaim, _insertAudit, _auditHead, _insertControl, _deleteControl, _savepoint, _release, _rollbackTo;
     private SqliteTransaction? _transaction;
 
-    // The audit chain's head per tenant as committed, and as staged by the current transaction and write.
-    private readonly Dictionary<string, (long Seq, byte[] Hash)> _auditHeads = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long Seq, byte[] Hash)> _stagedHeads = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (long Seq, byte[] Hash)> _writeHeads = new(StringComparer.Ordinal);
     private long _writeMaxPosition;
 
     public SqliteWriteBatch(SqliteConnection connection)
@@ -74,7 +70,6 @@ internal sealed class SqliteWriteBatch
     {
         _transaction = _connection.BeginTransaction(deferred: false);
         LastPosition = 0;
-        _stagedHeads.Clear();
     }
 
     public void Commit()
@@ -82,8 +77,6 @@ internal sealed class SqliteWriteBatch
         _transaction!.Commit();
         _transaction.Dispose();
         _transaction = null;
-        foreach (var (tenant, head) in _stagedHeads) _auditHeads[tenant] = head;
-        _stagedHeads.Clear();
     }
 
     public void Rollback()
@@ -98,13 +91,11 @@ internal sealed class SqliteWriteBatch
         }
         _transaction?.Dispose();
         _transaction = null;
-        _stagedHeads.Clear();
         LastPosition = 0;
     }
 
     public void Savepoint()
     {
-        _writeHeads.Clear();
         _writeMaxPosition = 0;
         Bind(_savepoint).ExecuteNonQuery();
     }
@@ -112,7 +103,6 @@ internal sealed class SqliteWriteBatch
     public void Release()
     {
         Bind(_release).ExecuteNonQuery();
-        foreach (var (tenant, head) in _writeHeads) _stagedHeads[tenant] = head;
         LastPosition = Math.Max(LastPosition, _writeMaxPosition);
     }
 
@@ -154,20 +144,21 @@ internal sealed class SqliteWriteBatch
     /// <summary>The current claim on a grain's rows (0 when none was made).</summary>
     public long RowsClaim(string grainKey) => Bind(_rowsClaim, grainKey).ExecuteScalar() is long claim ? claim : 0;
 
-    /// <summary>The head of a tenant's audit chain: the last sequence number and hash (0 and no bytes for an empty chain).</summary>
+    /// <summary>
+    /// The head of a tenant's audit chain: the last sequence number and hash (0 and no bytes for an empty chain). Read in
+    /// the write transaction each time (an indexed row; interventions are rare): it sees this transaction's own entries
+    /// and rolled-back ones are gone, and no other writer of the file (a second silo of a test cluster) can have moved
+    /// it since (the transaction holds the write lock).
+    /// </summary>
     public (long Seq, byte[] Hash) AuditHead(string tenant)
     {
-        if (_writeHeads.TryGetValue(tenant, out var head) || _stagedHeads.TryGetValue(tenant, out head) || _auditHeads.TryGetValue(tenant, out head)) return head;
         using var reader = Bind(_auditHead, tenant).ExecuteReader();
-        head = reader.Read() ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0, []);
-        _auditHeads[tenant] = head;
-        return head;
+        return reader.Read() ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : (0, []);
     }
 
     public void AppendAudit(string tenant, long seq, string interventionId, string sessionId, DateTimeOffset at, byte[] entry, byte[] previousHash, byte[] hash)
     {
         Bind(_insertAudit, tenant, seq, interventionId, sessionId, at.UtcTicks, entry, previousHash, hash).ExecuteNonQuery();
-        _writeHeads[tenant] = (seq, hash);
     }
 
     public void AddControl(string tenant, long seq, string interventionId, byte[] command)

@@ -28,6 +28,12 @@ public sealed class LiveCluster : IAsyncDisposable
 
     public TestCluster Cluster { get; }
 
+    /// <summary>
+    /// The clock of the silos of clusters started with <c>Test:Clock = shared</c> (one for the process: the silos run in
+    /// it). Only one test class uses it, and a class's tests run one at a time.
+    /// </summary>
+    public static Microsoft.Extensions.Time.Testing.FakeTimeProvider SharedClock { get; } = new();
+
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>The live queries, as the Api answers them.</summary>
@@ -52,6 +58,8 @@ public sealed class LiveCluster : IAsyncDisposable
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
+            // The test clock, when a test asks for it: registered before the silo's own, which is added only when none is.
+            if (siloBuilder.Configuration["Test:Clock"] == "shared") siloBuilder.Services.AddKeyedSingleton<TimeProvider>(LiveTime.Key, SharedClock);
             siloBuilder.AddLiveOrleansSilo(siloBuilder.Configuration, LiveMembership.Provided);
             if (siloBuilder.Configuration["Streams:InactivityPeriod"] is { } inactivity)
             {
