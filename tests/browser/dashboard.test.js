@@ -290,6 +290,39 @@ test('detail: markdown shown safely, attachments and voice, tokens streaming in,
   await page.close();
 });
 
+test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcript, and the controls stay', async () => {
+  // Issue 18: this text made the markdown renderer overflow the stack, and the detail showed no transcript and no
+  // intervention buttons. Now italics nest 16 deep and the rest is shown as characters, beside the next message.
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('.summary').waitFor();
+  const s = id('stars');
+  const hostile = '*_'.repeat(8000);
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(2000), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u11', name: 'Eve' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(2000), sessionId: s, message: { id: 'hostile', format: 'text', text: hostile } },
+    { id: id('e'), type: 'message_received', timestamp: iso(1000), sessionId: s, message: { id: 'normal', format: 'text', text: 'Is **anyone** there?' } },
+  ]);
+  await page.goto(`${engine.url}/#/conversations/${s}`);
+  await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
+  assert.deepEqual(await page.locator('.controls button').allTextContents(),
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Transfer', 'Reassign', 'Co-browse']);
+  await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 2), 'both messages in the transcript');
+
+  const first = page.locator('.transcript .message[data-message="hostile"] .message-body');
+  assert.equal(await first.locator('em').count(), 16, 'italics nested to the limit');
+  // `*`, then 16 italics each taking one marker from either end, then the rest as it was typed.
+  assert.equal(await first.textContent(), `*${hostile.slice(17, hostile.length - 16)}`);
+  const second = page.locator('.transcript .message[data-message="normal"] .message-body');
+  assert.equal(await second.textContent(), 'Is anyone there?');
+  assert.equal(await second.locator('strong').textContent(), 'anyone');
+  // The text wraps inside the transcript rather than widening the view.
+  const [bubble, panel] = await Promise.all([first.boundingBox(), page.locator('.transcript-panel').boundingBox()]);
+  assert.ok(bubble.x + bubble.width <= panel.x + panel.width + 1, `the message (${bubble.width} px) fits its panel (${panel.width} px)`);
+  await page.close();
+});
+
 test('interventions: a required reason, the result at once, the server’s refusal shown, audit entries listed; none for a viewer', async () => {
   const tenant = await newTenant(engine);
   const { s1 } = await seed(tenant);

@@ -2,7 +2,7 @@ import { ApiError, type Api, type Auth } from '../api';
 import { channelOf } from '../filters';
 import { STATE_LABELS, bytes, clock, elapsed, highlight } from '../format';
 import type { LiveConnection, WatchListener } from '../live';
-import { render, safeHref } from '../markdown';
+import { render, webHref } from '../markdown';
 import type { Intervention, Message, SessionDetail, StreamState } from '../types';
 import { safeColor } from './conversations';
 import type { Directory } from './directory';
@@ -63,10 +63,15 @@ export function detailView(deps: {
       body.append(h('div', { class: 'voice-meta' }, `🎙 ${m.speaker ?? 'Speaker'}`, m.confidence != null ? ` · confidence ${Math.round(m.confidence * 100)} %` : ''));
       body.append(h('p', {}, marked(highlight(m.text ?? '', keyword))));
     } else if (m.text) {
-      body.append(render(m.text, document, (text) => marked(highlight(text, keyword))));
+      // One message that cannot be drawn shows its characters, and never stops the rest of the transcript.
+      try {
+        body.append(render(m.text, document, (text) => marked(highlight(text, keyword))));
+      } catch {
+        body.append(h('p', { class: 'plain' }, marked(highlight(m.text, keyword))));
+      }
     }
     for (const a of m.attachments ?? []) {
-      const href = safeHref(a.url);
+      const href = webHref(a.url);
       const label = `${a.name ?? a.type} · ${a.mimeType ?? a.type} · ${bytes(a.sizeBytes)}`;
       body.append(h('div', { class: `attachment attachment-${a.type}` },
         a.type === 'image' && href ? h('img', { src: href, alt: a.name ?? 'image', loading: 'lazy', referrerpolicy: 'no-referrer' }) : null,
