@@ -63,6 +63,27 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Whether the engine must not start: its embedded store is missing but the marker file beside it says a store was
+    /// created there (deleted by mistake, a volume not mounted). Starting would bootstrap a new, empty store over it:
+    /// instead one line says why and what to do, and the process exits non-zero.
+    /// </summary>
+    public static bool RefusesMissingStore(IConfiguration configuration, ILogger logger)
+    {
+        var storage = configuration.GetSection("Storage").Get<LiveOrleans.Hosting.StorageOptions>() ?? new LiveOrleans.Hosting.StorageOptions();
+        if (storage.IsPostgreSql) return false;
+        try
+        {
+            LiveOrleans.Storage.Sqlite.SqliteDatabase.RefuseMissing(storage.SqlitePath);
+            return false;
+        }
+        catch (LiveOrleans.Storage.Sqlite.StoreMissingException ex)
+        {
+            Log.StoreMissing(logger, ex.Message);
+            return true;
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Bootstrap: created tenant {Tenant} (time zone {TimeZone}) with admin {User}.")]
@@ -73,5 +94,8 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
 
         [LoggerMessage(3, LogLevel.Information, "Bootstrap: tenant {Tenant} was created by another node starting at the same time; its secrets are the ones that node was given or printed.")]
         public static partial void CreatedElsewhere(ILogger logger, string tenant);
+
+        [LoggerMessage(4, LogLevel.Critical, "{Refusal}")]
+        public static partial void StoreMissing(ILogger logger, string refusal);
     }
 }

@@ -84,6 +84,14 @@ public sealed partial class PostgresDatabase : IStoreDatabase, IDisposable
 
     public bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    public bool IsUnavailable(DbException exception) => exception is NpgsqlException { IsTransient: true };
+
+    public void Verify()
+    {
+        using var connection = Open();
+        connection.Scalar("SELECT 1", null);
+    }
+
     public string GetOrAddMeta(string key, string value)
     {
         using var connection = DataSource.OpenConnection();
