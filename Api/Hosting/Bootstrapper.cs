@@ -89,7 +89,7 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
         [LoggerMessage(1, LogLevel.Information, "Bootstrap: created tenant {Tenant} (time zone {TimeZone}) with admin {User}.")]
         public static partial void Created(ILogger logger, string tenant, string user, string timeZone);
 
-        [LoggerMessage(2, LogLevel.Warning, "Bootstrap: {Keys} ignored: the store ({Store}) already has its tenants, so its existing secrets stay. Use them, or start on a new store (another Storage:SqlitePath, or delete that file; in cluster mode, another database).")]
+        [LoggerMessage(2, LogLevel.Warning, "Bootstrap: {Keys} ignored: the store ({Store}) already has its tenants, so its existing secrets stay. Use them, or start on a new store (another Storage:SqlitePath, or delete that file and its .id marker; in cluster mode, another database).")]
         public static partial void Ignored(ILogger logger, string keys, string store);
 
         [LoggerMessage(3, LogLevel.Information, "Bootstrap: tenant {Tenant} was created by another node starting at the same time; its secrets are the ones that node was given or printed.")]
