@@ -45,11 +45,12 @@ public sealed class StoreLossTests : IAsyncLifetime
             var ingest = await producer.PostAsJsonAsync("/api/v1/events", new { events = new[] { Ev.Received("gone-1", DateTimeOffset.UtcNow, text: "after the store went") } });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ingest.StatusCode);
             Assert.NotNull(ingest.Headers.RetryAfter);
-            Assert.Contains("nothing of this request was stored", (await ingest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+            Assert.Contains("the batch was not acknowledged; send it again after the time in Retry-After", (await ingest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
 
             var intervention = await reader.PostAsJsonAsync("/api/v1/sessions/gone-1/interventions", new { type = "pause", reason = "store gone" });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, intervention.StatusCode);
             Assert.NotNull(intervention.Headers.RetryAfter);
+            Assert.Contains("nothing of this request was stored", (await intervention.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
 
             var ready = await reader.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);

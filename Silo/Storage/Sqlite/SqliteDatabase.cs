@@ -106,7 +106,7 @@ public sealed partial class SqliteDatabase : IStoreDatabase, IDisposable
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
             moved = 0;
-            var rc = NativeSqlite.FileControl(_anchor.Handle!.DangerousGetHandle(), "main"u8, NativeSqlite.HasMoved, ref moved);
+            var rc = NativeSqlite.FileControl(_anchor.Handle!.DangerousGetHandle(), NativeSqlite.Main, NativeSqlite.HasMoved, ref moved);
             if (rc != 0) moved = File.Exists(Path) ? 0 : 1; // no such file control in this VFS: at least notice a deleted file
         }
         if (moved == 0) return false;
@@ -263,14 +263,10 @@ internal static class NativeSqlite
     /// <summary><c>SQLITE_FCNTL_HAS_MOVED</c>: whether the open file is no longer the file at its path.</summary>
     public const int HasMoved = 20;
 
-    [System.Runtime.InteropServices.DllImport("e_sqlite3", EntryPoint = "sqlite3_file_control")]
-    private static extern int sqlite3_file_control(IntPtr db, byte[] name, int op, ref int value);
+    /// <summary>The name of a connection's main database, zero-terminated UTF-8.</summary>
+    public static readonly byte[] Main = "main\0"u8.ToArray();
 
-    /// <summary>Runs a file control on the database <paramref name="name"/> (UTF-8, e.g. <c>main</c>) of the connection <paramref name="db"/>.</summary>
-    public static int FileControl(IntPtr db, ReadOnlySpan<byte> name, int op, ref int value)
-    {
-        var terminated = new byte[name.Length + 1];
-        name.CopyTo(terminated);
-        return sqlite3_file_control(db, terminated, op, ref value);
-    }
+    /// <summary><c>sqlite3_file_control</c>: a file control on the database <paramref name="name"/> (zero-terminated UTF-8) of the connection <paramref name="db"/>.</summary>
+    [System.Runtime.InteropServices.DllImport("e_sqlite3", EntryPoint = "sqlite3_file_control")]
+    public static extern int FileControl(IntPtr db, byte[] name, int op, ref int value);
 }
