@@ -52,6 +52,14 @@ public sealed class StoreLossTests : IAsyncLifetime
             Assert.NotNull(intervention.Headers.RetryAfter);
             Assert.Contains("nothing of this request was stored", (await intervention.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
 
+            // A sign-in, which reads the Api's tables, cannot open the file any more: 503 too, not 500 "no such table".
+            using (var anonymous = new HttpClient { BaseAddress = engine.Address })
+            {
+                var signIn = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { tenant = "crash", username = "admin", password = "crash-password" });
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, signIn.StatusCode);
+                Assert.NotNull(signIn.Headers.RetryAfter);
+            }
+
             var ready = await reader.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             var checks = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks");
