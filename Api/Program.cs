@@ -16,8 +16,15 @@ builder.AddLiveApi();
 if (demo) builder.Services.AddHostedService<DemoTraffic>();
 
 var app = builder.Build();
+// An embedded store that existed and is gone is never started afresh: one line says why, and the exit code is 3.
+if (Bootstrapper.RefusesMissingStore(app.Configuration, app.Services.GetRequiredService<ILogger<Bootstrapper>>()))
+{
+    await app.DisposeAsync(); // flushes the console log
+    return 3;
+}
 app.MapLiveApi();
 app.Run();
+return 0;
 
 /// <summary>The Api's entry point; public so tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -20,7 +20,8 @@ public static class IngestEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 
@@ -78,6 +79,9 @@ public static class IngestEndpoints
             case IngestOutcome.Limited l:
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(l.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Status(StatusCodes.Status429TooManyRequests, l.Reason, "Too Many Requests");
+            case IngestOutcome.Unavailable u:
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(u.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problems.Status(StatusCodes.Status503ServiceUnavailable, u.Reason, "Service Unavailable");
             default:
                 throw new InvalidOperationException($"Unknown ingest outcome {outcome}.");
         }

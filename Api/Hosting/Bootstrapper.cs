@@ -63,15 +63,39 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Whether the engine must not start: its embedded store is missing but the marker file beside it says a store was
+    /// created there (deleted by mistake, a volume not mounted). Starting would bootstrap a new, empty store over it:
+    /// instead one line says why and what to do, and the process exits non-zero.
+    /// </summary>
+    public static bool RefusesMissingStore(IConfiguration configuration, ILogger logger)
+    {
+        var storage = configuration.GetSection("Storage").Get<LiveOrleans.Hosting.StorageOptions>() ?? new LiveOrleans.Hosting.StorageOptions();
+        if (storage.IsPostgreSql) return false;
+        try
+        {
+            LiveOrleans.Storage.Sqlite.SqliteDatabase.RefuseMissing(storage.SqlitePath);
+            return false;
+        }
+        catch (LiveOrleans.Storage.Sqlite.StoreMissingException ex)
+        {
+            Log.StoreMissing(logger, ex.Message);
+            return true;
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Bootstrap: created tenant {Tenant} (time zone {TimeZone}) with admin {User}.")]
         public static partial void Created(ILogger logger, string tenant, string user, string timeZone);
 
-        [LoggerMessage(2, LogLevel.Warning, "Bootstrap: {Keys} ignored: the store ({Store}) already has its tenants, so its existing secrets stay. Use them, or start on a new store (another Storage:SqlitePath, or delete that file; in cluster mode, another database).")]
+        [LoggerMessage(2, LogLevel.Warning, "Bootstrap: {Keys} ignored: the store ({Store}) already has its tenants, so its existing secrets stay. Use them, or start on a new store (another Storage:SqlitePath, or delete that file and its .id marker; in cluster mode, another database).")]
         public static partial void Ignored(ILogger logger, string keys, string store);
 
         [LoggerMessage(3, LogLevel.Information, "Bootstrap: tenant {Tenant} was created by another node starting at the same time; its secrets are the ones that node was given or printed.")]
         public static partial void CreatedElsewhere(ILogger logger, string tenant);
+
+        [LoggerMessage(4, LogLevel.Critical, "{Refusal}")]
+        public static partial void StoreMissing(ILogger logger, string refusal);
     }
 }

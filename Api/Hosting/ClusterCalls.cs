@@ -1,3 +1,5 @@
+using LiveOrleans.Live;
+
 namespace LiveOrleans.Api.Hosting;
 
 /// <summary>
@@ -16,11 +18,13 @@ public static class ClusterCalls
     /// cause under it, what Orleans throws while its membership settles ("the directory is not stable … retry later",
     /// "no active nodes are compatible" while a silo joins, a forwarding hop limit) — or PostgreSQL refusing for a
     /// moment (Npgsql's transient errors: too many connections, the server starting, a broken connection), also when
-    /// Orleans' grain storage wraps one. Any other storage failure stays an engine failure.
+    /// Orleans' grain storage wraps one, or the store's writer refusing a write it cannot make durable
+    /// (<see cref="StoreUnavailableException"/>: disk full, the file gone, PostgreSQL's passing errors). Any other
+    /// storage failure stays an engine failure.
     /// </summary>
     public static bool IsTransient(Exception exception)
     {
-        if (exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        if (exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or StoreUnavailableException
             or Orleans.Runtime.Messaging.ConnectionFailedException or Npgsql.NpgsqlException { IsTransient: true })
             return true;
         if (exception.GetType() == typeof(OrleansException) && exception.InnerException is null) return true;

@@ -158,6 +158,10 @@ public static class LiveApiRegistration
             case OverloadedException overloaded:
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(overloaded.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Write(context, StatusCodes.Status429TooManyRequests, "Too Many Requests", overloaded.Message);
+            case StoreUnavailableException unavailable:
+                return WriteStoreUnavailableAsync(context, unavailable.RetryAfter);
+            case System.Data.Common.DbException db when context.RequestServices.GetRequiredService<IStoreDatabase>().IsUnavailable(db):
+                return WriteStoreUnavailableAsync(context, StoreUnavailableException.DefaultRetryAfter);
             case ObjectDisposedException:
                 return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The engine is stopping; retry against another node or in a moment.");
             case { } transient when ClusterCalls.IsTransient(transient):
@@ -171,6 +175,17 @@ public static class LiveApiRegistration
             default:
                 return Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal Server Error", "The engine failed to answer; the error is in its log.");
         }
+    }
+
+    /// <summary>
+    /// 503 with Retry-After: the store could not make the request's writes durable (disk full, the file gone, the
+    /// database refusing). Nothing of it was stored; where it was, a repeat is a duplicate. Never a 2xx, never a 500.
+    /// </summary>
+    private static Task WriteStoreUnavailableAsync(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+            "The store cannot take writes just now, so nothing of this request was stored; send it again after the time in Retry-After (a repeated event is not stored twice).");
     }
 
     /// <summary>What was wrong with a body an endpoint could not read, with the JSON path when the parser gave one.</summary>

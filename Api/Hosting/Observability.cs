@@ -2,6 +2,7 @@ using System.Net;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Live;
 using LiveOrleans.Storage;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -70,15 +71,47 @@ public static class Observability
 
     private static IPAddress Normalise(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
-    /// <summary><c>{status, checks: {name: {status, description}}}</c>: 200 when healthy, 503 when not.</summary>
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    /// <summary>
+    /// <c>{status, checks: {name: {status}}}</c>: 200 when healthy, 503 when not. Each check's description (the
+    /// store's path, the silo's address, why it failed) only for the platform administrator (a bearer token, or HTTP
+    /// Basic as for <c>/metrics</c>): the endpoints are anonymous, and those details are not for everyone.
+    /// </summary>
+    private static async Task WriteAsync(HttpContext context, HealthReport report)
     {
+        var detailed = await IsPlatformAdminAsync(context);
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsJsonAsync(new
+        await context.Response.WriteAsJsonAsync(new
         {
             status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
-        });
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString().ToLowerInvariant(),
+                description = detailed ? e.Value.Description : null,
+            }),
+        }, HealthJson);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions HealthJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static async Task<bool> IsPlatformAdminAsync(HttpContext context)
+    {
+        if (!context.Request.Headers.Authorization.Any()) return false;
+        try
+        {
+            foreach (var scheme in new[] { LiveClaims.BearerScheme, LiveClaims.BasicScheme })
+            {
+                var result = await context.AuthenticateAsync(scheme);
+                if (result.Succeeded && result.Principal.HasClaim(LiveClaims.PlatformAdmin, "true")) return true;
+            }
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or StoreUnavailableException)
+        {
+            // The store that would know the user is what fails: the plain answer, which still names the failing check.
+        }
+        return false;
     }
 }
 
@@ -94,21 +127,39 @@ public sealed class SiloHealthCheck(IClusterMembershipService membership, ILocal
     }
 }
 
-/// <summary>Ready when the store answers a query.</summary>
-public sealed class StoreHealthCheck(IStoreDatabase database) : IHealthCheck
+/// <summary>
+/// Ready when the store serves this engine (<see cref="IStoreDatabase.Verify"/>: embedded, the file is the one opened
+/// at start and holds its schema and id) and takes writes: after a write that could not be made durable, not ready
+/// for <see cref="StoreWriteHealth.Hold"/> and then until a write commits again (this check writes one itself).
+/// </summary>
+public sealed class StoreHealthCheck(IStoreDatabase database, StoreWriteHealth writes) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            using var connection = database.Open();
-            connection.Scalar("SELECT 1", null);
-            return Task.FromResult(HealthCheckResult.Healthy($"the store answers ({database.Description})"));
+            database.Verify();
         }
         catch (Exception ex)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"the store does not answer ({database.Description})", ex));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"the store does not serve ({database.Description}): {ex.Message}", ex));
         }
+        if (writes.Problem is { } problem)
+        {
+            if (!problem.ProbeDue) return Task.FromResult(HealthCheckResult.Unhealthy($"the store refuses writes ({database.Description}): {problem.Reason}"));
+            try
+            {
+                using var connection = database.Open();
+                connection.Execute("INSERT INTO meta(key, value) VALUES ('write_probe', @at) ON CONFLICT(key) DO UPDATE SET value = excluded.value", null,
+                    ("@at", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+                writes.Committed();
+            }
+            catch (Exception ex)
+            {
+                return Task.FromResult(HealthCheckResult.Unhealthy($"the store still refuses writes ({database.Description}): {ex.Message}", ex));
+            }
+        }
+        return Task.FromResult(HealthCheckResult.Healthy($"the store answers and takes writes ({database.Description})"));
     }
 }
 

@@ -44,6 +44,9 @@ public abstract record IngestOutcome
 
     /// <summary>Paused sessions refused their events; the other sessions' events were stored.</summary>
     public sealed record Paused(string Detail, int Stored, int Duplicates) : IngestOutcome;
+
+    /// <summary>The store could not make the events durable (disk full, its file gone, PostgreSQL refusing): 503, send again after <paramref name="RetryAfter"/>.</summary>
+    public sealed record Unavailable(TimeSpan RetryAfter, string Reason) : IngestOutcome;
 }
 
 /// <summary>
@@ -82,6 +85,9 @@ public sealed class IngestService(
                 break;
             case IngestOutcome.Invalid:
                 LiveTelemetry.EventsRefused.Add(sent, new KeyValuePair<string, object?>("reason", "invalid"));
+                break;
+            case IngestOutcome.Unavailable:
+                LiveTelemetry.EventsRefused.Add(sent, new KeyValuePair<string, object?>("reason", "store_unavailable"));
                 break;
             case IngestOutcome.Limited l:
                 LiveTelemetry.EventsAccepted.Add(l.Stored);
@@ -126,6 +132,12 @@ public sealed class IngestService(
         {
             return new IngestOutcome.Limited(ex.RetryAfter,
                 $"{ex.Message} Events of the batch that were stored count as duplicates when you send it again.");
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // Never a 202 for events not on disk: what the store refused is sent again, what it kept counts as a duplicate then.
+            return new IngestOutcome.Unavailable(ex.RetryAfter,
+                "The store cannot take writes just now (see the engine's readiness), so the batch was not acknowledged; send it again after the time in Retry-After (events already stored count as duplicates).");
         }
         finally
         {

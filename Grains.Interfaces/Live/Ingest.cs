@@ -50,3 +50,26 @@ public sealed class OverloadedException : Exception
 
     public TimeSpan RetryAfter => TimeSpan.FromMilliseconds(RetryAfterMs);
 }
+
+/// <summary>
+/// Thrown when the store cannot make a write durable just now (the disk is full, an I/O error, the store's file is
+/// gone, PostgreSQL refused for a moment): nothing of the write was stored. The caller answers 503 with
+/// <see cref="RetryAfter"/>; a repeated event is not stored twice, so sending it again is safe.
+/// </summary>
+[GenerateSerializer]
+public sealed class StoreUnavailableException : Exception
+{
+    /// <summary>How long a caller should wait before it tries again, by default.</summary>
+    public static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
+
+    public StoreUnavailableException() : this("The store cannot take writes just now.") { }
+
+    public StoreUnavailableException(string message) : base(message) { }
+
+    public StoreUnavailableException(string message, Exception inner) : base(message, inner) { }
+
+    [Id(0)]
+    public long RetryAfterMs { get; private set; } = (long)DefaultRetryAfter.TotalMilliseconds;
+
+    public TimeSpan RetryAfter => TimeSpan.FromMilliseconds(RetryAfterMs);
+}

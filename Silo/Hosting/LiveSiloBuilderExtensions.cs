@@ -157,12 +157,13 @@ public static class LiveSiloBuilderExtensions
 
     /// <summary>
     /// Registers what any process reading the store needs, silo or not: the database (<see cref="IStoreDatabase"/>),
-    /// the audit log and the control outbox.
+    /// the audit log, the control outbox, and whether its writes succeed (<see cref="StoreWriteHealth"/>).
     /// </summary>
     public static IServiceCollection AddLiveStore(this IServiceCollection services, IConfiguration configuration)
     {
         var storage = StorageOf(configuration);
         if (services.Any(d => d.ServiceType == typeof(IStoreDatabase))) return services;
+        services.AddSingleton(_ => new StoreWriteHealth());
         if (storage.IsPostgreSql)
         {
             var connectionString = ConnectionStringOf(configuration);
@@ -184,7 +185,7 @@ public static class LiveSiloBuilderExtensions
             services.AddSingleton(sp => OpenStore(storage.SqlitePath, sp.GetRequiredService<IOptions<LiveOptions>>().Value));
             services.AddSingleton<IStoreDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
             services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<LogOptions>>().Value,
-                sp.GetRequiredService<ILogger<SqliteWriter>>()));
+                sp.GetRequiredService<ILogger<SqliteWriter>>(), sp.GetRequiredService<StoreWriteHealth>()));
             services.AddSingleton<IAuditLog, SqliteAuditLog>();
             services.AddSingleton<IControlOutbox, SqliteControlOutbox>();
         }

@@ -18,6 +18,15 @@ public interface IStoreDatabase
     /// <summary>Whether a failed statement broke a unique constraint (a name or id already taken).</summary>
     bool IsUniqueViolation(DbException exception);
 
+    /// <summary>
+    /// Whether a failed statement failed for the store's sake, not its own: the store could not make it durable just
+    /// now (disk full, an I/O error, the file gone, PostgreSQL refusing for a moment). Answered 503, not 500.
+    /// </summary>
+    bool IsUnavailable(DbException exception);
+
+    /// <summary>Checks that the store serves this engine (the readiness check); throws with the reason when it does not.</summary>
+    void Verify();
+
     /// <summary>Sets a value of the <c>meta</c> table unless one is there; returns the stored value (the first writer's, when several race).</summary>
     string GetOrAddMeta(string key, string value);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LiveOrleans.Api.Tests;
 
@@ -82,6 +83,31 @@ public sealed class ObservabilityTests(LiveApi api) : IClassFixture<LiveApi>
         var checks = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks");
         Assert.Equal("healthy", checks.GetProperty("silo").GetProperty("status").GetString());
         Assert.Equal("healthy", checks.GetProperty("store").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Readiness_without_credentials_names_each_check_but_not_the_store_or_the_silo_address()
+    {
+        var store = api.Services.GetRequiredService<LiveOrleans.Storage.IStoreDatabase>().Description;
+        var silo = api.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress;
+
+        var anonymous = await api.Client.GetAsync("/health/ready");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ready");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", api.PlatformToken);
+        var administrator = await api.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        var plain = await anonymous.Content.ReadAsStringAsync();
+        var checks = JsonDocument.Parse(plain).RootElement.GetProperty("checks");
+        Assert.Equal(["silo", "store"], checks.EnumerateObject().Select(c => c.Name).Order());
+        Assert.All(checks.EnumerateObject(), c => Assert.Equal("""{"status":"healthy"}""", c.Value.GetRawText()));
+        Assert.DoesNotContain(store, plain);
+        Assert.DoesNotContain(silo.Endpoint.Address.ToString(), plain);
+        Assert.DoesNotContain(silo.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), plain);
+        // The platform administrator sees what each check found.
+        var detailed = await administrator.Content.ReadAsStringAsync();
+        Assert.Contains(store, detailed);
+        Assert.Contains($"silo {silo} is active", detailed);
     }
 }
 

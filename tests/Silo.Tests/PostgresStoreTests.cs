@@ -16,7 +16,7 @@ public sealed class PostgresSilo : IDisposable
     public PostgresSilo(string connectionString, LogOptions? options = null)
     {
         Database = new PostgresDatabase(connectionString);
-        Writer = new PostgresWriter(Database, options ?? new LogOptions(), NullLogger<PostgresWriter>.Instance);
+        Writer = new PostgresWriter(Database, options ?? new LogOptions(), NullLogger<PostgresWriter>.Instance, Health);
         Clock = new PostgresLogClock(Database);
         Log = new PostgresEventLog(Database, Writer, Clock);
         Rows = new PostgresRowStore(Database, Writer);
@@ -25,6 +25,7 @@ public sealed class PostgresSilo : IDisposable
     }
 
     public PostgresDatabase Database { get; }
+    public LiveOrleans.Storage.StoreWriteHealth Health { get; } = new();
     public PostgresWriter Writer { get; }
     public PostgresLogClock Clock { get; }
     public PostgresEventLog Log { get; }
@@ -77,6 +78,23 @@ public sealed class PostgresStoreTests : IDisposable
         var entry = new InterventionView(id, session, "usr_1", type, "because", T, tenant, null, null, null);
         var control = type == InterventionType.CobrowseStart ? null : new ControlCommand(0, id, session, "bot", type, null, null);
         return silo.Log.AppendInterventionAsync(tenant, $"session/{session}", new LogAppend(LogEntryKind.Intervention, id, Encoding.UTF8.GetBytes(id)), entry, control);
+    }
+
+    [Fact]
+    public async Task A_write_PostgreSQL_breaks_off_for_a_moment_fails_as_store_unavailable_and_the_next_one_lands()
+    {
+        var silo = Silo();
+        await silo.Log.AppendAsync("t1", "session/s1", [Entry("before")]);
+
+        // The committer's connection is cut (as by a server restart or a failover of the database).
+        silo.Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'LiveOrleans'");
+        var refused = await Assert.ThrowsAsync<StoreUnavailableException>(() => silo.Log.AppendAsync("t1", "session/s1", [Entry("cut")]));
+
+        Assert.Contains("nothing of it was stored", refused.Message);
+        Assert.Equal(StoreUnavailableException.DefaultRetryAfter, refused.RetryAfter);
+        Assert.NotNull(silo.Health.Problem);
+        var retried = await silo.Log.AppendAsync("t1", "session/s1", [Entry("cut")]);
+        Assert.False(retried[0].Duplicate);
     }
 
     [Fact]

@@ -84,6 +84,15 @@ public sealed partial class PostgresDatabase : IStoreDatabase, IDisposable
 
     public bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    public bool IsUnavailable(DbException exception) => exception is NpgsqlException { IsTransient: true };
+
+    /// <summary>The database answers and holds the engine's tables (a database recreated empty under a running cluster does not).</summary>
+    public void Verify()
+    {
+        using var connection = Open();
+        connection.Scalar("SELECT 1 FROM meta LIMIT 1", null);
+    }
+
     public string GetOrAddMeta(string key, string value)
     {
         using var connection = DataSource.OpenConnection();

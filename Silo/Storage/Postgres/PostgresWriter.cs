@@ -22,11 +22,13 @@ public sealed partial class PostgresWriter : IDisposable
     private readonly Lock _startLock = new();
     private Task? _loop;
     private readonly QueuedEntries _pending;
+    private readonly StoreWriteHealth? _health;
     private long _transactions;
 
-    public PostgresWriter(PostgresDatabase database, LogOptions options, ILogger<PostgresWriter> logger)
+    public PostgresWriter(PostgresDatabase database, LogOptions options, ILogger<PostgresWriter> logger, StoreWriteHealth? health = null)
     {
         _database = database;
+        _health = health;
         _options = options;
         _logger = logger;
         _pending = new QueuedEntries(options);
@@ -103,7 +105,7 @@ public sealed partial class PostgresWriter : IDisposable
                 _pending.Remove(entries);
                 foreach (var work in works)
                 {
-                    if (work.Failed is { } failure) work.Fail(failure);
+                    if (work.Failed is { } failure) work.Fail(Unavailable(failure));
                     else work.Complete();
                 }
             }
@@ -112,6 +114,19 @@ public sealed partial class PostgresWriter : IDisposable
         {
             if (connection is not null) await connection.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// A failure PostgreSQL meant as passing (Npgsql's transient errors: the server restarting, too many connections, a
+    /// broken connection, disk full) as a <see cref="StoreUnavailableException"/>, which crosses grain calls and is
+    /// answered 503 with Retry-After; it also makes the store not ready until a write commits again.
+    /// </summary>
+    private Exception Unavailable(Exception failure)
+    {
+        if (failure is not NpgsqlException { IsTransient: true } transient) return failure;
+        var unavailable = new StoreUnavailableException($"PostgreSQL could not make the write durable just now ({transient.Message}); nothing of it was stored.");
+        _health?.Failed(unavailable.Message);
+        return unavailable;
     }
 
     /// <summary>Runs the writes in one transaction; false when a statement failed and nothing was committed.</summary>
@@ -132,6 +147,7 @@ public sealed partial class PostgresWriter : IDisposable
             foreach (var work in works) await work.AfterAsync(connection, transaction);
             await transaction.CommitAsync();
             foreach (var work in works) work.Committed = work.Failed is null;
+            _health?.Committed();
         }
         catch (PostgresException ex) when (!ex.IsTransient || works.Count > 1)
         {

@@ -20,13 +20,15 @@ public sealed partial class SqliteWriter : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private readonly QueuedEntries _pending;
+    private readonly StoreWriteHealth? _health;
     private int _started;
     private long _transactions;
     private long _writes;
 
-    public SqliteWriter(SqliteDatabase database, LogOptions options, ILogger<SqliteWriter> logger)
+    public SqliteWriter(SqliteDatabase database, LogOptions options, ILogger<SqliteWriter> logger, StoreWriteHealth? health = null)
     {
         _database = database;
+        _health = health;
         _options = options;
         _logger = logger;
         _pending = new QueuedEntries(options);
@@ -108,6 +110,9 @@ public sealed partial class SqliteWriter : IDisposable
     {
         try
         {
+            // A file deleted or replaced under the engine still takes writes through the open connection: they would
+            // be acknowledged and lost. Checked before and after: one deleted between the two is caught by the second.
+            if (_database.HasMoved()) throw Moved();
             batch.Begin();
             foreach (var work in works)
             {
@@ -117,26 +122,44 @@ public sealed partial class SqliteWriter : IDisposable
                     work.Execute(batch);
                     batch.Release();
                 }
-                catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 }) // I/O error, disk full: the whole transaction
+                catch (Exception ex) when (ex is not SqliteException sqlite || !SqliteDatabase.IsDurabilityFailure(sqlite)) // the store's failure: the whole transaction
                 {
                     batch.RollbackToSavepoint();
                     work.Failed = ex;
                 }
             }
             batch.Commit();
+            if (_database.HasMoved()) throw Moved();
         }
         catch (Exception ex)
         {
             batch.Rollback();
-            Log.CommitFailed(_logger, works.Count, ex);
-            foreach (var work in works) work.Failed = ex;
+            Exception failure = ex;
+            if (ex is SqliteException sqlite && SqliteDatabase.IsDurabilityFailure(sqlite))
+            {
+                failure = new StoreUnavailableException($"The store could not make the write durable ({sqlite.Message}); nothing of it was stored.");
+            }
+            if (failure is StoreUnavailableException)
+            {
+                _health?.Failed(failure.Message);
+                Log.Unavailable(_logger, works.Count, failure.Message);
+            }
+            else
+            {
+                Log.CommitFailed(_logger, works.Count, ex);
+            }
+            foreach (var work in works) work.Failed = failure;
             return false;
         }
         if (batch.LastPosition > 0) Clock.Committed(batch.LastPosition);
+        _health?.Committed();
         Interlocked.Increment(ref _transactions);
         Interlocked.Add(ref _writes, works.Count);
         return true;
     }
+
+    private StoreUnavailableException Moved() => new(
+        $"The store's file {_database.Path} was deleted or replaced while the engine ran; nothing more is written. Restore it and restart the engine.");
 
     /// <summary>Writes what is queued, then stops the thread.</summary>
     public void Dispose()
@@ -152,6 +175,9 @@ public sealed partial class SqliteWriter : IDisposable
     {
         [LoggerMessage(1, LogLevel.Error, "A transaction of {Writes} writes failed; each is answered with the error.")]
         public static partial void CommitFailed(ILogger logger, int writes, Exception ex);
+
+        [LoggerMessage(3, LogLevel.Warning, "The store refused a transaction of {Writes} writes, each answered 503: {Reason}")]
+        public static partial void Unavailable(ILogger logger, int writes, string reason);
 
         [LoggerMessage(2, LogLevel.Information, "Store {Path} closed after its last writes (grains' last snapshots included); the log ends at position {Position}.")]
         public static partial void Closed(ILogger logger, string path, long position);

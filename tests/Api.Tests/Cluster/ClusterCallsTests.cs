@@ -49,6 +49,8 @@ public sealed class ClusterCallsTests
         // A statement PostgreSQL refuses (a unique violation, a syntax error) is a bug, not a moment.
         Assert.False(ClusterCalls.IsTransient(new Npgsql.PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", "23505")));
         Assert.False(ClusterCalls.IsTransient(new OrleansException("Error from storage provider", new Npgsql.PostgresException("syntax error", "ERROR", "ERROR", "42601"))));
+        // The store's writer refusing a write it cannot make durable (disk full, the file gone, PostgreSQL's passing errors).
+        Assert.True(ClusterCalls.IsTransient(new LiveOrleans.Live.StoreUnavailableException("The store could not make the write durable (disk full).")));
     }
 
     [Fact]

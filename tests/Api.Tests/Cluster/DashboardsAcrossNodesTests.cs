@@ -20,9 +20,11 @@ public sealed class DashboardsAcrossNodesTests
         var nodeA = await cluster.StartApiAsync(client: false);
         var nodeB = await cluster.StartApiAsync(client: true);
 
-        // Node B, an Orleans client only, is ready once a gateway of the cluster answers.
+        // Node B, an Orleans client only, is ready once a gateway of the cluster answers (the details: for the platform administrator).
         using (var probe = new HttpClient { BaseAddress = nodeB.Address })
         {
+            probe.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("crash/admin:crash-password")));
             var ready = await probe.GetAsync("/health/ready");
             var body = await ready.Content.ReadAsStringAsync();
             Assert.True(ready.StatusCode == System.Net.HttpStatusCode.OK, body);

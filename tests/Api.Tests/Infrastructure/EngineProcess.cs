@@ -26,10 +26,36 @@ public sealed class EngineProcess : IAsyncDisposable
     public static Task<EngineProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
         => StartOnPortAsync(FreePorts.Next(), dataDirectory, settings, arguments);
 
-    /// <summary>Starts the engine on a given HTTP port (a restart where its clients expect it).</summary>
-    public static async Task<EngineProcess> StartOnPortAsync(int port, string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
+    /// <summary>
+    /// Starts the engine (embedded mode) where it is expected to refuse to start: waits for it to exit and answers its
+    /// exit code and what it wrote to its console. Fails when it is still running after 60 s.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, IDictionary<string, string>? settings = null)
     {
-        var address = new Uri($"http://127.0.0.1:{port}");
+        var start = StartInfo(new Uri($"http://127.0.0.1:{FreePorts.Next()}"), dataDirectory, []);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) output.Enqueue(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) output.Enqueue(line.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The engine was expected to exit but still ran after 60 s. It wrote:\n{string.Join("\n", output)}");
+        }
+        process.WaitForExit(); // the end of its output
+        return (process.ExitCode, string.Join("\n", output));
+    }
+
+    private static ProcessStartInfo StartInfo(Uri address, string dataDirectory, string[] arguments)
+    {
         var api = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [api, "--urls", address.ToString(), .. arguments])
         {
@@ -45,6 +71,14 @@ public sealed class EngineProcess : IAsyncDisposable
         start.Environment["Bootstrap__IngestKey"] = "lo_crash_key";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in FreePorts.ForSilo()) start.Environment[key.Replace(":", "__")] = value;
+        return start;
+    }
+
+    /// <summary>Starts the engine on a given HTTP port (a restart where its clients expect it).</summary>
+    public static async Task<EngineProcess> StartOnPortAsync(int port, string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
+    {
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var start = StartInfo(address, dataDirectory, arguments);
         SiloProcess? silo = null;
         if (TestStore.Cluster && !(settings?.ContainsKey("Storage__Provider") ?? false))
         {
