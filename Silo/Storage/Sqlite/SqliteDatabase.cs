@@ -34,6 +34,22 @@ public sealed class SqliteDatabase : IStoreDatabase, IDisposable
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode=WAL;");
         Execute(connection, SqliteSchema.Script);
+        Migrate(connection);
+    }
+
+    /// <summary>Adds the columns a store created by an older version lacks, then fills them.</summary>
+    private static void Migrate(SqliteConnection connection)
+    {
+        foreach (var (table, column, definition) in SqliteSchema.AddedColumns)
+        {
+            using var exists = connection.CreateCommand();
+            exists.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+            exists.Parameters.AddWithValue("$table", table);
+            exists.Parameters.AddWithValue("$column", column);
+            if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
+        Execute(connection, SqliteSchema.Backfill);
     }
 
     /// <summary>The full path of the file.</summary>
