@@ -169,6 +169,24 @@ public sealed class AccessTests(LiveApi api) : IClassFixture<LiveApi>
     }
 
     [Fact]
+    public async Task The_platform_administrator_is_neither_demoted_nor_removed_by_another_admin_of_its_tenant()
+    {
+        var platform = await api.LoginAsync("platform", "admin", LiveApi.PlatformPassword);
+        var created = await api.SendAsync(HttpMethod.Post, "/api/v1/users", platform,
+            new { username = $"deputy{Guid.NewGuid():N}"[..20], password = "deputy-password", name = "Deputy", role = "admin" });
+        var deputyName = (await JsonAsync(created, HttpStatusCode.Created)).GetProperty("username").GetString()!;
+        var deputy = await api.LoginAsync("platform", deputyName, "deputy-password");
+        var adminId = (await api.GetJsonAsync("/api/v1/users", deputy)).GetProperty("items").EnumerateArray()
+            .Single(u => u.GetProperty("username").GetString() == "admin").GetProperty("id").GetString()!;
+
+        var removed = await JsonAsync(await api.SendAsync(HttpMethod.Delete, $"/api/v1/users/{adminId}", deputy), HttpStatusCode.Conflict);
+        Assert.Equal("'admin' is the platform administrator and cannot be removed.", removed.GetProperty("detail").GetString());
+        var demoted = await JsonAsync(await api.SendAsync(HttpMethod.Put, $"/api/v1/users/{adminId}", deputy, new { role = "viewer" }), HttpStatusCode.Conflict);
+        Assert.Equal("'admin' is the platform administrator and cannot be demoted.", demoted.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Get, "/metrics", platform)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_removed_persons_token_is_refused_and_a_demoted_supervisor_can_no_longer_intervene_within_seconds()
     {
         api.Clock.Set(T);
