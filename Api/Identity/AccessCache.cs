@@ -26,26 +26,36 @@ public sealed class AccessCache(IdentityStore identity, [FromKeyedServices(LiveT
 
     /// <summary>The key of a hash (<see cref="ApiKeys.Hash"/>), or null when the store has none.</summary>
     public KeyOwner? Key(string hash)
-    {
-        if (_keys.TryGetValue(hash, out var cached) && Fresh(cached.ReadAt)) return cached.Value;
-        var read = Environment.TickCount64;
-        var owner = identity.FindKey(hash, time.GetUtcNow());
         // Unknown keys are not kept: anyone can send those, and a key created a moment later must work at once.
-        if (owner is null) _keys.TryRemove(hash, out _);
-        else Keep(_keys, hash, new Entry<KeyOwner>(owner, read));
-        return owner;
-    }
+        => Read(_keys, hash, () => identity.FindKey(hash, time.GetUtcNow()), keepMissing: false);
 
     /// <summary>A person as the store has them now (role, agent id, name), or null when they were removed.</summary>
     public UserRecord? User(string id)
-    {
-        if (_users.TryGetValue(id, out var cached) && Fresh(cached.ReadAt)) return cached.Value;
-        var read = Environment.TickCount64;
-        var user = identity.FindUserById(id);
         // Only ids from signed tokens get here, so removed people are kept too (as null): a removed person's dashboard
         // polling does not reach the store on every request.
-        Keep(_users, id, new Entry<UserRecord>(user, read));
-        return user;
+        => Read(_users, id, () => identity.FindUserById(id), keepMissing: true);
+
+    private T? Read<T>(ConcurrentDictionary<string, Entry<T>> cache, string key, Func<T?> read, bool keepMissing) where T : class
+    {
+        var cached = cache.GetValueOrDefault(key);
+        if (cached is not null && Fresh(cached.ReadAt)) return cached.Value;
+        // One request reads the store again; the others meanwhile keep the answer they had (for as long as that read takes),
+        // so a busy key does not send every request in flight to the store at once when its window ends.
+        if (cached is not null && !cached.ClaimRefresh()) return cached.Value;
+        var readAt = Environment.TickCount64;
+        T? value;
+        try
+        {
+            value = read();
+        }
+        catch
+        {
+            cached?.ReleaseRefresh();
+            throw;
+        }
+        if (value is null && !keepMissing) cache.TryRemove(key, out _);
+        else Keep(cache, key, new Entry<T>(value, readAt));
+        return value;
     }
 
     /// <summary>Drops this node's copy of a key, at once (the other nodes within <see cref="Window"/>).</summary>
@@ -74,5 +84,16 @@ public sealed class AccessCache(IdentityStore identity, [FromKeyedServices(LiveT
         return window;
     }
 
-    private sealed record Entry<T>(T? Value, long ReadAt) where T : class;
+    private sealed class Entry<T>(T? value, long readAt) where T : class
+    {
+        private int _refreshing;
+
+        public T? Value { get; } = value;
+        public long ReadAt { get; } = readAt;
+
+        /// <summary>Whether this caller is the one to read the store again (the first after the window ended).</summary>
+        public bool ClaimRefresh() => Interlocked.Exchange(ref _refreshing, 1) == 0;
+
+        public void ReleaseRefresh() => Volatile.Write(ref _refreshing, 0);
+    }
 }
