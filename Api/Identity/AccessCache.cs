@@ -48,6 +48,14 @@ public sealed class AccessCache(IdentityStore identity, [FromKeyedServices(LiveT
         {
             value = read();
         }
+        catch (System.Data.Common.DbException) when (cached is not null)
+        {
+            // The store did not answer (a restart, a full pool): what the node last read stands until it does, so
+            // signed-in people and producers are not refused for the store's blip (a revocation this node has not read
+            // yet applies once the store answers again; none can be made while it does not).
+            cached.ReleaseRefresh();
+            return cached.Value;
+        }
         catch
         {
             cached?.ReleaseRefresh();

@@ -222,7 +222,16 @@ public sealed class IdentityStore(IStoreDatabase database)
             lastUsed = reader.IsDBNull(2) ? null : reader.GetString(2);
         }
         if (lastUsed is null || !DateTimeOffset.TryParse(lastUsed, System.Globalization.CultureInfo.InvariantCulture, out var last) || now - last >= LastUsedResolution)
-            connection.Execute("UPDATE api_keys SET last_used_at = @at WHERE key_hash = @h", null, ("@h", hash), ("@at", now.ToString("O")));
+        {
+            try
+            {
+                connection.Execute("UPDATE api_keys SET last_used_at = @at WHERE key_hash = @h", null, ("@h", hash), ("@at", now.ToString("O")));
+            }
+            catch (DbException)
+            {
+                // Informational only: a store that cannot take the note now (busy, full) must not refuse the key.
+            }
+        }
         return owner;
     }
 
