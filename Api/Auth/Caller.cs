@@ -1,11 +1,15 @@
 namespace LiveOrleans.Api.Auth;
 
 /// <summary>Claim names and policies of LiveOrleans.</summary>
-public static class LiveClaims
+public static partial class LiveClaims
 {
     public const string Tenant = "tid";
     public const string Agent = "agt";
     public const string PlatformAdmin = "pla";
+    /// <summary>When the access token expires (Unix seconds): hub connections close then.</summary>
+    public const string Expires = "exp";
+    /// <summary>The hash of the API key a producer presented: its runtime-hub connection closes when the key is revoked.</summary>
+    public const string KeyHash = "kh";
     public const string ProducerRole = "producer";
 
     public const string BearerScheme = "Bearer";
@@ -24,6 +28,23 @@ public static class LiveClaims
     public const string OperatorPolicy = "operator";
     /// <summary>Producers holding a tenant API key.</summary>
     public const string ProducerPolicy = "producer";
+}
+
+/// <summary>Builds and reads principals.</summary>
+public static partial class LiveClaims
+{
+    /// <summary>A person as the store has them now, signed in with a token that expires at <paramref name="expires"/>.</summary>
+    public static ClaimsPrincipal Principal(LiveOrleans.Api.Identity.UserRecord user, DateTimeOffset expires, string scheme)
+        => new(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, user.Id),
+            new Claim(ClaimTypes.Name, user.Name),
+            new Claim(ClaimTypes.Role, EnumNames<Role>.Name(user.Role)),
+            new Claim(Tenant, user.Tenant),
+            new Claim(Expires, expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            .. user.AgentId is null ? Array.Empty<Claim>() : [new Claim(Agent, user.AgentId)],
+            .. user.PlatformAdmin ? [new Claim(PlatformAdmin, "true")] : Array.Empty<Claim>(),
+        ], scheme));
 }
 
 /// <summary>Reads who is calling from the authenticated principal.</summary>

@@ -21,9 +21,6 @@ public static class AuthEndpoints
         return api;
     }
 
-    /// <summary>Verified when the user does not exist, so an unknown name costs the same time as a wrong password.</summary>
-    private static readonly string DecoyHash = PasswordHasher.Hash(ApiKeys.NewSecret());
-
     private static Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult> IssueToken(
         TokenRequest request, HttpContext context, IdentityStore identity, TokenService tokens, LoginThrottle throttle)
     {
@@ -46,7 +43,7 @@ public static class AuthEndpoints
             ? null
             : identity.FindUser(request.Tenant, request.Username!);
         // Unknown users verify a decoy hash: the answer and its time are the same as for a wrong password.
-        var verified = PasswordHasher.Verify(request.Password!.Length > 256 ? "" : request.Password, user?.PasswordHash ?? DecoyHash);
+        var verified = PasswordHasher.Verify(request.Password!.Length > 256 ? "" : request.Password, user?.PasswordHash ?? PasswordHasher.DecoyHash);
         if (user is null || !verified)
         {
             throttle.Failed(source);

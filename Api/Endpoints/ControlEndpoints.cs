@@ -16,7 +16,7 @@ public static class ControlEndpoints
         var group = api.MapGroup("/control").WithTags("Control").RequireAuthorization(LiveClaims.ProducerPolicy);
         group.MapGet("", Stream)
             .WithQuery(new QueryParameter("lastEventId", "Resume after this command (for clients that cannot send the Last-Event-ID header).", QueryType.Integer),
-                new QueryParameter("access_token", "The API key, for clients that cannot send headers (EventSource)."))
+                new QueryParameter("access_token", "The API key, for clients that cannot send headers (EventSource); prefer X-Api-Key where you can, as a URL may be logged on its way."))
             .WithSummary("Control commands as Server-Sent Events; Last-Event-ID resumes after the last one seen. Unacknowledged commands are sent again.");
         group.MapPost("/{interventionId}/ack", Acknowledge).WithSummary("Acknowledges a control command; it is not sent again.");
         return api;

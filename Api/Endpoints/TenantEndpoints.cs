@@ -17,7 +17,12 @@ public sealed record UpdateTenantRequest(string? Name, string? TimeZone, int? Wa
 public sealed record TenantResponse(string Id, string Name, string TimeZone, int WaitingAlertSeconds);
 public sealed record CreateUserRequest([property: System.ComponentModel.DataAnnotations.Required] string? Username, [property: System.ComponentModel.DataAnnotations.Required] string? Password, string? Name, [property: System.ComponentModel.DataAnnotations.Required] string? Role, string? AgentId);
 public sealed record UserResponse(string Id, string Username, string Name, Role Role, string? AgentId);
-public sealed record ApiKeyResponse(string Key);
+public sealed record UpdateUserRequest(string? Name, string? Role, string? AgentId);
+public sealed record UserList(IReadOnlyList<UserResponse> Items);
+public sealed record CreateApiKeyRequest(string? Name);
+public sealed record ApiKeyResponse(string Key, string Id, string? Name);
+public sealed record ApiKeyView(string Id, string? Name, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt);
+public sealed record ApiKeyList(IReadOnlyList<ApiKeyView> Items);
 public sealed record AgentRequest([property: System.ComponentModel.DataAnnotations.Required] string? Name, [property: System.ComponentModel.DataAnnotations.Required] string? Kind, IReadOnlyList<string>? Teams, string? Color);
 public sealed record AgentResponse(string Id, string Name, AgentKind Kind, IReadOnlyList<string> Teams, string? Color);
 public sealed record TeamRequest([property: System.ComponentModel.DataAnnotations.Required] string? Name);
@@ -35,8 +40,18 @@ public static class TenantEndpoints
             .WithSummary("Creates a tenant with its first admin; answers its ingest key (platform administrator).");
         admin.MapGet("/tenant", GetTenant).RequireAuthorization(LiveClaims.ReadPolicy).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The caller's tenant.");
         admin.MapPut("/tenant", UpdateTenant).RequireAuthorization(LiveClaims.AdminPolicy).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Renames the tenant or changes its time zone.");
+        admin.MapGet("/users", ListUsers).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("The tenant's people, by username.");
         admin.MapPost("/users", CreateUser).RequireAuthorization(LiveClaims.AdminPolicy).ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Creates a person of the tenant.");
-        admin.MapPost("/apikeys", CreateApiKey).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates an ingest API key; it is shown once.");
+        admin.MapPut("/users/{id}", UpdateUser).RequireAuthorization(LiveClaims.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Changes a person's name, role or agent id; applies to their signed-in sessions within seconds. The tenant keeps at least one admin.");
+        admin.MapDelete("/users/{id}", DeleteUser).RequireAuthorization(LiveClaims.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Removes a person; their tokens and dashboards stop within seconds. The tenant keeps at least one admin.");
+        admin.MapGet("/apikeys", ListApiKeys).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("The tenant's API keys: id, name, created, last used (never the key).");
+        admin.MapPost("/apikeys", CreateApiKey).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates an ingest API key, optionally named; it is shown once.");
+        admin.MapDelete("/apikeys/{id}", DeleteApiKey).RequireAuthorization(LiveClaims.AdminPolicy).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Revokes an API key: refused on every node within seconds, its runtime connections closed.");
         admin.MapPut("/agents/{id}", PutAgent).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates or updates an agent of the directory.");
         admin.MapPut("/teams/{id}", PutTeam).RequireAuthorization(LiveClaims.AdminPolicy).WithSummary("Creates or renames a team.");
         return api;
@@ -93,7 +108,7 @@ public static class TenantEndpoints
     }
 
     private static Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult> CreateUser(
-        CreateUserRequest request, ClaimsPrincipal caller, IdentityStore identity, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+        CreateUserRequest request, ClaimsPrincipal caller, IdentityStore identity, AccessAudit audit, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
     {
         var errors = new ValidationErrors();
         CheckCredentials(request.Username, request.Password, "", errors);
@@ -114,15 +129,95 @@ public static class TenantEndpoints
         {
             return Problems.Status(StatusCodes.Status409Conflict, ex.Message, "Conflict");
         }
-        return TypedResults.Created($"/api/v1/users/{user.Id}", new UserResponse(user.Id, user.Username, user.Name, user.Role, user.AgentId));
+        audit.UserCreated(caller, user);
+        return TypedResults.Created($"/api/v1/users/{user.Id}", Describe(user));
     }
 
-    private static Created<ApiKeyResponse> CreateApiKey(ClaimsPrincipal caller, IdentityStore identity, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+    private static UserResponse Describe(UserRecord user) => new(user.Id, user.Username, user.Name, user.Role, user.AgentId);
+
+    private static Ok<UserList> ListUsers(ClaimsPrincipal caller, IdentityStore identity)
+        => TypedResults.Ok(new UserList([.. identity.Users(caller.TenantId()).Select(Describe)]));
+
+    private static Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult> UpdateUser(
+        string id, UpdateUserRequest? request, ClaimsPrincipal caller, IdentityStore identity, AccessCache access, AccessAudit audit)
     {
-        var key = ApiKeys.NewKey();
-        identity.AddApiKey(caller.TenantId(), key, time.GetUtcNow());
-        return TypedResults.Created("/api/v1/apikeys", new ApiKeyResponse(key));
+        // Another tenant's person answers exactly as one that does not exist, before anything about the body.
+        var tenant = caller.TenantId();
+        if (!Limits.IsId(id) || identity.FindUserById(id) is not { } current || current.Tenant != tenant) return UserNotFound(id);
+        var errors = new ValidationErrors();
+        var name = request?.Name is null ? null : CheckName(request.Name, "name", errors);
+        Role? role = null;
+        if (request?.Role is not null)
+        {
+            if (EnumNames<Role>.TryParse(request.Role, out var parsed)) role = parsed;
+            else errors.Add("role", $"Must be one of: {string.Join(", ", EnumNames<Role>.Names)}.");
+        }
+        if (request?.AgentId is not null && !Limits.IsId(request.AgentId)) errors.Add("agentId", "Must be an id of A-Z, a-z, 0-9, '_', '.', ':' or '-'.");
+        if (role == Role.Agent && request?.AgentId is null && current.AgentId is null)
+            errors.Add("agentId", "Required for role agent: the agent id whose conversations the person owns.");
+        if (request?.Name is null && request?.Role is null && request?.AgentId is null) errors.Add("name", "Send name, role, agentId or several of them.");
+        if (!errors.IsEmpty) return Problems.Invalid(errors, "The person was not changed; see errors.");
+
+        var (change, user) = identity.UpdateUser(tenant, id, name, role, request!.AgentId);
+        access.ForgetUser(id);
+        if (change == UserChange.Done) audit.UserChanged(caller, current, user!);
+        return change switch
+        {
+            UserChange.Done => TypedResults.Ok(Describe(user!)),
+            UserChange.LastAdmin => LastAdmin(user!, "demoted"),
+            UserChange.PlatformAdmin => PlatformAdmin(user!, "demoted"),
+            _ => UserNotFound(id),
+        };
     }
+
+    private static Results<NoContent, ProblemHttpResult> DeleteUser(string id, ClaimsPrincipal caller, IdentityStore identity, AccessCache access, AccessAudit audit)
+    {
+        if (!Limits.IsId(id)) return UserNotFound(id);
+        var (change, user) = identity.DeleteUser(caller.TenantId(), id);
+        access.ForgetUser(id);
+        if (change == UserChange.Done) audit.UserRemoved(caller, user!);
+        return change switch
+        {
+            UserChange.Done => TypedResults.NoContent(),
+            UserChange.LastAdmin => LastAdmin(user!, "removed"),
+            UserChange.PlatformAdmin => PlatformAdmin(user!, "removed"),
+            _ => UserNotFound(id),
+        };
+    }
+
+    private static ProblemHttpResult UserNotFound(string id) => Problems.NotFound($"Person '{Shorten(id)}'");
+
+    private static ProblemHttpResult LastAdmin(UserRecord user, string what)
+        => Problems.Status(StatusCodes.Status409Conflict,
+            $"'{user.Username}' is the tenant's last admin and cannot be {what}: make another person admin first.", "Conflict");
+
+    private static ProblemHttpResult PlatformAdmin(UserRecord user, string what)
+        => Problems.Status(StatusCodes.Status409Conflict, $"'{user.Username}' is the platform administrator and cannot be {what}.", "Conflict");
+
+    private static Ok<ApiKeyList> ListApiKeys(ClaimsPrincipal caller, IdentityStore identity)
+        => TypedResults.Ok(new ApiKeyList([.. identity.ApiKeysOf(caller.TenantId()).Select(k => new ApiKeyView(k.Id, k.Name, k.CreatedAt, k.LastUsedAt))]));
+
+    private static Results<Created<ApiKeyResponse>, ValidationProblem> CreateApiKey(
+        CreateApiKeyRequest? request, ClaimsPrincipal caller, IdentityStore identity, AccessAudit audit, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+    {
+        var errors = new ValidationErrors();
+        var name = request?.Name is null ? null : CheckName(request.Name, "name", errors);
+        if (!errors.IsEmpty) return Problems.Invalid(errors, "The API key was not created; see errors.");
+        var key = ApiKeys.NewKey();
+        var id = identity.AddApiKey(caller.TenantId(), key, name, time.GetUtcNow());
+        audit.KeyCreated(caller, id, name);
+        return TypedResults.Created("/api/v1/apikeys", new ApiKeyResponse(key, id, name));
+    }
+
+    private static Results<NoContent, ProblemHttpResult> DeleteApiKey(string id, ClaimsPrincipal caller, IdentityStore identity, AccessCache access, AccessAudit audit)
+    {
+        if (!Limits.IsId(id) || identity.DeleteApiKey(caller.TenantId(), id) is not { } hash) return Problems.NotFound($"API key '{Shorten(id)}'");
+        access.ForgetKey(hash);
+        audit.KeyRevoked(caller, id);
+        return TypedResults.NoContent();
+    }
+
+    private static string Shorten(string id) => id.Length <= 40 ? id : id[..40] + "…";
 
     private static async Task<Results<Ok<AgentResponse>, ValidationProblem>> PutAgent(
         string id, AgentRequest request, ClaimsPrincipal caller, IGrainFactory grains)

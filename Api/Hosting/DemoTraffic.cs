@@ -35,7 +35,7 @@ public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("The server has no address to send demo traffic to.");
         var key = ApiKeys.NewKey();
-        identity.AddApiKey(tenant, key, time.GetUtcNow());
+        identity.AddApiKey(tenant, key, "demo traffic", time.GetUtcNow());
         Console.WriteLine($"""
 
             ==== LiveOrleans demo ====

@@ -22,6 +22,15 @@ public static class LiveApiRegistration
         // SignalR's dispatcher logs every failed hub call at error level, expected refusals (HubException) included:
         // HubErrorFilter logs the real failures instead.
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
+        // Likewise its connection handler, which logs a connection refused in OnConnectedAsync (a cap) as an error with
+        // its stack trace: HubErrorFilter logs a refusal as one warning line, and real failures as errors.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.HubConnectionHandler", LogLevel.None);
+        // Authentication handlers and the authorization service log each refused credential at information level, four
+        // lines a request: a guessing client would fill the log. Ours log what matters themselves (BasicAuthenticationHandler:
+        // one debug line).
+        foreach (var handler in new[] { typeof(BearerAuthenticationHandler), typeof(ApiKeyAuthenticationHandler), typeof(BasicAuthenticationHandler) })
+            builder.Logging.AddFilter(handler.FullName, LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Authorization.DefaultAuthorizationService", LogLevel.Warning);
 
         // The silo (or the Orleans client) first: hosted services start in order, and everything below talks to grains.
         if (IsOrleansClient(configuration))
@@ -46,6 +55,10 @@ public static class LiveApiRegistration
 
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
         services.AddSingleton<IdentityStore>();
+        services.AddSingleton<AccessCache>();
+        services.AddSingleton<AccessAudit>();
+        services.AddSingleton<Live.HubAccessWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<Live.HubAccessWatch>());
         services.AddSingleton<Views.SavedViewStore>();
         services.AddSingleton<TenantAdministration>();
         services.AddHostedService<Bootstrapper>();

@@ -9,6 +9,9 @@ public static class PasswordHasher
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
 
+    /// <summary>Checked when a user does not exist, so an unknown name costs the same time as a wrong password.</summary>
+    public static readonly string DecoyHash = Hash(ApiKeys.NewSecret());
+
     public static string Hash(string password)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);

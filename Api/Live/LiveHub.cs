@@ -12,11 +12,12 @@ public sealed record PingReply(double ClientTime, DateTimeOffset ServerTime);
 /// sees only the conversations it owns, exactly as in the HTTP queries.
 /// </summary>
 [Authorize(Policy = LiveClaims.ReadPolicy)]
-public sealed class LiveHub(LiveFanout fanout, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : Hub
+public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : Hub
 {
     public override Task OnConnectedAsync()
     {
         fanout.Connected(Context, Context.User!.TenantId(), Context.User!.UserId(), Context.User!.Visible(LiveFilter.All));
+        access.WatchPerson(Context);
         return base.OnConnectedAsync();
     }
 
@@ -79,6 +80,7 @@ public sealed class LiveHub(LiveFanout fanout, [FromKeyedServices(LiveOrleans.Li
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        access.Forget(Context.ConnectionId);
         await fanout.DisconnectedAsync(Context.ConnectionId);
         await base.OnDisconnectedAsync(exception);
     }

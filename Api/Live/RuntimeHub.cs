@@ -16,7 +16,7 @@ namespace LiveOrleans.Api.Live;
 /// the control commands of their tenant's interventions until they acknowledge them.
 /// </summary>
 [Authorize(Policy = LiveClaims.ProducerPolicy)]
-public sealed class RuntimeHub(IngestService ingest, ControlStreams control, IControlOutbox outbox, IHubContext<RuntimeHub> self) : Hub
+public sealed class RuntimeHub(IngestService ingest, ControlStreams control, IControlOutbox outbox, IHubContext<RuntimeHub> self, HubAccessWatch access) : Hub
 {
     private static readonly ConcurrentDictionary<string, IAsyncDisposable> Listening = new(StringComparer.Ordinal);
 
@@ -28,11 +28,13 @@ public sealed class RuntimeHub(IngestService ingest, ControlStreams control, ICo
         var caller = self.Clients.Client(Context.ConnectionId);
         Listening[Context.ConnectionId] = await control.JoinAsync(tenant, command => _ = caller.SendAsync("control", ControlPayload.From(command)));
         foreach (var command in await outbox.PendingAsync(tenant, 0)) await Clients.Caller.SendAsync("control", ControlPayload.From(command));
+        access.WatchProducer(Context);
         await base.OnConnectedAsync();
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        access.Forget(Context.ConnectionId);
         if (Listening.TryRemove(Context.ConnectionId, out var listening)) await listening.DisposeAsync();
         await base.OnDisconnectedAsync(exception);
     }

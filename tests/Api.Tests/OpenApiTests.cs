@@ -122,6 +122,27 @@ public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
         Assert.Equal(11, types.Count);
     }
 
+    [Fact]
+    public async Task The_control_stream_takes_the_api_key_as_access_token_as_the_document_says()
+    {
+        var tenant = await api.NewTenantAsync();
+        var parameter = (await DocumentAsync()).GetProperty("paths").GetProperty("/api/v1/control").GetProperty("get").GetProperty("parameters")
+            .EnumerateArray().Single(p => p.GetProperty("name").GetString() == "access_token");
+        Assert.Equal("query", parameter.GetProperty("in").GetString());
+
+        // What an EventSource does: the key in the query, no header.
+        using (var stream = await api.Client.GetAsync($"/api/v1/control?access_token={Uri.EscapeDataString(tenant.IngestKey)}", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
+        }
+        using var wrong = await api.Client.GetAsync("/api/v1/control?access_token=lo_not_a_key", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        // Only there: the other producer routes take the key in X-Api-Key alone.
+        using var ack = await api.Client.PostAsync($"/api/v1/control/i1/ack?access_token={Uri.EscapeDataString(tenant.IngestKey)}", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, ack.StatusCode);
+    }
+
     /// <summary>Calls an operation as the caller it is meant for: producers with the API key, tenant creation as the platform administrator, the rest as the tenant's admin.</summary>
     private async Task<HttpResponseMessage> SendAsync(TestTenant tenant, string method, string path, string? query, string? body = null)
     {

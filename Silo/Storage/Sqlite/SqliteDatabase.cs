@@ -56,6 +56,7 @@ public sealed partial class SqliteDatabase : IStoreDatabase, IDisposable
             }
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, SqliteSchema.Script);
+            Migrate(connection);
         }
         // From here on the file is never created: a connection to a deleted file fails instead.
         builder.Mode = SqliteOpenMode.ReadWrite;
@@ -63,6 +64,21 @@ public sealed partial class SqliteDatabase : IStoreDatabase, IDisposable
         StoreId = GetOrAddMeta(StoreIdKey, Guid.NewGuid().ToString("N"));
         if (ReadMarker(MarkerPath) != StoreId) File.WriteAllText(MarkerPath, StoreId + "\n");
         _anchor = Open();
+    }
+
+    /// <summary>Adds the columns a store created by an older version lacks, then fills them.</summary>
+    private static void Migrate(SqliteConnection connection)
+    {
+        foreach (var (table, column, definition) in SqliteSchema.AddedColumns)
+        {
+            using var exists = connection.CreateCommand();
+            exists.CommandText = "SELECT COUNT(*) FROM pragma_table_info($table) WHERE name = $column";
+            exists.Parameters.AddWithValue("$table", table);
+            exists.Parameters.AddWithValue("$column", column);
+            if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
+        Execute(connection, SqliteSchema.Backfill);
     }
 
     /// <summary>The store's id: in its <c>meta</c> table and in its marker file.</summary>

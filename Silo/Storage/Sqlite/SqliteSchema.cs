@@ -71,10 +71,30 @@ internal static class SqliteSchema
             name TEXT NOT NULL, role TEXT NOT NULL, agent_id TEXT, platform_admin INTEGER NOT NULL DEFAULT 0,
             password_hash TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE(tenant, username));
         CREATE TABLE IF NOT EXISTS api_keys(
-            key_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id), created_at TEXT NOT NULL);
+            key_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id), created_at TEXT NOT NULL,
+            id TEXT, name TEXT, last_used_at TEXT);
         CREATE TABLE IF NOT EXISTS saved_views(
             id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT NOT NULL,
             filter TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
             UNIQUE(tenant, user_id, name));
+        """;
+
+    /// <summary>
+    /// Columns added after a store may already have been created, each added when missing (SQLite has no
+    /// <c>ADD COLUMN IF NOT EXISTS</c>), then the rows made whole; safe to run on every open.
+    /// </summary>
+    public static readonly (string Table, string Column, string Definition)[] AddedColumns =
+    [
+        // API keys got an id (to list and revoke them without the key), a name and when they were last used.
+        ("api_keys", "id", "TEXT"),
+        ("api_keys", "name", "TEXT"),
+        ("api_keys", "last_used_at", "TEXT"),
+    ];
+
+    /// <summary>Runs after <see cref="AddedColumns"/>: fills what older rows lack (idempotent).</summary>
+    public const string Backfill = """
+        UPDATE api_keys SET id = lower(hex(randomblob(8))) WHERE id IS NULL;
+        CREATE UNIQUE INDEX IF NOT EXISTS api_keys_id ON api_keys(id);
+        CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys(tenant);
         """;
 }

@@ -74,6 +74,14 @@ CREATE TABLE IF NOT EXISTS users(
     password_hash text NOT NULL, created_at text NOT NULL, UNIQUE(tenant, username));
 CREATE TABLE IF NOT EXISTS api_keys(
     key_hash text PRIMARY KEY, tenant text NOT NULL REFERENCES tenants(id), created_at text NOT NULL);
+-- Added later (a store created before has the table without them): an id to list and revoke a key by, a name,
+-- and when it was last used.
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS id text;
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS name text;
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS last_used_at text;
+UPDATE api_keys SET id = substr(md5(random()::text || clock_timestamp()::text || key_hash), 1, 16) WHERE id IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS api_keys_id ON api_keys(id);
+CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys(tenant);
 CREATE TABLE IF NOT EXISTS saved_views(
     id text PRIMARY KEY, tenant text NOT NULL, user_id text NOT NULL, name text NOT NULL,
     filter text NOT NULL, created_at text NOT NULL, updated_at text NOT NULL,
