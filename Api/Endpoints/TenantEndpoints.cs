@@ -167,7 +167,9 @@ public static class TenantEndpoints
 
     private static void CheckTimeZone(string zone, string field, ValidationErrors errors)
     {
-        if (!TenantClock.IsKnownZone(zone)) errors.Add(field, $"\"{zone}\" is not an IANA time zone such as Europe/Berlin or America/New_York.");
+        // The length first: the value is neither looked up nor echoed when it cannot be a zone id.
+        if (zone.Length > Limits.MaxTimeZoneLength) errors.Add(field, $"At most {Limits.MaxTimeZoneLength} characters: an IANA time zone such as Europe/Berlin or America/New_York.");
+        else if (!TenantClock.IsKnownZone(zone)) errors.Add(field, $"\"{zone}\" is not an IANA time zone such as Europe/Berlin or America/New_York.");
     }
 
     private static void CheckCredentials(string? username, string? password, string prefix, ValidationErrors errors)

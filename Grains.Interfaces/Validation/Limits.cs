@@ -19,6 +19,9 @@ public static partial class Limits
     public const int MaxReasonLength = 1_000;
     public const int MaxFilterValues = 100;
     public const int MaxKeywordLength = 200;
+
+    /// <summary>IANA zone ids are short (the longest, America/Argentina/ComodRivadavia, has 32 characters).</summary>
+    public const int MaxTimeZoneLength = 64;
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 
     /// <summary>The oldest event timestamp accepted: older ones are a producer's mistake (0001-01-01), not live traffic.</summary>
@@ -43,6 +46,12 @@ public static partial class Limits
     /// <summary>Agent colours: CSS hex colours.</summary>
     [GeneratedRegex(@"^#[0-9a-fA-F]{6}\z")]
     public static partial Regex ColorPattern();
+
+    /// <summary>What a time zone id may look like before the zone database is asked: IANA ids (Europe/Berlin, Etc/GMT+5) and Windows names (Pacific Standard Time).</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9_+\-/. ]{1,64}\z")]
+    public static partial Regex TimeZonePattern();
+
+    public static bool IsTimeZoneId(string? value) => value is not null && TimeZonePattern().IsMatch(value);
 
     public static bool IsId(string? value) => value is not null && IdPattern().IsMatch(value);
 }
