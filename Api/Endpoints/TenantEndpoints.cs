@@ -161,6 +161,7 @@ public static class TenantEndpoints
     {
         if (string.IsNullOrWhiteSpace(name)) errors.Add(field, "Required.");
         else if (name.Length > Limits.MaxNameLength) errors.Add(field, $"At most {Limits.MaxNameLength} characters.");
+        else if (Limits.NameProblem(name) is { } problem) errors.Add(field, problem);
         else return name.Trim();
         return null;
     }
