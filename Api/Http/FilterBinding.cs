@@ -10,8 +10,11 @@ namespace LiveOrleans.Api.Http;
 public static class FilterBinding
 {
     /// <summary>The JSON names of the filter's properties (<c>teams</c>, <c>minDurationSec</c> …): anything else is refused.</summary>
-    public static readonly IReadOnlySet<string> PropertyNames = LiveJson.Options.GetTypeInfo(typeof(LiveFilter)).Properties
-        .Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase); // as the reader matches them
+    public static readonly IReadOnlyList<string> PropertyNames = [.. typeof(LiveFilter).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+        .Select(p => LiveJson.Options.PropertyNamingPolicy!.ConvertName(p.Name))];
+
+    // Matched as the JSON reader matches them (the web defaults ignore case).
+    private static readonly HashSet<string> Known = new(PropertyNames, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads the filter from query parameters (comma-separated lists), then validates it, naming each bad parameter.</summary>
     public static LiveFilter Read(IQueryCollection query, ValidationErrors errors)
@@ -51,7 +54,7 @@ public static class FilterBinding
     /// <summary>The first property of a JSON filter that is not one of the filter's, or null.</summary>
     public static string? UnknownProperty(System.Text.Json.JsonElement json)
         => json.ValueKind == System.Text.Json.JsonValueKind.Object
-            ? json.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => !PropertyNames.Contains(n))
+            ? json.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => !Known.Contains(n))
             : null;
 
     private const string Ids = "an id of A-Z, a-z, 0-9, '_', '.', ':' or '-'";
