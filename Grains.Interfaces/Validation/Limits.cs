@@ -51,7 +51,9 @@ public static partial class Limits
     [GeneratedRegex(@"^[A-Za-z0-9_+\-/. ]{1,64}\z")]
     public static partial Regex TimeZonePattern();
 
-    public static bool IsTimeZoneId(string? value) => value is not null && TimeZonePattern().IsMatch(value);
+    /// <summary>Whether the zone database may be asked about a value: the pattern, and nothing that reads as a path out of it.</summary>
+    public static bool IsTimeZoneId(string? value)
+        => value is not null && TimeZonePattern().IsMatch(value) && !value.StartsWith('/') && !value.Contains("..", StringComparison.Ordinal);
 
     /// <summary>
     /// Why a name shown to people (a user's, an agent's, a team's, a tenant's, a speaker's, a file's) is refused, or
