@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace LiveOrleans.Api.Http;
 
-/// <summary>The contract's shape of a session detail: the card's fields at the top level, then the transcript page and interventions.</summary>
+/// <summary>The contract's shape of a session detail: the card's fields at the top level, then the transcript page and the interventions page.</summary>
 public static class SessionDetailJson
 {
     public static JsonObject From(SessionDetail detail)
@@ -14,6 +14,8 @@ public static class SessionDetailJson
         json["totalMessages"] = detail.TotalMessages;
         json["nextCursor"] = detail.NextCursor;
         json["interventions"] = JsonSerializer.SerializeToNode(detail.Interventions, LiveJson.Options);
+        json["totalInterventions"] = detail.TotalInterventions;
+        json["olderInterventionsCursor"] = detail.OlderInterventionsCursor;
         return json;
     }
 }
