@@ -292,7 +292,7 @@ test('detail: markdown shown safely, attachments and voice, tokens streaming in,
 
 test('detail: who else is watching, by name and since when, coming and going live; the card counts the watchers', async () => {
   const tenant = await newTenant(engine);
-  await createUser(tenant, 'Sam', 'supervisor');
+  await createUser(tenant, 'sam', 'supervisor');
   const s = id('watched');
   await ingest(engine, tenant, [
     { id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u11', name: 'Eve' } },
@@ -307,12 +307,12 @@ test('detail: who else is watching, by name and since when, coming and going liv
   await eventually(async () => assert.equal(await text(page, `.card[data-session="${s}"] .watcher-count`), '1 watching'), 'the card counts the boss');
 
   // Sam, another supervisor, opens the same conversation from his own dashboard.
-  const sam = await connect(engine, await login(engine, tenant.id, 'Sam', 'person-password'));
+  const sam = await connect(engine, await login(engine, tenant.id, 'sam', 'person-password'));
   try {
     const watched = await sam.connection.invoke('WatchSession', s);
-    const since = watched.watchers.find((w) => w.name === 'Sam').since;
+    const since = watched.watchers.find((w) => w.name === 'sam').since;
     await eventually(async () => assert.equal(await page.locator('.detail .watchers .watcher').count(), 1), 'Sam appears');
-    assert.equal(await text(page, '.detail .watchers .watcher-name'), 'Sam');
+    assert.equal(await text(page, '.detail .watchers .watcher-name'), 'sam');
     assert.equal(await page.locator('.detail .watchers .watcher time').getAttribute('datetime'), since);
     assert.match(await text(page, '.detail .watchers .watcher time'), /^since \d{1,2}:\d{2}:\d{2}/);
     await eventually(async () => assert.equal(await text(page, `.card[data-session="${s}"] .watcher-count`), '2 watching'), 'the card counts two');
