@@ -44,7 +44,11 @@ public sealed class LiveOrleansReader(HttpClient http)
     public Task<SessionsPage> SessionsAsync(LiveFilter? filter = null, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default)
         => GetAsync<SessionsPage>("api/v1/live/sessions" + Query(filter, ("limit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", cursor)), cancellationToken);
 
-    /// <summary>A session's card fields, a page of its transcript and its interventions, as JSON (null when it does not exist or is not visible).</summary>
+    /// <summary>
+    /// A session's card fields, the first page of its transcript and the newest 20 of its interventions
+    /// (<c>totalInterventions</c>, <c>olderInterventionsCursor</c>; <see cref="InterventionsAsync"/> lists them all), as JSON
+    /// (null when it does not exist or is not visible).
+    /// </summary>
     public async Task<JsonElement?> SessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Get, $"api/v1/sessions/{Uri.EscapeDataString(sessionId)}", null, cancellationToken);

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using LiveOrleans.Api.Endpoints;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
+using LiveOrleans.Live;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +28,17 @@ public sealed class BearerAuthenticationHandler(
         if (string.IsNullOrEmpty(token)) return Task.FromResult(AuthenticateResult.NoResult());
         var claims = tokens.Validate(token);
         if (claims is null) return Task.FromResult(AuthenticateResult.Fail("The access token is invalid or expired."));
-        var user = access.User(claims.UserId);
+        UserRecord? user;
+        try
+        {
+            user = access.User(claims.UserId);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or StoreUnavailableException && Request.Path.StartsWithSegments("/health"))
+        {
+            // Health answers anyone, and knows the caller only to add details: a store that cannot be read must not turn
+            // the readiness report into an error (elsewhere the failure answers 503, and the client retries).
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
         if (user is null || user.Tenant != claims.Tenant) return Task.FromResult(AuthenticateResult.Fail("The access token's user no longer exists."));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(LiveClaims.Principal(user, claims.ExpiresAt, Scheme.Name), Scheme.Name)));
     }

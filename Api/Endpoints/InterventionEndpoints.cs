@@ -107,7 +107,7 @@ public static class InterventionEndpoints
             // An agent sees the entries of the conversations it owns now.
             var visibility = user.Visible(LiveFilter.All);
             var owners = await Task.WhenAll(entries.Select(e => e.SessionId).Distinct().Select(async s =>
-                (Session: s, Owner: (await grains.GetGrain<ISessionGrain>(LiveOrleans.Live.LiveKeys.Of(tenant, s)).GetDetail(0, 0))?.Card.OwnerId)));
+                (Session: s, Owner: (await grains.GetGrain<ISessionGrain>(LiveOrleans.Live.LiveKeys.Of(tenant, s)).GetDetail(0, 0, 0, null))?.Card.OwnerId)));
             var visible = owners.Where(o => LiveFilter.AllowsOptional(visibility.Owners, o.Owner)).Select(o => o.Session).ToHashSet(StringComparer.Ordinal);
             entries = [.. entries.Where(e => visible.Contains(e.SessionId))];
         }

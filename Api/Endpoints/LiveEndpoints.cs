@@ -22,8 +22,10 @@ public static class LiveEndpoints
         live.MapGet("/live/agents", Agents).WithQuery(filter).WithSummary("The agents panel (uses teams, owners; channels does not apply).");
         live.MapGet("/live/metrics", Metrics).WithQuery(filter).WithSummary("The metrics bar over the last 60 minutes.");
         live.MapGet("/live/sessions", Sessions).WithQuery([.. filter, Limit(DefaultPageSize), Cursor]).WithSummary("Live session cards, most recent activity first; paged with limit and cursor.");
-        live.MapGet("/sessions/{id}", Session).WithQuery(Limit(DefaultMessagePage), new QueryParameter("cursor", "The nextCursor of the previous page of messages."))
-            .WithSummary("A session's card, a page of its transcript (oldest first) and its interventions.");
+        live.MapGet("/sessions/{id}", Session).WithQuery(Limit(DefaultMessagePage), new QueryParameter("cursor", "The nextCursor of the previous page of messages."),
+                new QueryParameter("interventionsLimit", $"Interventions per page, 1 to {LiveReader.MaxInterventionPage} (default {LiveReader.DefaultInterventionPage}): the newest ones.", QueryType.Integer),
+                new QueryParameter("interventionsBefore", "The olderInterventionsCursor of the previous answer: the page of interventions before it."))
+            .WithSummary("A session's card, a page of its transcript (oldest first) and the newest page of its interventions.");
         live.MapGet("/activity", Activity).WithQuery(Limit(DefaultPageSize), new QueryParameter("before", "The id of the last entry already seen (nextBefore of the previous page)."))
             .WithSummary("The activity log, newest first; page with before=<id of the last entry seen>.");
         return api;
@@ -62,8 +64,19 @@ public static class LiveEndpoints
         var from = 0;
         if (cursor.Length > 0 && !int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out from))
             errors.Add("cursor", "Not a cursor this API gave out; start again without it.");
+        var interventionLimit = LiveReader.DefaultInterventionPage;
+        var rawLimit = request.Query["interventionsLimit"].ToString();
+        if (rawLimit.Length > 0 && !(int.TryParse(rawLimit, NumberStyles.None, CultureInfo.InvariantCulture, out interventionLimit) && interventionLimit is >= 1 and <= LiveReader.MaxInterventionPage))
+            errors.Add("interventionsLimit", $"Must be a whole number from 1 to {LiveReader.MaxInterventionPage}.");
+        int? interventionsBefore = null;
+        var rawBefore = request.Query["interventionsBefore"].ToString();
+        if (rawBefore.Length > 0)
+        {
+            if (int.TryParse(rawBefore, NumberStyles.None, CultureInfo.InvariantCulture, out var before)) interventionsBefore = before;
+            else errors.Add("interventionsBefore", "Not a cursor this API gave out (olderInterventionsCursor); start again without it.");
+        }
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
-        var detail = await reader.SessionAsync(user.TenantId(), id, user.Visible(LiveFilter.All), limit, from);
+        var detail = await reader.SessionAsync(user.TenantId(), id, user.Visible(LiveFilter.All), limit, from, interventionLimit, interventionsBefore);
         return detail is null ? Problems.NotFound($"Session '{id}'") : TypedResults.Ok(SessionDetailJson.From(detail, names));
     }
 

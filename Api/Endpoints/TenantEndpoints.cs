@@ -256,13 +256,16 @@ public static class TenantEndpoints
     {
         if (string.IsNullOrWhiteSpace(name)) errors.Add(field, "Required.");
         else if (name.Length > Limits.MaxNameLength) errors.Add(field, $"At most {Limits.MaxNameLength} characters.");
+        else if (Limits.NameProblem(name) is { } problem) errors.Add(field, problem);
         else return name.Trim();
         return null;
     }
 
     private static void CheckTimeZone(string zone, string field, ValidationErrors errors)
     {
-        if (!TenantClock.IsKnownZone(zone)) errors.Add(field, $"\"{zone}\" is not an IANA time zone such as Europe/Berlin or America/New_York.");
+        // The length first: the value is neither looked up nor echoed when it cannot be a zone id.
+        if (zone.Length > Limits.MaxTimeZoneLength) errors.Add(field, $"At most {Limits.MaxTimeZoneLength} characters: an IANA time zone such as Europe/Berlin or America/New_York.");
+        else if (!TenantClock.IsKnownZone(zone)) errors.Add(field, $"\"{zone}\" is not an IANA time zone such as Europe/Berlin or America/New_York.");
     }
 
     private static void CheckCredentials(string? username, string? password, string prefix, ValidationErrors errors)

@@ -71,14 +71,9 @@ public static class ViewEndpoints
         }
         if (string.IsNullOrWhiteSpace(request.Name)) errors.Add("name", "Required.");
         else if (request.Name.Trim().Length > MaxViewNameLength) errors.Add("name", $"At most {MaxViewNameLength} characters.");
-        else if (request.Name.Any(char.IsControl)) errors.Add("name", "Must not contain control characters.");
+        else if (Limits.NameProblem(request.Name) is { } problem) errors.Add("name", problem);
         if (request.Filter is null) errors.Add("filter", "Required: the filter object ({} for everything).");
-        else
-        {
-            FilterBinding.Validate(request.Filter, "filter", errors);
-            if (request.Filter.MinDurationSec is { } min && request.Filter.MaxDurationSec is { } max && min > max)
-                errors.Add("filter.minDurationSec", "Must not be more than filter.maxDurationSec.");
-        }
+        else FilterBinding.Validate(request.Filter, "filter", errors);
         return errors.IsEmpty ? null : Problems.Invalid(errors, "The view was not saved; see errors.");
     }
 

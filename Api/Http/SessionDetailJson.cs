@@ -5,8 +5,8 @@ using LiveOrleans.Api.Identity;
 namespace LiveOrleans.Api.Http;
 
 /// <summary>
-/// The contract's shape of a session detail: the card's fields at the top level, then the transcript page and
-/// interventions, each with the name of the person who made it.
+/// The contract's shape of a session detail: the card's fields at the top level, then the transcript page and the
+/// interventions page, each intervention with the name of the person who made it.
 /// </summary>
 public static class SessionDetailJson
 {
@@ -18,6 +18,8 @@ public static class SessionDetailJson
         json["totalMessages"] = detail.TotalMessages;
         json["nextCursor"] = detail.NextCursor;
         json["interventions"] = JsonSerializer.SerializeToNode(InterventionEntry.From(detail.Interventions, names), LiveJson.Options);
+        json["totalInterventions"] = detail.TotalInterventions;
+        json["olderInterventionsCursor"] = detail.OlderInterventionsCursor;
         return json;
     }
 }

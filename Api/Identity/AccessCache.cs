@@ -48,7 +48,7 @@ public sealed class AccessCache(IdentityStore identity, [FromKeyedServices(LiveT
         {
             value = read();
         }
-        catch (System.Data.Common.DbException) when (cached is not null)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or StoreUnavailableException && cached is not null)
         {
             // The store did not answer (a restart, a full pool): what the node last read stands until it does, so
             // signed-in people and producers are not refused for the store's blip (a revocation this node has not read

@@ -77,6 +77,9 @@ public sealed partial class LiveFanout(
             if (--_perTenant[connection.Tenant] == 0) _perTenant.Remove(connection.Tenant);
         }
         LiveTelemetry.Dashboards.Add(-1);
+        // Before the view is told: a Subscribe or WatchSession of this connection still on its way to the view's loop
+        // finds it closed there, and joins nothing that its leaving would no longer release.
+        connection.Closed = true;
         connection.Queue.Close();
         if (_views.TryGetValue(connection.Tenant, out var view)) await view.LeaveAsync(connection);
     }
@@ -160,6 +163,11 @@ public sealed class DashboardConnection(string id, string tenant, string userKey
 
     /// <summary>Set and read on the tenant's loop only.</summary>
     public string? GroupKey { get; set; }
+
+    private volatile bool _closed;
+
+    /// <summary>Set once the connection has gone, before the view is told; the view's loop then adds it to nothing.</summary>
+    public bool Closed { get => _closed; set => _closed = value; }
 
     public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
 }

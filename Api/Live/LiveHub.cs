@@ -62,6 +62,8 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
         if (json.ValueKind is System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) return LiveFilter.All;
         if (json.ValueKind != System.Text.Json.JsonValueKind.Object)
             throw new HubException("Invalid filter: it must be an object such as {\"channels\":[\"web\"]} ({} for everything).");
+        if (FilterBinding.UnknownProperty(json) is { } unknown)
+            throw new HubException($"Invalid filter: filter.{Shorten(unknown)} is not a filter property; the filter takes {string.Join(", ", FilterBinding.PropertyNames)}.");
         try
         {
             return System.Text.Json.JsonSerializer.Deserialize<LiveFilter>(json, LiveOrleans.LiveJson.Options) ?? LiveFilter.All;
@@ -78,6 +80,8 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
             throw new HubException(path is null ? "Invalid filter: it could not be read." : $"Invalid filter: filter.{path} has a value of the wrong kind{known}.");
         }
     }
+
+    private static string Shorten(string name) => name.Length <= 40 ? name : name[..40] + "…";
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {

@@ -149,6 +149,9 @@ public sealed partial class TenantView(
 
     public Task<DashboardSnapshot> SubscribeAsync(DashboardConnection connection, LiveFilter filter) => RunAsync(() =>
     {
+        // A connection that closed while its Subscribe waited (for the view to start, say) has already left: joining a
+        // group now would keep that group, with no member to release it, for the life of the view.
+        if (connection.Closed) throw new Microsoft.AspNetCore.SignalR.HubException("The connection closed before its subscription was made.");
         var key = JsonSerializer.Serialize(filter, LiveJson.Options);
         // A new filter takes a group of its own; the connection's current group goes if it was its only member.
         var freed = connection.GroupKey is { } current && current != key && _groups.TryGetValue(current, out var old) && old.Members.Count == 1 ? 1 : 0;
@@ -181,6 +184,7 @@ public sealed partial class TenantView(
 
     public Task<bool> WatchAsync(DashboardConnection connection, string sessionId) => RunAsync(async () =>
     {
+        if (connection.Closed) return false; // as for Subscribe: a closed connection would keep the session's lease renewed
         if (!_watchers.TryGetValue(sessionId, out var watchers))
         {
             _watchListeners[sessionId] = await streams.ListenToSessionAsync(Tenant, sessionId, item => _inbox.Writer.TryWrite(() => Forward(item)));

@@ -52,7 +52,9 @@ export interface Intervention {
 }
 
 export interface SessionDetail extends Card {
-  streamState: StreamState; messages: Message[]; totalMessages: number; nextCursor: string | null; interventions: Intervention[];
+  streamState: StreamState; messages: Message[]; totalMessages: number; nextCursor: string | null;
+  /** The newest page of interventions, oldest first; older pages are asked for with olderInterventionsCursor. */
+  interventions: Intervention[]; totalInterventions: number; olderInterventionsCursor: string | null;
 }
 
 export interface Snapshot { summary: Summary; hourly: Hourly; agents: Agents; metrics: Metrics; sessions: { total: number; items: Card[] }; activity: ActivityEntry[] }

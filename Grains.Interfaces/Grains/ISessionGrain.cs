@@ -18,9 +18,13 @@ public interface ISessionGrain : IGrainWithStringKey
     /// </summary>
     Task<SessionInterventionResult> Intervene(InterventionCommand command, string timeZone);
 
-    /// <summary>The card (without agent name and colour), a page of the transcript and the interventions; null when the session does not exist.</summary>
+    /// <summary>
+    /// The card (without agent name and colour), a page of the transcript (<paramref name="limit"/> messages from the
+    /// absolute index <paramref name="from"/>) and a page of the interventions: the newest <paramref name="interventionLimit"/>
+    /// of those before the absolute index <paramref name="interventionsBefore"/> (all when null); null when the session does not exist.
+    /// </summary>
     [ReadOnly]
-    Task<SessionDetail?> GetDetail(int limit, int from);
+    Task<SessionDetail?> GetDetail(int limit, int from, int interventionLimit, int? interventionsBefore);
 
     /// <summary>
     /// Everything the session contributes to derived grains now, its days in <paramref name="timeZone"/> (the tenant's;

@@ -6,6 +6,7 @@ namespace LiveOrleans.Queries;
 /// the summary and hourly chart use teams, owners and channels; the agents panel uses teams and owners only.
 /// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record LiveFilter
 {
     public IReadOnlyList<string>? Teams { get; init; }

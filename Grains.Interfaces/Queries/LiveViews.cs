@@ -83,7 +83,10 @@ public sealed record MessageView(
     bool InternalNote,
     Delivery? Delivery);
 
-/// <summary>A session's card, a page of its transcript (oldest first) and its interventions.</summary>
+/// <summary>
+/// A session's card, a page of its transcript (oldest first) and a page of its interventions: the newest ones, oldest
+/// first within the page; <paramref name="OlderInterventionsCursor"/> asks for the page before (null when there is none).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SessionDetail(
     SessionCard Card,
@@ -91,7 +94,9 @@ public sealed record SessionDetail(
     IReadOnlyList<MessageView> Messages,
     string? NextCursor,
     int TotalMessages,
-    IReadOnlyList<InterventionView> Interventions);
+    IReadOnlyList<InterventionView> Interventions,
+    int TotalInterventions,
+    string? OlderInterventionsCursor);
 
 /// <summary>An audit entry of an intervention; never updated nor deleted.</summary>
 /// <param name="Original">For an override: the reply it discarded, when the engine had it.</param>

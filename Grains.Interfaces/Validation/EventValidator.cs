@@ -138,7 +138,7 @@ public static class EventValidator
                 Id = id!, Timestamp = timestamp,
                 AgentId = r.Id("agentId", required: true) ?? "",
                 Status = r.Enum<AgentStatus>("status", required: true) ?? AgentStatus.Offline,
-                Name = r.String("name", required: false, maxLength: Limits.MaxNameLength),
+                Name = r.Name("name", required: false),
                 Kind = r.Enum<AgentKind>("kind", required: false),
                 Teams = r.IdList("teams", Limits.MaxTeamsPerAgent),
             },
@@ -181,6 +181,28 @@ public static class EventValidator
             if (s.Contains('\0')) { Error(name, "Must not contain NUL characters."); return null; }
             if (!allowEmpty && s.Length == 0) { Error(name, "Must not be empty."); return null; }
             if (s.Length > maxLength) { Error(name, $"At most {maxLength} characters."); return null; }
+            return s;
+        }
+
+        /// <summary>A name shown to people: at most <see cref="Limits.MaxNameLength"/> characters, none that <see cref="Limits.NameProblem"/> refuses.</summary>
+        public string? Name(string name, bool required)
+        {
+            var s = String(name, required, Limits.MaxNameLength);
+            if (s is null) return null;
+            if (Limits.NameProblem(s) is { } problem) { Error(name, problem); return null; }
+            return s;
+        }
+
+        /// <summary>A link a browser may open: an absolute http or https URL with a host, nothing else (no javascript:, data:, //host).</summary>
+        public string? Url(string name)
+        {
+            var s = String(name, required: true, Limits.MaxUrlLength);
+            if (s is null) return null;
+            if (!Limits.IsWebUrl(s))
+            {
+                Error(name, "Must be an absolute http:// or https:// URL with a host (no other scheme, no relative or protocol-relative URL).");
+                return null;
+            }
             return s;
         }
 
@@ -277,7 +299,7 @@ public static class EventValidator
             var c = Child(name, v);
             if (!c.IsObject) return null;
             var id = c.String("id", required: true, maxLength: Limits.MaxIdLength);
-            var userName = c.String("name", required: false, maxLength: Limits.MaxNameLength);
+            var userName = c.Name("name", required: false);
             return id is null ? null : new UserRef(id, userName);
         }
 
@@ -333,7 +355,7 @@ public static class EventValidator
             var attachments = c.Attachments("attachments");
             if (format == MessageFormat.Media && attachments is not { Count: > 0 } && text is null)
                 c.Error("attachments", "A media message needs at least one attachment.");
-            var speaker = c.String("speaker", required: false, maxLength: Limits.MaxNameLength);
+            var speaker = c.Name("speaker", required: false);
             var confidence = c.Number("confidence", 0, 1);
             return errors.Count == before ? new MessageContent(id!, format!.Value, text, attachments, speaker, confidence) : null;
         }
@@ -350,8 +372,8 @@ public static class EventValidator
                 var a = new Reader(item, $"{path}.{name}[{i++}]", errors);
                 if (!a.IsObject) continue;
                 var type = a.Enum<AttachmentType>("type", required: true);
-                var url = a.String("url", required: true, maxLength: Limits.MaxUrlLength);
-                var fileName = a.String("name", required: false, maxLength: Limits.MaxNameLength);
+                var url = a.Url("url");
+                var fileName = a.Name("name", required: false);
                 var mime = a.String("mimeType", required: false, maxLength: 255);
                 var size = a.Long("sizeBytes", 0);
                 if (type is not null && url is not null) list.Add(new Attachment(type.Value, url, fileName, mime, size));

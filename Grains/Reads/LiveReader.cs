@@ -15,6 +15,10 @@ namespace LiveOrleans.Grains.Reads;
 public sealed class LiveReader(IGrainFactory grains, IOptions<LiveOptions> options, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
 {
     public const int MaxPageSize = 500;
+
+    /// <summary>Interventions in a session detail unless asked otherwise: the newest 20 (an entry may hold 32 KB of content and the reply it discarded).</summary>
+    public const int DefaultInterventionPage = 20;
+    public const int MaxInterventionPage = 100;
     private readonly LiveOptions _options = options.Value;
 
     public async Task<SummaryView> SummaryAsync(string tenant, LiveFilter filter)
@@ -64,9 +68,10 @@ public sealed class LiveReader(IGrainFactory grains, IOptions<LiveOptions> optio
     }
 
     /// <summary>One session (live or not) with a page of its transcript; null when it does not exist or the visibility filter hides it.</summary>
-    public async Task<SessionDetail?> SessionAsync(string tenant, string sessionId, LiveFilter visibility, int limit, int from)
+    public async Task<SessionDetail?> SessionAsync(string tenant, string sessionId, LiveFilter visibility, int limit, int from,
+        int interventionLimit = DefaultInterventionPage, int? interventionsBefore = null)
     {
-        var detail = await grains.GetGrain<ISessionGrain>(LiveKeys.Of(tenant, sessionId)).GetDetail(limit, from);
+        var detail = await grains.GetGrain<ISessionGrain>(LiveKeys.Of(tenant, sessionId)).GetDetail(limit, from, interventionLimit, interventionsBefore);
         if (detail is null || !LiveFilter.AllowsOptional(visibility.Owners, detail.Card.OwnerId)) return null;
         var agent = detail.Card.AgentId is null ? null : await grains.GetGrain<IAgentGrain>(LiveKeys.Of(tenant, detail.Card.AgentId)).GetRecord();
         return detail with { Card = Named(detail.Card, agent) };

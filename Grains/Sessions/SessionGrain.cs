@@ -143,14 +143,14 @@ public sealed partial class SessionGrain(
             control is null || appended.Duplicate ? null : control with { Sequence = appended.ControlSequence });
     }
 
-    public Task<SessionDetail?> GetDetail(int limit, int from)
+    public Task<SessionDetail?> GetDetail(int limit, int from, int interventionLimit, int? interventionsBefore)
     {
         if (!_model.Exists)
         {
             DeactivateOnIdle();
             return Task.FromResult<SessionDetail?>(null);
         }
-        return Task.FromResult<SessionDetail?>(_model.Detail(limit, from));
+        return Task.FromResult<SessionDetail?>(_model.Detail(limit, from, interventionLimit, interventionsBefore));
     }
 
     public Task<SessionChanges?> GetFacts(string? timeZone)

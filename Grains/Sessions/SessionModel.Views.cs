@@ -79,8 +79,12 @@ public sealed partial class SessionModel
             effects is null ? [] : [.. effects.Lifecycle]);
     }
 
-    /// <summary>A page of the transcript, oldest first; the cursor is the absolute index of the next message.</summary>
-    public SessionDetail Detail(int limit, int from)
+    /// <summary>
+    /// A page of the transcript, oldest first (the cursor is the absolute index of the next message), and a page of the
+    /// interventions: the newest <paramref name="interventionLimit"/> before index <paramref name="interventionsBefore"/>,
+    /// oldest first within the page (the older cursor is the index of the page's first entry).
+    /// </summary>
+    public SessionDetail Detail(int limit, int from, int interventionLimit, int? interventionsBefore)
     {
         var total = State.DroppedMessages + State.Messages.Count;
         var start = Math.Max(from, State.DroppedMessages) - State.DroppedMessages;
@@ -88,7 +92,11 @@ public sealed partial class SessionModel
         var next = start + items.Length < State.Messages.Count
             ? (State.DroppedMessages + start + items.Length).ToString(CultureInfo.InvariantCulture)
             : null;
-        return new SessionDetail(Card(), StreamState, items, next, total, [.. State.Interventions]);
+        var interventions = State.Interventions;
+        var end = Math.Clamp(interventionsBefore ?? interventions.Count, 0, interventions.Count);
+        var first = Math.Max(0, end - interventionLimit);
+        var older = first > 0 ? first.ToString(CultureInfo.InvariantCulture) : null;
+        return new SessionDetail(Card(), StreamState, items, next, total, interventions.GetRange(first, end - first), interventions.Count, older);
     }
 
     private static MessageView ToView(StoredMessage m) => new(

@@ -8,7 +8,8 @@ namespace LiveOrleans.Api.Tests;
 /// <summary>
 /// A seeded fuzz of <c>POST /api/v1/events</c>: thousands of malformed batches, every class of the hardening issue
 /// (empty bodies, lone surrogates, invalid UTF-8, NUL characters, timestamps out of range or in other formats,
-/// duplicate keys, the same event id twice, identifiers with a trailing newline, wrong types, broken JSON). Each one
+/// duplicate keys, the same event id twice, identifiers with a trailing newline, wrong types, broken JSON, names with
+/// bidi overrides or escape sequences, attachment links that are not http(s)). Each one
 /// must be refused with a 400 naming a field, never a 5xx, and nothing of any of them may be stored.
 /// </summary>
 public sealed class IngestFuzzTests(LiveApi api) : IClassFixture<LiveApi>
@@ -64,6 +65,10 @@ public sealed class IngestFuzzTests(LiveApi api) : IClassFixture<LiveApi>
         ("trailing newline in a session id", "events[0].sessionId", (_, n) => Utf8(Batch(n, sessionId: $"\"fz-{n}\\n\""))),
         ("trailing newline in a channel", "events[0].channel", (_, n) => Utf8(Batch(n, channel: "\"web\\n\""))),
         ("a number for a string", "events[0].sessionId", (r, n) => Utf8(Batch(n, sessionId: r.Next(100).ToString(System.Globalization.CultureInfo.InvariantCulture)))),
+        ("a bidi override in a user name", "events[0].user.name", (_, n) => Utf8(Batch(n, userName: "\"Ann\\u202Egnp.exe\""))),
+        ("an escape sequence in a user name", "events[0].user.name", (_, n) => Utf8(Batch(n, userName: "\"Ann\\u001b[31m\""))),
+        ("a script link as an attachment", "events[1].message.attachments[0].url", (r, n) => Utf8(Batch(n).Replace("\"format\":\"text\",\"text\":\"hello\"",
+            "\"format\":\"media\",\"attachments\":[{\"type\":\"image\",\"url\":\"" + new[] { "javascript:alert(1)", "data:text/html,x", "//evil.example/a" }[r.Next(3)] + "\"}]"))),
         ("an array for an object", "events[0].user", (_, n) => Utf8(Batch(n).Replace("\"user\":{\"id\":\"u1\",\"name\":\"Ann\"}", "\"user\":[1,2]"))),
         ("an unknown event type", "events[1].type", (_, n) => Utf8(Batch(n).Replace("\"message_received\"", "\"message_exploded\""))),
         ("a missing required field", "events[0].agentId", (_, n) => Utf8(Batch(n).Replace("\"agentId\":\"bot\",", ""))),

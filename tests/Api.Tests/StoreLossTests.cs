@@ -62,7 +62,8 @@ public sealed class StoreLossTests : IAsyncLifetime
 
             var ready = await reader.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-            var checks = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks");
+            var readiness = await ready.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(readiness.TryGetProperty("checks", out var checks), $"readiness answered {readiness}");
             Assert.Equal("unhealthy", checks.GetProperty("store").GetProperty("status").GetString());
 
             // Nothing recreated the file while the engine ran on.

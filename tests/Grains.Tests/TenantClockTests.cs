@@ -23,5 +23,19 @@ public sealed class TenantClockTests
     [InlineData("UTC", true)]
     [InlineData("Mars/Olympus_Mons", false)]
     [InlineData("", false)]
+    [InlineData("Etc/GMT+5", true)]
+    [InlineData("America/Argentina/ComodRivadavia", true)]
+    [InlineData("../../../../etc/passwd", false)]
+    [InlineData("/usr/share/zoneinfo/UTC", false)]
+    [InlineData("Europe/Berlin\n", false)]
     public void Only_known_zones_are_accepted(string zone, bool known) => Assert.Equal(known, TenantClock.IsKnownZone(zone));
+
+    [Fact]
+    public void A_value_longer_than_a_zone_id_is_not_a_zone_and_falls_back_to_utc()
+    {
+        var huge = "Europe/" + new string('x', 1_000_000);
+
+        Assert.False(TenantClock.IsKnownZone(huge));
+        Assert.Same(TimeZoneInfo.Utc, TenantClock.Zone(huge));
+    }
 }

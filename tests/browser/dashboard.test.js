@@ -443,6 +443,33 @@ test('detail, as a supervisor sees it: actions the state refuses disabled with t
   await page.close();
 });
 
+test('interventions: the detail lists the newest 20; "Show older interventions" loads the rest above them, in order', async () => {
+  const tenant = await newTenant(engine);
+  const { s1 } = await seed(tenant);
+  for (let i = 0; i < 23; i++) {
+    const r = await fetch(`${engine.url}/api/v1/sessions/${s1}/interventions`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
+      body: JSON.stringify({ type: i % 2 === 0 ? 'cobrowse_start' : 'cobrowse_stop', reason: `Note ${i}` }),
+    });
+    assert.equal(r.status, 201, await r.text());
+  }
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.goto(`${engine.url}/#/conversations/${s1}`);
+  const older = page.locator('.older-interventions button');
+  await older.waitFor();
+  assert.equal(await older.textContent(), 'Show older interventions (3)');
+  const reasons = async () => (await page.locator('.interventions li .reason').allTextContents()).map((r) => r.replace('Reason: ', ''));
+  assert.deepEqual(await reasons(), Array.from({ length: 20 }, (_, i) => `Note ${i + 3}`));
+  // The newest decides the co-browse button: the last one (Note 22) started it.
+  assert.equal(await page.locator('.controls button', { hasText: 'Stop co-browse' }).count(), 1);
+
+  await older.click();
+  await eventually(async () => assert.deepEqual(await reasons(), Array.from({ length: 23 }, (_, i) => `Note ${i}`)), 'all 23, oldest first');
+  assert.equal(await older.count(), 0, 'no older ones left');
+  await page.close();
+});
+
 test('connection: polling every N seconds when the hub cannot be reached; an expired sign-in returns to the form', async () => {
   const tenant = await newTenant(engine);
   const page = await browser.page();

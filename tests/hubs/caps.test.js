@@ -102,3 +102,36 @@ test('Different filters beyond the tenant cap are refused with a hub error; a fi
     await Promise.all([a, b, c].map((x) => x.connection.stop()));
   }
 });
+
+test('A filter group is released when its last member disconnects: its place under the tenant cap is given back', async () => {
+  const tenant = await newTenant(engine);
+  const [viewer, newcomer] = [await person(tenant, 'stayer'), await person(tenant, 'newcomer')];
+  const a = await connect(engine, tenant.token);
+  const b = await connect(engine, viewer);
+  let c;
+  let d;
+  try {
+    await a.connection.invoke('Subscribe', { channels: ['web'] });
+    await b.connection.invoke('Subscribe', { channels: ['sms'] });
+    c = await connect(engine, newcomer);
+    await assert.rejects(c.connection.invoke('Subscribe', { channels: ['email'] }), /Push:MaxFilterGroupsPerTenant/);
+    // a was the only member of "web": once the node has seen it close (a client's stop() may return a moment before),
+    // a third filter fits.
+    await a.connection.stop();
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        assert.equal((await c.connection.invoke('Subscribe', { channels: ['email'] })).sessions.total, 0);
+        break;
+      } catch (error) {
+        if (!/Push:MaxFilterGroupsPerTenant/.test(String(error.message)) || Date.now() > deadline) throw error;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+    // "sms" still has b and "email" c, so neither was released: another connection's third filter does not fit.
+    d = await connect(engine, newcomer);
+    await assert.rejects(d.connection.invoke('Subscribe', { channels: ['phone'] }), /Push:MaxFilterGroupsPerTenant/);
+  } finally {
+    await Promise.all([a, b, c, d].filter(Boolean).map((x) => x.connection.stop()));
+  }
+});

@@ -276,6 +276,38 @@ test('Ping echoes the client time with the server time', async () => {
   }
 });
 
+test('Filters past their bounds, with unknown properties or a minimum above the maximum are refused, as saved views and queries refuse them', async () => {
+  const tenant = await newTenant(engine);
+  const { connection } = await connect(engine, tenant.token);
+  try {
+    await connection.invoke('Subscribe', { channels: ['web'] });
+    const refusal = async (filter) => {
+      try {
+        await connection.invoke('Subscribe', filter);
+      } catch (error) {
+        return String(error.message);
+      }
+      assert.fail(`${JSON.stringify(filter).slice(0, 80)} was accepted`);
+    };
+    const ids = (n) => Array.from({ length: n }, (_, i) => `x${i}`);
+    const statuses = await refusal({ statuses: Array(110_000).fill('active') });
+    assert.match(statuses, /Invalid filter: filter\.statuses: At most 100 values; this one has 110000\./);
+    assert.ok(statuses.length < 500, `the refusal echoes the values (${statuses.length} characters)`);
+    assert.match(await refusal({ priorities: Array(101).fill('high') }), /filter\.priorities: At most 100 values; this one has 101\./);
+    for (const list of ['teams', 'owners', 'agents', 'channels']) {
+      assert.match(await refusal({ [list]: ids(101) }), new RegExp(`filter\\.${list}: At most 100 values; this one has 101\\.`));
+    }
+    assert.match(await refusal({ channels: ['web'], statusez: ['active'] }),
+      /Invalid filter: filter\.statusez is not a filter property; the filter takes teams, owners, channels, agents, priorities, statuses, q, minDurationSec, maxDurationSec\./);
+    assert.match(await refusal({ minDurationSec: 600, maxDurationSec: 60 }), /filter\.minDurationSec: Must not be more than filter\.maxDurationSec\./);
+    // At the bound it is taken; the refusals left the connection usable.
+    assert.equal((await connection.invoke('Subscribe', { teams: ids(100), statuses: ['active', 'paused'] })).sessions.total, 0);
+    assert.doesNotMatch(engine.output, /fail: |HubException/);
+  } finally {
+    await connection.stop();
+  }
+});
+
 test('Bad filters and arguments are refused with a message saying what is wrong', async () => {
   const tenant = await newTenant(engine);
   const { connection } = await connect(engine, tenant.token);

@@ -31,6 +31,7 @@ export function detailView(deps: {
   const controls = h('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Intervention controls' });
   const transcript = h('ol', { class: 'transcript', 'aria-label': 'Transcript' });
   const interventions = h('ol', { class: 'interventions' });
+  const olderInterventions = h('div', { class: 'older-interventions' });
   const streaming = { messageId: '', shown: '', pending: '', el: null as HTMLElement | null, frame: 0 };
   const el = h('aside', { class: 'detail', role: 'dialog', 'aria-label': 'Conversation detail' },
     header,
@@ -38,7 +39,7 @@ export function detailView(deps: {
     controls,
     h('div', { class: 'detail-body' },
       h('section', { class: 'transcript-panel' }, h('h3', {}, 'Transcript'), transcript),
-      h('section', { class: 'interventions-panel' }, h('h3', {}, 'Interventions'), interventions)));
+      h('section', { class: 'interventions-panel' }, h('h3', {}, 'Interventions'), olderInterventions, interventions)));
 
   const setStream = (state: StreamState) => {
     streamState.dataset.state = state;
@@ -216,10 +217,32 @@ export function detailView(deps: {
     endStreaming();
     d.messages.forEach(addMessage);
     clear(interventions).append(...d.interventions.map(interventionView));
+    drawOlder(d.olderInterventionsCursor, d.totalInterventions - d.interventions.length);
     setStream(d.streamState);
     drawHeader();
     drawControls();
     void loadRest(d.nextCursor);
+  };
+
+  // The detail comes with the newest interventions; older ones are loaded on demand, a page at a time, above them.
+  const drawOlder = (cursor: string | null, hidden: number) => {
+    clear(olderInterventions);
+    if (!cursor || hidden <= 0) return;
+    const button = h('button', { type: 'button', class: 'link' }, `Show older interventions (${hidden})`);
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const page = await api.get<SessionDetail>(`/api/v1/sessions/${encodeURIComponent(sessionId)}?limit=1&interventionsLimit=100&interventionsBefore=${encodeURIComponent(cursor)}`);
+        const fresh = page.interventions.filter((i) => !interventions.querySelector(`[data-intervention="${CSS.escape(i.interventionId)}"]`));
+        interventions.prepend(...fresh.map(interventionView));
+        if (detail) detail.interventions.unshift(...fresh);
+        drawOlder(page.olderInterventionsCursor, hidden - page.interventions.length);
+      } catch (e) {
+        button.disabled = false;
+        notifications.toast(`Older interventions could not be loaded: ${(e as Error).message}`, 'error');
+      }
+    });
+    olderInterventions.append(button);
   };
 
   // The detail comes with the first page of the transcript; the rest (the engine keeps up to 1,000 messages) follows.

@@ -23,6 +23,9 @@ public sealed class EngineProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The engine's process id (its resident memory is in /proc/{id}/status).</summary>
+    public int ProcessId => _process.Id;
+
     public static Task<EngineProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, params string[] arguments)
         => StartOnPortAsync(FreePorts.Next(), dataDirectory, settings, arguments);
 
