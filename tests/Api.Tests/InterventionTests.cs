@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>SEMANTICS.md, "Interventions": rules, effects and the audit log, through HTTP.</summary>
+[Trait("Category", "http")]
 public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;
