@@ -32,6 +32,7 @@ public sealed partial class LiveFanout(
     PushOptions pushOptions,
     LiveHubLifetimeManager connections,
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,
+    Identity.PersonNames names,
     ILoggerFactory loggers) : BackgroundService
 {
     /// <summary>
@@ -118,7 +119,7 @@ public sealed partial class LiveFanout(
     {
         while (true)
         {
-            var view = _views.GetOrAdd(tenant, t => new TenantView(t, _node, streams, grains, liveOptions.Value, pushOptions, time, loggers.CreateLogger<TenantView>()));
+            var view = _views.GetOrAdd(tenant, t => new TenantView(t, _node, streams, grains, liveOptions.Value, pushOptions, time, names, loggers.CreateLogger<TenantView>()));
             try
             {
                 await view.StartAsync();
