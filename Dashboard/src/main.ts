@@ -12,6 +12,7 @@ import { h } from './ui/dom';
 import { monitoringView } from './ui/monitoring';
 import { Notifications } from './ui/notifications';
 import { signInView } from './ui/signin';
+import { icon } from './ui/icons';
 
 // Routes: #/monitoring (Live Monitoring), #/conversations (Live Conversations), #/conversations/<sessionId> (its
 // detail over the list), #/wall (the wall screen). Filters are kept per view for the browser session.
@@ -72,12 +73,16 @@ function startDashboard(): { dispose: () => Promise<void> } {
   live.onState(drawStatus);
   drawStatus();
 
-  const mute = h('button', { type: 'button', class: 'mute', 'aria-pressed': String(notifications.muted) }, notifications.muted ? '🔕 Muted' : '🔔 Alerts on');
+  const mute = h('button', { type: 'button', class: 'mute' });
+  const drawMute = () => {
+    mute.replaceChildren(icon(notifications.muted ? 'bellOff' : 'bell'), notifications.muted ? ' Muted' : ' Alerts on');
+    mute.setAttribute('aria-pressed', String(notifications.muted));
+  };
   mute.addEventListener('click', () => {
     notifications.muted = !notifications.muted;
-    mute.textContent = notifications.muted ? '🔕 Muted' : '🔔 Alerts on';
-    mute.setAttribute('aria-pressed', String(notifications.muted));
+    drawMute();
   });
+  drawMute();
   const desktop = h('button', { type: 'button', class: 'desktop', hidden: typeof Notification === 'undefined' || Notification.permission !== 'default' }, 'Allow desktop notifications');
   desktop.addEventListener('click', async () => { await notifications.askDesktop(); desktop.hidden = true; });
 
