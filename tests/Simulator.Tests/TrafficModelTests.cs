@@ -78,4 +78,25 @@ public sealed class TrafficModelTests
         Assert.Equal("int_override1", reply.OverrideOf);
         Assert.Equal("A specialist will call you.", reply.Message.Text);
     }
+
+    [Fact]
+    public void An_AI_agent_takes_guidance_into_its_next_reply_and_says_so()
+    {
+        var model = new TrafficModel(5, [new SimulatedTenant("solo", "UTC")], Start.AddHours(4), sessionsPerMinute: 30);
+        var first = model.Advance(Start.AddHours(4).AddSeconds(30)).Select(e => e.Event).ToList();
+        // A conversation of an AI agent that is still going (its agent thought, and it has not ended).
+        var ended = first.OfType<SessionEnded>().Select(e => e.SessionId).ToHashSet();
+        var session = first.OfType<AgentThinking>().Select(e => e.SessionId!).Last(s => !ended.Contains(s));
+
+        model.Control(0, "guide", session, "int_guide1", "Offer the 10% loyalty discount.", null);
+        var after = model.Advance(Start.AddHours(4).AddMinutes(20)).Select(e => e.Event).ToList();
+
+        var replies = after.OfType<MessageSent>().Where(m => m.SessionId == session && m.Sender.Kind == SenderKind.Ai).ToList();
+        Assert.NotEmpty(replies);
+        Assert.StartsWith("(Following your guidance: Offer the 10% loyalty discount.) ", replies[0].Message.Text);
+        // Taken once: the replies after it are the agent's own again.
+        Assert.DoesNotContain(replies.Skip(1), m => m.Message.Text!.Contains("guidance", StringComparison.Ordinal));
+        // The note itself is never a message of the conversation.
+        Assert.DoesNotContain(after.OfType<MessageSent>(), m => m.Message.Text == "Offer the 10% loyalty discount.");
+    }
 }
