@@ -45,7 +45,8 @@ export interface Message {
 }
 
 export interface Intervention {
-  interventionId: string; sessionId: string; adminId: string; type: string; reason: string; timestamp: string;
+  /** adminName: the person's name as the tenant has it now; null once they were removed (adminId stays). */
+  interventionId: string; sessionId: string; adminId: string; adminName?: string | null; type: string; reason: string; timestamp: string;
   content?: string | null; target?: { agentId?: string | null; queue?: string | null; ownerId?: string | null; teamId?: string | null } | null;
   original?: string | null;
 }

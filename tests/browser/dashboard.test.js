@@ -307,7 +307,7 @@ test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcr
   await page.goto(`${engine.url}/#/conversations/${s}`);
   await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
   assert.deepEqual(await page.locator('.controls button').allTextContents(),
-    ['Pause', 'Resume', 'Send system message', 'Override response', 'Transfer', 'Reassign', 'Co-browse']);
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
   await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 2), 'both messages in the transcript');
 
   const first = page.locator('.transcript .message[data-message="hostile"] .message-body');
@@ -331,7 +331,7 @@ test('interventions: a required reason, the result at once, the server’s refus
   await page.goto(`${engine.url}/#/conversations/${s1}`);
   await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
   assert.deepEqual(await page.locator('.controls button').allTextContents(),
-    ['Pause', 'Resume', 'Send system message', 'Override response', 'Transfer', 'Reassign', 'Co-browse']);
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
 
   await page.locator('.controls button', { hasText: 'Pause' }).click();
   const dialog = page.locator('dialog[open]');
@@ -366,6 +366,50 @@ test('interventions: a required reason, the result at once, the server’s refus
   assert.equal(await viewer.locator('.controls button').count(), 0);
   assert.equal(await viewer.locator('.interventions li').count(), 2, 'a viewer reads the audit entries');
   await viewer.close();
+  await page.close();
+});
+
+test('guidance: Guide sends a private note to the agent, shown in the timeline as guidance with its author, never as a message', async () => {
+  const tenant = await newTenant(engine);
+  const { s2 } = await seed(tenant);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.goto(`${engine.url}/#/conversations/${s2}`);
+  await page.locator('.controls button', { hasText: 'Guide' }).waitFor();
+  await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 1), 'the customer’s message shown');
+
+  await page.locator('.controls button', { hasText: 'Guide' }).click();
+  const dialog = page.locator('dialog[open]');
+  assert.match(await dialog.locator('h2').textContent(), /Guide the agent/);
+  await dialog.getByLabel('Reason').fill('Retention policy');
+  await dialog.getByRole('button', { name: 'Send guidance' }).click();
+  assert.equal(await dialog.count(), 1, 'no note: the dialog stays open');
+  assert.equal(await dialog.getByLabel('Guidance').evaluate((el) => el.validity.valueMissing), true);
+  const note = 'Offer the 10% loyalty discount before a refund.';
+  await dialog.getByLabel('Guidance').fill(note);
+  await dialog.getByRole('button', { name: 'Send guidance' }).click();
+
+  // In the timeline: a guidance note with its author, distinct from the engine's system messages.
+  const shown = page.locator('.transcript .message.guidance-note');
+  await eventually(async () => assert.equal(await shown.count(), 1), 'the note in the transcript');
+  assert.match(await shown.locator('.message-meta').textContent(), /^Guidance to the agent · by .+ · .+ · private, not shown to the customer$/);
+  assert.match(await shown.locator('.author').getAttribute('title'), /^usr_/);
+  assert.equal((await shown.locator('.message-body').textContent()).trim(), note);
+  assert.equal(await page.locator('.transcript .message.system').count(), 0, 'no system message');
+  assert.equal(await page.locator('.transcript .message:not(.guidance-note)').count(), 1, 'no message to the customer');
+  await eventually(async () => assert.match(await text(page, '.interventions li.guidance'), /Guidance to the agent.*Reason: Retention policy.*Note: Offer the 10% loyalty discount/s), 'listed');
+  // The session's own messages, as the engine has them, do not include it.
+  const detail = await (await fetch(`${engine.url}/api/v1/sessions/${s2}`, { headers: { Authorization: `Bearer ${tenant.token}` } })).json();
+  assert.deepEqual(detail.messages.map((m) => m.text), ['I want a refund, now']);
+
+  // Another person who may see the session finds the note there when they open it.
+  await createUser(tenant, 'sup', 'supervisor');
+  const other = await browser.page();
+  await signIn(other, engine.url, tenant.id, 'sup', 'person-password');
+  await other.locator('.summary').waitFor();
+  await other.goto(`${engine.url}/#/conversations/${s2}`);
+  await eventually(async () => assert.equal(await other.locator('.transcript .message.guidance-note .message-body').textContent(), note), 'the note after opening');
+  await other.close();
   await page.close();
 });
 

@@ -14,7 +14,11 @@ const STREAM_LABELS: Record<StreamState, string> = { idle: 'Idle', thinking: 'Th
 const INTERVENTION_LABELS: Record<string, string> = {
   pause: 'Pause', resume: 'Resume', system_message: 'System message', override: 'Override', transfer: 'Transfer',
   reassign: 'Reassign', cobrowse_start: 'Co-browse started', cobrowse_stop: 'Co-browse stopped',
+  guide: 'Guidance to the agent',
 };
+
+/** Who intervened: their name as the tenant has it, else their id. */
+const authorOf = (i: Intervention) => i.adminName || i.adminId;
 
 /** The conversation detail: transcript, live tokens, stream state, interventions and their controls. */
 export function detailView(deps: {
@@ -90,8 +94,22 @@ export function detailView(deps: {
     if (streaming.messageId === m.id) endStreaming();
     const el = messageView(m);
     el.dataset.at = m.at;
-    // In time order: history pages may arrive after a live message.
-    const later = [...transcript.querySelectorAll<HTMLElement>(':scope > li[data-at]')].find((li) => Date.parse(li.dataset.at!) > Date.parse(m.at));
+    placeInTranscript(el, m.at);
+  };
+
+  // A supervisor's guidance is a private note in the timeline: the customer never saw it, the agent was told.
+  const addGuidanceNote = (i: Intervention) => {
+    if (i.type !== 'guide' || transcript.querySelector(`[data-guidance="${CSS.escape(i.interventionId)}"]`)) return;
+    const el = h('li', { class: 'message guidance-note', 'data-guidance': i.interventionId, 'data-at': i.timestamp },
+      h('div', { class: 'message-meta' }, h('strong', {}, 'Guidance to the agent'), ' · by ', h('span', { class: 'author', title: i.adminId }, authorOf(i)), ' · ',
+        h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · private, not shown to the customer'),
+      h('div', { class: 'message-body' }, h('p', { class: 'plain' }, i.content ?? '')));
+    placeInTranscript(el, i.timestamp);
+  };
+
+  // In time order: history pages may arrive after a live message.
+  const placeInTranscript = (el: HTMLElement, at: string) => {
+    const later = [...transcript.querySelectorAll<HTMLElement>(':scope > li[data-at]')].find((li) => Date.parse(li.dataset.at!) > Date.parse(at));
     if (later) transcript.insertBefore(el, later);
     else {
       transcript.insertBefore(el, streaming.el && streaming.el.parentElement === transcript ? streaming.el : null);
@@ -127,10 +145,10 @@ export function detailView(deps: {
     if (!streaming.frame) streaming.frame = requestAnimationFrame(typewrite);
   };
 
-  const interventionView = (i: Intervention) => h('li', { 'data-intervention': i.interventionId },
+  const interventionView = (i: Intervention) => h('li', { 'data-intervention': i.interventionId, class: i.type === 'guide' ? 'guidance' : null },
     h('div', {}, h('strong', {}, INTERVENTION_LABELS[i.type] ?? i.type), ' · ', h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · ', i.adminId),
     h('div', { class: 'reason' }, `Reason: ${i.reason}`),
-    i.content ? h('div', { class: 'content' }, `Content: ${i.content}`) : null,
+    i.content ? h('div', { class: 'content' }, `${i.type === 'guide' ? 'Note' : 'Content'}: ${i.content}`) : null,
     i.target ? h('div', { class: 'target' }, `Target: ${Object.entries(i.target).filter(([, v]) => v != null).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`) : null,
     i.original ? h('div', { class: 'original' }, `Discarded reply: ${i.original}`) : null,
     h('div', { class: 'muted id' }, i.interventionId));
@@ -139,6 +157,7 @@ export function detailView(deps: {
     if (interventions.querySelector(`[data-intervention="${CSS.escape(i.interventionId)}"]`)) return;
     detail.interventions.push(i);
     interventions.append(interventionView(i));
+    addGuidanceNote(i);
     drawControls();
   };
 
@@ -169,6 +188,10 @@ export function detailView(deps: {
         field('Message', h('textarea', { name: 'content', required: true, rows: 3 })), reason()], 'Send', (f) => send('system_message', f, { content: String(f.get('content')) }))),
       button('Override response', () => formDialog('Override response', [
         field('Response', h('textarea', { name: 'content', required: true, rows: 4 })), reason()], 'Override', (f) => send('override', f, { content: String(f.get('content')) }))),
+      button('Guide', () => formDialog('Guide the agent', [
+        h('p', {}, 'A private note the agent takes into its next reply. The customer never sees it; it is logged.'),
+        field('Guidance', h('textarea', { name: 'content', required: true, rows: 4, placeholder: 'e.g. Offer the loyalty discount before a refund.' })), reason()],
+        'Send guidance', (f) => send('guide', f, { content: String(f.get('content') ?? '').trim() }))),
       button('Transfer', () => formDialog('Transfer', [
         field('To agent', h('select', { name: 'agentId' }, agentOptions())), field('Or to queue', h('input', { name: 'queue', placeholder: 'e.g. human-handoff' })), reason()],
         'Transfer', (f) => {
@@ -199,6 +222,7 @@ export function detailView(deps: {
     endStreaming();
     d.messages.forEach(addMessage);
     clear(interventions).append(...d.interventions.map(interventionView));
+    d.interventions.forEach(addGuidanceNote);
     drawOlder(d.olderInterventionsCursor, d.totalInterventions - d.interventions.length);
     setStream(d.streamState);
     drawHeader();
@@ -217,6 +241,7 @@ export function detailView(deps: {
         const page = await api.get<SessionDetail>(`/api/v1/sessions/${encodeURIComponent(sessionId)}?limit=1&interventionsLimit=100&interventionsBefore=${encodeURIComponent(cursor)}`);
         const fresh = page.interventions.filter((i) => !interventions.querySelector(`[data-intervention="${CSS.escape(i.interventionId)}"]`));
         interventions.prepend(...fresh.map(interventionView));
+        fresh.forEach(addGuidanceNote);
         if (detail) detail.interventions.unshift(...fresh);
         drawOlder(page.olderInterventionsCursor, hidden - page.interventions.length);
       } catch (e) {
