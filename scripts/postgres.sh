@@ -8,7 +8,7 @@
 #   scripts/postgres.sh createdb DIR NAME   creates a database NAME on the running server of DIR; prints its connection string
 #
 # Nothing here listens beyond 127.0.0.1, and the server trusts local connections only: it is for tests, benchmarks
-# and trying a cluster on one machine, not for production (see README, "Run a cluster").
+# and trying a cluster on one machine, not for production (see docs/cluster.md).
 set -euo pipefail
 
 command_name=${1:-}

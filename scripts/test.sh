@@ -7,8 +7,25 @@
 # Installs what the suites need when it is missing: the .NET restore, npm packages, Debian's chromium and postgresql
 # (a private server is started on a free port in a temporary folder, and stopped at the end).
 # Logs go to a fresh temporary folder, printed at the start.
+#
+# With arguments it runs only those categories, for a fast inner loop (CONTRIBUTING.md):
+#   scripts/test.sh unit            # pure .NET unit tests, seconds
+#   scripts/test.sh grains store    # TestCluster grain tests; the store on SQLite and PostgreSQL
+#   scripts/test.sh http hubs       # the Api through HTTP / SignalR (.NET and the JavaScript hub tests)
+#   scripts/test.sh cluster         # the multi-process cluster tests (PostgreSQL)
+#   scripts/test.sh dashboard browser
+# .NET categories are the tests' [Trait("Category", …)]; `dotnet test --filter Category=unit` does the same by hand.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+only=("$@")
+for category in "${only[@]}"; do
+  case "$category" in
+    unit|grains|store|http|hubs|cluster|dashboard|browser) ;;
+    *) echo "unknown category '$category': unit, grains, store, http, hubs, cluster, dashboard or browser" >&2; exit 2 ;;
+  esac
+done
+wants() { [ ${#only[@]} -eq 0 ] && return 0; local c; for c in "${only[@]}"; do [ "$c" = "$1" ] && return 0; done; return 1; }
 
 passed=0
 failed=0
@@ -22,7 +39,9 @@ pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/liveorleans-pg.XXXXXX")"
 chmod 755 "$pg_dir"
 stop_postgres() { scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1; rm -rf "$pg_dir"; }
 trap stop_postgres EXIT
-if pg_connection=$(scripts/postgres.sh start "$pg_dir" 2>"$log_dir/postgres.log"); then
+if ! wants store && ! wants cluster; then
+  echo "postgresql: not needed for this subset"
+elif pg_connection=$(scripts/postgres.sh start "$pg_dir" 2>"$log_dir/postgres.log"); then
   export LIVEORLEANS_POSTGRES="${pg_connection%Database=*}Database=postgres"
   echo "postgresql: $pg_connection (server log: $pg_dir/server.log)"
 else
@@ -121,12 +140,35 @@ run_browser() {
   count_tap "$log" "${PIPESTATUS[0]}" "the browser tests"
 }
 
-run_dotnet
-run_dashboard_units
-run_hubs embedded
-run_browser
-run_dotnet_cluster
-run_hubs cluster
+# A subset: the .NET tests of the categories asked for, then the other suites asked for.
+run_dotnet_subset() {
+  local filter="" category
+  for category in unit grains store http hubs cluster; do
+    wants "$category" && filter="${filter:+$filter|}Category=$category"
+  done
+  if [ -z "$filter" ]; then
+    # The browser suite needs the Api built (the .NET step builds it otherwise).
+    wants browser && { dotnet build LiveOrleans.sln --nologo -v quiet >"$log_dir/build.log" 2>&1 || { echo "the build failed (see $log_dir/build.log)"; failed=$((failed + 1)); }; }
+    return
+  fi
+  local log="$log_dir/dotnet.log"
+  dotnet test LiveOrleans.sln --nologo --filter "$filter" 2>&1 | tee "$log"
+  count_dotnet "$log" "${PIPESTATUS[0]}"
+}
+
+if [ ${#only[@]} -eq 0 ]; then
+  run_dotnet
+  run_dashboard_units
+  run_hubs embedded
+  run_browser
+  run_dotnet_cluster
+  run_hubs cluster
+else
+  run_dotnet_subset
+  if wants dashboard; then run_dashboard_units; fi
+  if wants hubs; then run_hubs embedded; fi
+  if wants browser; then run_browser; fi
+fi
 
 echo
 if [ -s "$log_dir/cluster-figures.txt" ]; then

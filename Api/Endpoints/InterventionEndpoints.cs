@@ -9,7 +9,7 @@ namespace LiveOrleans.Api.Endpoints;
 
 public sealed record InterventionRequest([property: System.ComponentModel.DataAnnotations.Required] string? Type, [property: System.ComponentModel.DataAnnotations.Required] string? Reason, string? Content, JsonElement? Target);
 
-public sealed record InterventionList(IReadOnlyList<InterventionView> Items);
+public sealed record InterventionList(IReadOnlyList<InterventionEntry> Items);
 
 /// <summary>Supervisors step in: pause, resume, system message, override, transfer, reassign, silent monitoring, guidance to the agent.</summary>
 public static class InterventionEndpoints
@@ -29,8 +29,8 @@ public static class InterventionEndpoints
         return api;
     }
 
-    private static async Task<Results<Created<InterventionView>, ValidationProblem, ProblemHttpResult>> Intervene(
-        string id, InterventionRequest request, ClaimsPrincipal user, IGrainFactory grains, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time)
+    private static async Task<Results<Created<InterventionEntry>, ValidationProblem, ProblemHttpResult>> Intervene(
+        string id, InterventionRequest request, ClaimsPrincipal user, IGrainFactory grains, PersonNames names, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time)
     {
         var errors = new ValidationErrors();
         InterventionType type = default;
@@ -56,7 +56,7 @@ public static class InterventionEndpoints
         var outcome = await grains.GetGrain<IIngestGrain>(user.TenantId()).Intervene(id, command);
         return outcome switch
         {
-            { Entry: { } entry } => TypedResults.Created($"/api/v1/interventions?sessionId={id}", entry),
+            { Entry: { } entry } => TypedResults.Created($"/api/v1/interventions?sessionId={id}", InterventionEntry.From(entry, names)),
             { Refusal: InterventionRefusal.UnknownSession } r => Problems.Status(StatusCodes.Status404NotFound, r.Detail!, "Not Found"),
             var r => Problems.Status(StatusCodes.Status409Conflict, r.Detail!, "Conflict"),
         };
@@ -93,7 +93,7 @@ public static class InterventionEndpoints
         return new InterventionTarget(null, null, Id("ownerId"), Id("teamId"), changesOwner, changesTeam);
     }
 
-    private static async Task<Results<Ok<InterventionList>, ValidationProblem>> List(HttpRequest request, ClaimsPrincipal user, IAuditLog audit, IGrainFactory grains)
+    private static async Task<Results<Ok<InterventionList>, ValidationProblem>> List(HttpRequest request, ClaimsPrincipal user, IAuditLog audit, IGrainFactory grains, PersonNames names)
     {
         var errors = new ValidationErrors();
         var sessionId = request.Query["sessionId"].ToString();
@@ -112,7 +112,7 @@ public static class InterventionEndpoints
             var visible = owners.Where(o => LiveFilter.AllowsOptional(visibility.Owners, o.Owner)).Select(o => o.Session).ToHashSet(StringComparer.Ordinal);
             entries = [.. entries.Where(e => visible.Contains(e.SessionId))];
         }
-        return TypedResults.Ok(new InterventionList(entries));
+        return TypedResults.Ok(new InterventionList(InterventionEntry.From(entries, names)));
     }
 
     private static async Task<Ok<AuditVerification>> Verify(ClaimsPrincipal user, IAuditLog audit)

@@ -56,6 +56,7 @@ public static class LiveApiRegistration
         services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<AccessCache>();
+        services.AddSingleton<PersonNames>();
         services.AddSingleton<AccessAudit>();
         services.AddSingleton<Live.HubAccessWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<Live.HubAccessWatch>());

@@ -31,6 +31,7 @@ public sealed partial class LiveFanout(
     PushOptions pushOptions,
     LiveHubLifetimeManager connections,
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,
+    Identity.PersonNames names,
     ILoggerFactory loggers) : BackgroundService
 {
     /// <summary>
@@ -111,7 +112,7 @@ public sealed partial class LiveFanout(
     {
         while (true)
         {
-            var view = _views.GetOrAdd(tenant, t => new TenantView(t, streams, grains, liveOptions.Value, pushOptions, time, loggers.CreateLogger<TenantView>()));
+            var view = _views.GetOrAdd(tenant, t => new TenantView(t, streams, grains, liveOptions.Value, pushOptions, time, names, loggers.CreateLogger<TenantView>()));
             try
             {
                 await view.StartAsync();

@@ -1,5 +1,6 @@
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
+using LiveOrleans.Api.Identity;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
@@ -12,7 +13,7 @@ public sealed record PingReply(double ClientTime, DateTimeOffset ServerTime);
 /// sees only the conversations it owns, exactly as in the HTTP queries.
 /// </summary>
 [Authorize(Policy = LiveClaims.ReadPolicy)]
-public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : Hub
+public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonNames names, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : Hub
 {
     public override Task OnConnectedAsync()
     {
@@ -42,7 +43,7 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, [FromKeyed
             throw new HubException("WatchSession takes a session id (a string).");
         if (!Limits.IsId(sessionId)) throw new HubException($"Session '{sessionId}' was not found.");
         var detail = await fanout.WatchAsync(Context.ConnectionId, sessionId, Context.User!.Visible(LiveFilter.All));
-        return detail is null ? throw new HubException($"Session '{sessionId}' was not found.") : SessionDetailJson.From(detail);
+        return detail is null ? throw new HubException($"Session '{sessionId}' was not found.") : SessionDetailJson.From(detail, names);
     }
 
     public Task UnwatchSession(System.Text.Json.JsonElement sessionIdJson)

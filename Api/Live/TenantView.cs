@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using LiveOrleans.Api.Http;
+using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
 using LiveOrleans.Live;
 
@@ -12,7 +14,8 @@ namespace LiveOrleans.Api.Live;
 /// work the changes are evaluated against every group and pushed.
 /// </summary>
 public sealed partial class TenantView(
-    string tenant, StreamSubscriptions streams, IGrainFactory grains, LiveOptions options, PushOptions push, TimeProvider time, ILogger<TenantView> logger)
+    string tenant, StreamSubscriptions streams, IGrainFactory grains, LiveOptions options, PushOptions push, TimeProvider time, PersonNames names,
+    ILogger<TenantView> logger)
     : IAsyncDisposable
 {
     private const int SnapshotPage = 5_000;
@@ -293,7 +296,7 @@ public sealed partial class TenantView(
             MessageAdded m => ("message", new object?[] { m.SessionId, RawJson.Of(m.Message) }),
             TokenArrived t => ("token", new object?[] { t.SessionId, t.MessageId, t.Delta, t.Index }),
             StateChanged s => ("sessionState", new object?[] { s.SessionId, RawJson.Of(s.State) }),
-            InterventionAdded i => ("intervention", new object?[] { RawJson.Of(i.Entry) }),
+            InterventionAdded i => ("intervention", new object?[] { RawJson.Of(InterventionEntry.From(i.Entry, names)) }),
             _ => ("", []),
         };
         if (method.Length == 0) return Task.CompletedTask;

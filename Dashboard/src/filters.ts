@@ -1,18 +1,19 @@
 import type { Filter, LiveState, Priority } from './types';
 
-export const CHANNELS: { id: string; label: string; icon: string }[] = [
-  { id: 'web', label: 'Web', icon: '🌐' },
-  { id: 'phone', label: 'Phone', icon: '📞' },
-  { id: 'telegram', label: 'Telegram', icon: '✈️' },
-  { id: 'whatsapp', label: 'WhatsApp', icon: '💬' },
-  { id: 'mobile_sdk', label: 'Mobile SDK', icon: '📱' },
-  { id: 'sip', label: 'SIP', icon: '☎️' },
-  { id: 'messenger', label: 'Messenger', icon: '💭' },
-  { id: 'instagram', label: 'Instagram', icon: '📷' },
-  { id: 'email', label: 'Email', icon: '✉️' },
-  { id: 'sms', label: 'SMS', icon: '✉' },
-  { id: 'line', label: 'LINE', icon: '🟩' },
-  { id: 'viber', label: 'Viber', icon: '🟪' },
+/** The channels the dashboard names (each has its icon in ui/channelIcon.ts); others show their slug. */
+export const CHANNELS: { id: string; label: string }[] = [
+  { id: 'web', label: 'Web' },
+  { id: 'phone', label: 'Phone' },
+  { id: 'telegram', label: 'Telegram' },
+  { id: 'whatsapp', label: 'WhatsApp' },
+  { id: 'mobile_sdk', label: 'Mobile SDK' },
+  { id: 'sip', label: 'SIP' },
+  { id: 'messenger', label: 'Messenger' },
+  { id: 'instagram', label: 'Instagram' },
+  { id: 'email', label: 'Email' },
+  { id: 'sms', label: 'SMS' },
+  { id: 'line', label: 'LINE' },
+  { id: 'viber', label: 'Viber' },
 ];
 export const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'urgent'];
 /** The status filter's choices, in the seed's words (Active, Thinking, Streaming, Paused, Error). */
@@ -24,8 +25,8 @@ export const STATUSES: { id: LiveState; label: string }[] = [
   { id: 'error', label: 'Error' },
 ];
 
-export function channelOf(id: string | null | undefined): { id: string; label: string; icon: string } {
-  return CHANNELS.find((c) => c.id === id) ?? { id: id ?? 'unknown', label: id ?? 'Unknown', icon: '🔗' };
+export function channelOf(id: string | null | undefined): { id: string; label: string } {
+  return CHANNELS.find((c) => c.id === id) ?? { id: id ?? 'unknown', label: id ?? 'Unknown' };
 }
 
 /** The seed's four example views, offered as one-click starting points. */

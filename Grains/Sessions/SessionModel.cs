@@ -266,14 +266,23 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
     /// <summary>The local days (<c>yyyy-MM-dd</c>, ascending) the conversation was active on in <paramref name="zone"/>: the last three.</summary>
     public IReadOnlyList<string> ActiveDays(string zone)
     {
-        var days = new SortedSet<string>(State.ActiveDays, StringComparer.Ordinal);
-        string? last = null;
+        // Slots ascend, so their local days do too: each day is named once, when it starts.
+        var tz = TenantClock.Zone(zone);
+        var days = new List<string>(4);
+        var last = DateTime.MinValue;
         foreach (var slot in State.ActiveSlots)
         {
-            var day = TenantClock.Day(new DateTimeOffset(DateTimeOffset.UnixEpoch.UtcTicks + slot * SlotTicks, TimeSpan.Zero), zone);
-            if (day != last) days.Add(last = day);
+            var date = TimeZoneInfo.ConvertTime(new DateTimeOffset(DateTimeOffset.UnixEpoch.UtcTicks + slot * SlotTicks, TimeSpan.Zero), tz).Date;
+            if (date == last) continue;
+            last = date;
+            days.Add(date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         }
-        return days.Count <= 3 ? [.. days] : [.. days.Skip(days.Count - 3)];
+        if (State.ActiveDays.Count > 0)
+        {
+            // A snapshot from before the slots: its day names, merged.
+            days = [.. days.Union(State.ActiveDays, StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        }
+        return days.Count <= 3 ? days : days.GetRange(days.Count - 3, 3);
     }
 
     /// <summary>Merges what this session says about an agent: the newest times win, a first guess at the kind stays.</summary>

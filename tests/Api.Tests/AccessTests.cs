@@ -8,6 +8,7 @@ namespace LiveOrleans.Api.Tests;
 /// revoked key, a removed person and a changed role apply within seconds; a tenant always keeps an admin. (Across two
 /// Api nodes: Cluster/RevocationAcrossNodesTests; hub connections: Sdk/HubAccessTests.)
 /// </summary>
+[Trait("Category", "http")]
 public sealed class AccessTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

@@ -11,6 +11,7 @@ namespace LiveOrleans.Api.Tests;
 /// Retry-After), unknown and known users take the same time, and a failure is not a burst of information lines. The
 /// real engine process, with clients whose connections come from different loopback addresses.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class BasicSignInTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("lo-basic-").FullName;

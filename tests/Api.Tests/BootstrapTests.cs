@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>Bootstrap secrets only apply to an empty store; on an existing one the engine says it ignored them.</summary>
+[Trait("Category", "http")]
 public sealed class BootstrapTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("lo-bootstrap-").FullName;

@@ -6,6 +6,7 @@ using System.Net.Http.Json;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>ARCHITECTURE.md, "Durability": an acknowledged event survives a kill, and is applied exactly once.</summary>
+[Trait("Category", "http")]
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {
     private const int Sessions = 20;

@@ -3,6 +3,7 @@ using System.Net;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>The web dashboard is served by the Api itself at /, beside the API it speaks to.</summary>
+[Trait("Category", "http")]
 public sealed class DashboardServingTests(LiveApi api) : IClassFixture<LiveApi>
 {
     [Fact]

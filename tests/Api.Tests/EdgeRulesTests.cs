@@ -7,6 +7,7 @@ namespace LiveOrleans.Api.Tests;
 /// What the edge refuses that a browser would otherwise show: attachment links other than http(s), and names with
 /// control characters or bidirectional overrides — one rule for events and the admin routes, each refusal naming the field.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

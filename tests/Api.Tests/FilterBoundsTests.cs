@@ -8,6 +8,7 @@ namespace LiveOrleans.Api.Tests;
 /// strings, saved views and the hub (tests/hubs/live-hub.test.js); unknown properties and a minimum duration above the
 /// maximum are refused.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class FilterBoundsTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static string[] Ids(int n, string prefix = "x") => [.. Enumerable.Range(0, n).Select(i => $"{prefix}{i}")];

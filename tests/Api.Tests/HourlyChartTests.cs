@@ -1,6 +1,7 @@
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>SEMANTICS.md, "Today" and "Conversations initiated per hour", in the tenant's time zone.</summary>
+[Trait("Category", "http")]
 public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

@@ -9,6 +9,7 @@ public sealed class InactivityApi : LiveApi
 }
 
 /// <summary>Sessions whose producer never sends <c>session_ended</c> are ended by the engine once idle for the time-out.</summary>
+[Trait("Category", "http")]
 public sealed class InactivityTests(InactivityApi api) : IClassFixture<InactivityApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

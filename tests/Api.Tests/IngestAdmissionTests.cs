@@ -3,6 +3,7 @@ using LiveOrleans.Api.Ingest;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>The bound on events in flight follows the rate the engine answers at (Little's law), within its limits.</summary>
+[Trait("Category", "unit")]
 public sealed class IngestAdmissionTests
 {
     private sealed class Clock : TimeProvider

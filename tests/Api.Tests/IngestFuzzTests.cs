@@ -12,6 +12,7 @@ namespace LiveOrleans.Api.Tests;
 /// bidi overrides or escape sequences, attachment links that are not http(s)). Each one
 /// must be refused with a 400 naming a field, never a 5xx, and nothing of any of them may be stored.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class IngestFuzzTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private const int Requests = 2_200;

@@ -5,6 +5,7 @@ using System.Text;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>CONTRACT.md, "Ingest": validation at the edge, idempotency, limits.</summary>
+[Trait("Category", "http")]
 public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;
@@ -182,6 +183,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
 }
 
 /// <summary>The tenant rate limit answers 429 with Retry-After.</summary>
+[Trait("Category", "http")]
 public sealed class IngestRateLimitTests(IngestRateLimitTests.SlowApi api) : IClassFixture<IngestRateLimitTests.SlowApi>
 {
     public sealed class SlowApi : LiveApi

@@ -7,6 +7,7 @@ namespace LiveOrleans.Api.Tests;
 /// A session detail carries the newest page of its interventions, not all of them: a session with 300 interventions
 /// answers 20 by default, and <c>olderInterventionsCursor</c> walks back through the rest, each once, in order.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class InterventionPagingTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

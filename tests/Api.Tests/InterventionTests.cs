@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>SEMANTICS.md, "Interventions": rules, effects and the audit log, through HTTP.</summary>
+[Trait("Category", "http")]
 public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;
@@ -150,5 +151,42 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
         // Another tenant's chain is its own: empty, and intact.
         var other = await api.NewTenantAsync();
         Assert.Equal(0, (await other.GetAsync("/api/v1/interventions/verify")).GetProperty("entries").GetInt32());
+    }
+
+    [Fact]
+    public async Task Interventions_name_the_person_who_made_them_to_everyone_who_reads_them()
+    {
+        api.Clock.Set(T);
+        var tenant = await api.NewTenantAsync();
+        var created = await api.SendAsync(HttpMethod.Post, "/api/v1/users", tenant.AdminToken,
+            new { username = "sue", password = "person-password", name = "Sue Park", role = "supervisor" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var sueId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var sue = await api.LoginAsync(tenant.Id, "sue", "person-password");
+        var viewer = await tenant.UserTokenAsync("vic", "viewer");
+        await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-1)), Ev.Received("s", T.AddMinutes(-1)));
+
+        var answered = await InterveneAsync(tenant, "s", new { type = "pause", reason = "Checking the refund policy" }, sue);
+        Assert.Equal(HttpStatusCode.Created, answered.StatusCode);
+        var entry = await answered.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(sueId, entry.GetProperty("adminId").GetString());
+        Assert.Equal("Sue Park", entry.GetProperty("adminName").GetString());
+
+        // A viewer reading the detail and the audit list sees the name beside the id.
+        async Task<JsonElement> Logged() => Assert.Single((await api.GetJsonAsync("/api/v1/sessions/s", viewer)).GetProperty("interventions").EnumerateArray());
+        var logged = await Logged();
+        Assert.Equal(sueId, logged.GetProperty("adminId").GetString());
+        Assert.Equal("Sue Park", logged.GetProperty("adminName").GetString());
+        var listed = Assert.Single((await api.GetJsonAsync("/api/v1/interventions?sessionId=s", viewer)).GetProperty("items").EnumerateArray());
+        Assert.Equal("Sue Park", listed.GetProperty("adminName").GetString());
+
+        // The name is read when the answer is made: renamed, the new one; removed, the id alone. The log is unchanged.
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(HttpMethod.Put, $"/api/v1/users/{sueId}", tenant.AdminToken, new { name = "Sue Park-Lee" })).StatusCode);
+        Assert.Equal("Sue Park-Lee", (await Logged()).GetProperty("adminName").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(HttpMethod.Delete, $"/api/v1/users/{sueId}", tenant.AdminToken)).StatusCode);
+        logged = await Logged();
+        Assert.Equal(sueId, logged.GetProperty("adminId").GetString());
+        Assert.Equal(JsonValueKind.Null, logged.GetProperty("adminName").ValueKind);
+        Assert.True((await tenant.GetAsync("/api/v1/interventions/verify")).GetProperty("intact").GetBoolean());
     }
 }

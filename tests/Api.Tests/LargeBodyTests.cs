@@ -8,6 +8,7 @@ namespace LiveOrleans.Api.Tests;
 /// An ingest body over 1 MiB, sent as fast as the client can, gets a 413 it can read — over a real socket to the
 /// real process, where a server that answers and closes while the client is still sending would reset the connection.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class LargeBodyTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("lo-large-").FullName;

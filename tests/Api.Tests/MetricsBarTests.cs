@@ -1,6 +1,7 @@
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>SEMANTICS.md, "Metrics bar": live sessions, starts and response times over the last 60 minutes.</summary>
+[Trait("Category", "http")]
 public sealed class MetricsBarTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

@@ -17,6 +17,7 @@ public sealed class MetricsCollection
 
 /// <summary>/metrics (Prometheus, for the platform administrator) and the health endpoints, through HTTP.</summary>
 [Collection(MetricsCollection.Name)]
+[Trait("Category", "http")]
 public sealed class ObservabilityTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;
@@ -112,6 +113,7 @@ public sealed class ObservabilityTests(LiveApi api) : IClassFixture<LiveApi>
 }
 
 /// <summary>A scraper inside a configured network (<c>Telemetry:MetricsNetworks</c>) needs no credentials: over a real socket.</summary>
+[Trait("Category", "http")]
 public sealed class MetricsNetworkTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("lo-metrics-").FullName;

@@ -11,6 +11,7 @@ namespace LiveOrleans.Api.Tests;
 /// lists is taken and any other is refused naming it, the fields it calls required are the ones the Api asks for,
 /// and its ingest example is accepted as it stands.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly HttpMethod[] Methods = [HttpMethod.Get, HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Patch];

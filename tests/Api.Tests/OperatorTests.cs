@@ -5,6 +5,7 @@ using System.Text;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>Orleans' own dashboard at /orleans: it has no authentication, so the platform administrator's is in front of it.</summary>
+[Trait("Category", "http")]
 public sealed class OperatorTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private async Task<HttpResponseMessage> GetAsync(string path, string? user = null, string? password = null)

@@ -10,6 +10,7 @@ public sealed class OneBatchApi : LiveApi
 }
 
 /// <summary>Overload is shed at the door: 429 with Retry-After and a problem type, nothing of the refused batch stored.</summary>
+[Trait("Category", "http")]
 public sealed class OverloadTests(OneBatchApi api) : IClassFixture<OneBatchApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

@@ -6,6 +6,7 @@ using LiveOrleans.Simulator;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>The same events give the same figures after a restart as before it: stopped gracefully, and killed.</summary>
+[Trait("Category", "http")]
 public sealed class RestartTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"lo-restart-{Guid.NewGuid():N}");

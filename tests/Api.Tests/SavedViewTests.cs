@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>CONTRACT.md, "Saved views": each person's named filters, validated, private to their owner.</summary>
+[Trait("Category", "http")]
 public sealed class SavedViewTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly object Urgent = new { priorities = new[] { "high", "urgent" }, channels = new[] { "web" }, q = "refund" };

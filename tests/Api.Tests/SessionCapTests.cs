@@ -10,6 +10,7 @@ public sealed class SessionCapApi : LiveApi
 }
 
 /// <summary>A tenant at its live-session cap: new sessions get 429 with a clear detail, its live sessions go on, and ending one makes room.</summary>
+[Trait("Category", "http")]
 public sealed class SessionCapTests(SessionCapApi api) : IClassFixture<SessionCapApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

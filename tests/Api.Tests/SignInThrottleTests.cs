@@ -8,6 +8,7 @@ namespace LiveOrleans.Api.Tests;
 /// Password guessing slows the guesser, never locks the owner out: the real engine process, with clients whose
 /// connections come from different loopback addresses (127.0.0.2 guesses, 127.0.0.3 is the owner).
 /// </summary>
+[Trait("Category", "http")]
 public sealed class SignInThrottleTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("lo-throttle-").FullName;

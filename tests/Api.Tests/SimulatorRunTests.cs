@@ -5,6 +5,7 @@ using LiveOrleans.Simulator;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>The simulator against the real engine: consistent figures after a run, and the demo mode of the run command.</summary>
+[Trait("Category", "http")]
 public sealed class SimulatorRunTests(LiveApi api) : IClassFixture<LiveApi>
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace LiveOrleans.Api.Tests;
 /// engine is not ready while so; what was acknowledged stays; and an engine never starts a new store over one that
 /// existed. Embedded mode in either pass: these are faults of the SQLite file.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class StoreLossTests : IAsyncLifetime
 {
     private static readonly Dictionary<string, string> Embedded = new() { ["Storage__Provider"] = "Sqlite" };

@@ -1,6 +1,7 @@
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>SEMANTICS.md, "Live metrics summary": every row, through HTTP.</summary>
+[Trait("Category", "http")]
 public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

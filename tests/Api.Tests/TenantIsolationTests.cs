@@ -9,6 +9,7 @@ namespace LiveOrleans.Api.Tests;
 /// as for ids that exist nowhere (not even the existence shows), no answer holds any of the first tenant's data,
 /// and nothing of the first tenant changed. The hub methods get the same sweep in tests/hubs/isolation.test.js.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class TenantIsolationTests(LiveApi api) : IClassFixture<LiveApi>
 {
     private static readonly DateTimeOffset T = LiveApi.Start;

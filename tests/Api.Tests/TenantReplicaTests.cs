@@ -6,6 +6,7 @@ using LiveOrleans.Queries;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>The dashboards' replica of a tenant's live view: what it does with the tenant stream's items.</summary>
+[Trait("Category", "unit")]
 public sealed class TenantReplicaTests
 {
     private static readonly DateTimeOffset T = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);

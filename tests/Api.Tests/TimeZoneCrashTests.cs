@@ -10,6 +10,7 @@ namespace LiveOrleans.Api.Tests;
 /// chosen from the current time, traffic running when the engine is killed, every figure after the restart equal to
 /// those of a fresh engine given the same acknowledged events.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class TimeZoneCrashTests : IAsyncLifetime
 {
     private const int BatchSize = 40;

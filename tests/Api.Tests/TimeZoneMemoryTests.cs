@@ -8,6 +8,7 @@ namespace LiveOrleans.Api.Tests;
 /// A tenant admin's requests cannot grow the engine's memory without bound: 300 × <c>PUT /api/v1/tenant</c> with a
 /// 1 MB invalid <c>timeZone</c> are each refused naming the field, and the real process's resident memory stays put.
 /// </summary>
+[Trait("Category", "http")]
 public sealed class TimeZoneMemoryTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("lo-tzmem-").FullName;

@@ -3,6 +3,7 @@ using Orleans.Runtime.Placement;
 namespace LiveOrleans.Grains.Tests;
 
 /// <summary>The grains on a real two-silo Orleans cluster (TestCluster) with the SQLite store.</summary>
+[Trait("Category", "grains")]
 public sealed class ClusterTests : IAsyncLifetime
 {
     private LiveCluster _live = null!;
@@ -95,6 +96,7 @@ public sealed class ClusterTests : IAsyncLifetime
 }
 
 /// <summary>Derived grains lose what they held in memory when their silo dies, and get it back from the log.</summary>
+[Trait("Category", "grains")]
 public sealed class DerivedRecoveryTests
 {
     private static readonly DateTimeOffset T = Ev.Exact(DateTimeOffset.UtcNow.AddMinutes(-30));

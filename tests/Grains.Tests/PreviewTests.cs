@@ -2,6 +2,7 @@ using LiveOrleans.Events;
 
 namespace LiveOrleans.Grains.Tests;
 
+[Trait("Category", "unit")]
 public sealed class PreviewTests
 {
     [Fact]

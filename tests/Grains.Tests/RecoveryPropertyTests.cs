@@ -13,6 +13,7 @@ namespace LiveOrleans.Grains.Tests;
 /// around local and UTC midnight, the silo holding a tenant's grains is killed at a random point; every figure, card
 /// and chart afterwards equals those of a fresh tenant given the same acknowledged events with no crash.
 /// </summary>
+[Trait("Category", "grains")]
 public sealed class RecoveryPropertyTests : IAsyncLifetime
 {
     private static readonly string[] Zones =

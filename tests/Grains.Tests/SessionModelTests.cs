@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace LiveOrleans.Grains.Tests;
 
 /// <summary>The session's rules without a silo: the state machine of SEMANTICS.md and replay determinism.</summary>
+[Trait("Category", "unit")]
 public sealed class SessionModelTests
 {
     private static readonly DateTimeOffset T = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);

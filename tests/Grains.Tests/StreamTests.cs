@@ -10,6 +10,7 @@ namespace LiveOrleans.Grains.Tests;
 /// grains publish only while someone listens: the listener here leases them as the Api's tenant views do, and
 /// renews the lease as they do (a grain activated again after a crash knows of no listener until then).
 /// </summary>
+[Trait("Category", "grains")]
 public sealed class StreamTests
 {
     private sealed class Listener

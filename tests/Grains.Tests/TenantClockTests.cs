@@ -1,5 +1,6 @@
 namespace LiveOrleans.Grains.Tests;
 
+[Trait("Category", "unit")]
 public sealed class TenantClockTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using LiveOrleans.Validation;
 
 namespace LiveOrleans.Grains.Tests;
 
+[Trait("Category", "unit")]
 public sealed class ValidationTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);

@@ -6,6 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace LiveOrleans.Silo.Tests;
 
 /// <summary>The audit log: written with the intervention's log entry, append-only, hash-chained; the control outbox beside it.</summary>
+[Trait("Category", "store")]
 public sealed class AuditTests : IDisposable
 {
     private readonly StoreFixture _store = new();

@@ -4,6 +4,7 @@ using LiveOrleans.Live;
 namespace LiveOrleans.Silo.Tests;
 
 /// <summary>The durable log on SQLite: group commit, positions, duplicates, streams, overload.</summary>
+[Trait("Category", "store")]
 public sealed class EventLogTests : IDisposable
 {
     private readonly StoreFixture _store = new();

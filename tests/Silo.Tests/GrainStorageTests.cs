@@ -4,6 +4,7 @@ using Orleans.Storage;
 namespace LiveOrleans.Silo.Tests;
 
 /// <summary>Grain snapshots: Orleans' serializer, ETag-checked writes, derived rows.</summary>
+[Trait("Category", "store")]
 public sealed class GrainStorageTests : IDisposable
 {
     private readonly StoreFixture _store = new();

@@ -9,6 +9,7 @@ namespace LiveOrleans.Silo.Tests;
 /// A store made by a version whose <c>api_keys</c> had no id, name or last use: opening it adds them, gives every key
 /// an id, keeps the keys, and a second opening changes nothing (SQLite file and PostgreSQL).
 /// </summary>
+[Trait("Category", "store")]
 public sealed class IdentitySchemaTests
 {
     private const string OldTables = """

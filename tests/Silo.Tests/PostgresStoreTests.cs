@@ -52,6 +52,7 @@ public sealed class PostgresSilo : IDisposable
 /// The store of cluster mode on a real PostgreSQL server: the same contract as the embedded store (EventLogTests,
 /// AuditTests, GrainStorageTests), and what only a shared store has to get right — two silos writing at once.
 /// </summary>
+[Trait("Category", "store")]
 public sealed class PostgresStoreTests : IDisposable
 {
     private static readonly DateTimeOffset T = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);

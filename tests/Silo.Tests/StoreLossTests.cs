@@ -6,6 +6,7 @@ using LiveOrleans.Storage.Sqlite;
 namespace LiveOrleans.Silo.Tests;
 
 /// <summary>The embedded store's file taken away under its writer, and what its marker file says afterwards.</summary>
+[Trait("Category", "store")]
 public sealed class StoreLossTests : IDisposable
 {
     private readonly StoreFixture _store = new();

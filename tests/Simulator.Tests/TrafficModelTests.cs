@@ -3,6 +3,7 @@ using LiveOrleans.Events;
 
 namespace LiveOrleans.Simulator.Tests;
 
+[Trait("Category", "unit")]
 public sealed class TrafficModelTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 6, 0, 0, TimeSpan.Zero);

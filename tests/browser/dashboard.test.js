@@ -3,7 +3,7 @@
 // out here from the events sent, not read back from the engine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest } from '../hubs/engine.js';
+import { startEngine, newTenant, ingest, login } from '../hubs/engine.js';
 import { launch, signIn } from './browser.js';
 
 let engine;
@@ -42,10 +42,18 @@ async function tile(page, key) {
   return text(page, `[data-metric="${key}"] .tile-value`);
 }
 
-async function createUser(tenant, username, role, agentId) {
+async function createUser(tenant, username, role, agentId, name = username) {
   const r = await fetch(`${engine.url}/api/v1/users`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tenant.token}` },
-    body: JSON.stringify({ username, password: 'person-password', name: username, role, agentId }),
+    body: JSON.stringify({ username, password: 'person-password', name, role, agentId }),
+  });
+  assert.equal(r.status, 201, await r.text());
+}
+
+/** An intervention over HTTP, as another supervisor's dashboard would make it. */
+async function intervene(token, sessionId, body) {
+  const r = await fetch(`${engine.url}/api/v1/sessions/${sessionId}/interventions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body),
   });
   assert.equal(r.status, 201, await r.text());
 }
@@ -344,18 +352,24 @@ test('interventions: a required reason, the result at once, the server’s refus
   await eventually(async () => assert.match(await text(page, '.interventions li'), /Pause.*Reason: Checking the refund policy/s), 'audit entry listed');
   await eventually(async () => assert.equal(await text(page, `.card[data-session="${s1}"] .state-badge`), 'Paused'), 'the card shows paused');
 
-  // Pausing a paused session: the server refuses (409) and the dialog says why.
-  await page.locator('.controls button', { hasText: 'Pause' }).click();
-  await dialog.getByLabel('Reason').fill('again');
-  await dialog.getByRole('button', { name: 'Pause' }).click();
-  await eventually(async () => assert.match(await text(page, 'dialog[open] .dialog-error'), /paused/i), 'refusal shown');
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  // Paused, the dashboard offers no second pause.
+  await eventually(async () => assert.equal(await page.locator('.controls button', { hasText: 'Pause' }).isDisabled(), true), 'Pause disabled');
 
   await page.locator('.controls button', { hasText: 'Resume' }).click();
   await dialog.getByLabel('Reason').fill('Policy confirmed');
   await dialog.getByRole('button', { name: 'Resume' }).click();
   await eventually(async () => assert.equal(await text(page, '.detail-header .state-badge'), 'Active'), 'resumed');
   assert.equal(await page.locator('.interventions li').count(), 2);
+
+  // A pause that another supervisor made while the dialog was open: the server refuses (409) and the dialog says why.
+  await eventually(async () => assert.equal(await page.locator('.controls button', { hasText: 'Pause' }).isEnabled(), true), 'Pause enabled again');
+  await page.locator('.controls button', { hasText: 'Pause' }).click();
+  await dialog.getByLabel('Reason').fill('again');
+  await intervene(tenant.token, s1, { type: 'pause', reason: 'Someone else first' });
+  await dialog.getByRole('button', { name: 'Pause' }).click();
+  await eventually(async () => assert.match(await text(page, 'dialog[open] .dialog-error'), /already paused/i), 'refusal shown');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await eventually(async () => assert.equal(await page.locator('.interventions li').count(), 3), 'the other pause listed');
 
   await createUser(tenant, 'watcher', 'viewer');
   const viewer = await browser.page();
@@ -364,7 +378,7 @@ test('interventions: a required reason, the result at once, the server’s refus
   await viewer.goto(`${engine.url}/#/conversations/${s1}`);
   await viewer.locator('.detail .transcript .message').first().waitFor();
   assert.equal(await viewer.locator('.controls button').count(), 0);
-  assert.equal(await viewer.locator('.interventions li').count(), 2, 'a viewer reads the audit entries');
+  assert.equal(await viewer.locator('.interventions li').count(), 3, 'a viewer reads the audit entries');
   await viewer.close();
   await page.close();
 });
@@ -410,6 +424,66 @@ test('guidance: Guide sends a private note to the agent, shown in the timeline a
   await other.goto(`${engine.url}/#/conversations/${s2}`);
   await eventually(async () => assert.equal(await other.locator('.transcript .message.guidance-note .message-body').textContent(), note), 'the note after opening');
   await other.close();
+  await page.close();
+});
+
+test('detail, as a supervisor sees it: actions the state refuses disabled with the reason, people named, SVG channel icons', async () => {
+  const tenant = await newTenant(engine);
+  const { s1, s2, s3 } = await seed(tenant);
+  const s4 = id('fax-ed');
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s4, channel: 'fax', agentId: 'bot-a', user: { id: 'u4', name: 'Ed' } },
+  ]);
+  await createUser(tenant, 'sue', 'supervisor', undefined, 'Sue Park');
+  await intervene(await login(engine, tenant.id, 'sue', 'person-password'), s1, { type: 'pause', reason: 'Checking the refund policy' });
+
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'sue', 'person-password');
+  await page.locator('.summary').waitFor();
+  await page.goto(`${engine.url}/#/conversations`);
+  // Every card's channel icon is an SVG shipped with the dashboard; an unknown slug gets the generic one.
+  await eventually(async () => assert.equal(await page.locator('.card').count(), 4), 'four cards');
+  assert.equal(await page.locator('.card .channel svg.channel-icon').count(), 4);
+  assert.equal(await page.locator(`.card[data-session="${s2}"] .channel svg`).getAttribute('data-channel'), 'whatsapp');
+  assert.equal(await page.locator(`.card[data-session="${s4}"] .channel svg`).getAttribute('data-channel'), 'unknown');
+  assert.equal(await text(page, `.card[data-session="${s2}"] .channel`), 'WhatsApp', 'no emoji beside the name');
+  assert.ok(await page.locator(`.card[data-session="${s2}"] .channel svg path`).evaluate((p) => p.getTotalLength() > 10), 'the icon draws something');
+
+  // A paused session: Pause disabled with the reason on hover and for screen readers; Resume and the rest enabled.
+  await page.goto(`${engine.url}/#/conversations/${s1}`);
+  await page.locator('.controls button', { hasText: 'Resume' }).waitFor();
+  assert.equal(await page.locator('.detail-header .channel svg.channel-icon').getAttribute('data-channel'), 'web');
+  const pause = page.locator('.controls button', { hasText: 'Pause' });
+  assert.equal(await pause.isDisabled(), true);
+  assert.equal(await pause.getAttribute('title'), 'The session is already paused.');
+  assert.equal(await page.locator(`#${await pause.getAttribute('aria-describedby')}`).textContent(), 'The session is already paused.');
+  for (const label of ['Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse'])
+    assert.equal(await page.locator('.controls button', { hasText: new RegExp(`^${label}$`) }).isEnabled(), true, `${label} enabled`);
+  assert.equal(await page.locator('.controls button', { hasText: 'Resume' }).getAttribute('title'), null);
+
+  // The intervention names the person who made it, not their user id.
+  const entry = page.locator('.interventions li').first();
+  assert.equal(await entry.locator('.admin').textContent(), 'Sue Park');
+  assert.doesNotMatch(await entry.locator('div').first().textContent(), /usr_/);
+
+  // Resumed by someone else: the controls follow the state pushed to the page.
+  await intervene(tenant.token, s1, { type: 'resume', reason: 'Policy confirmed' });
+  await eventually(async () => assert.equal(await pause.isEnabled(), true), 'Pause enabled once resumed');
+  const resume = page.locator('.controls button', { hasText: 'Resume' });
+  assert.equal(await resume.isDisabled(), true);
+  assert.equal(await resume.getAttribute('title'), 'The session is not paused; only a paused session can be resumed.');
+  await eventually(async () => assert.equal(await page.locator('.interventions li .admin').nth(1).textContent(), 'boss'), 'the admin named too');
+
+  // An ended session allows nothing.
+  await ingest(engine, tenant, [{ id: id('e'), type: 'session_ended', timestamp: iso(), sessionId: s3, reason: 'resolved' }]);
+  await page.goto(`${engine.url}/#/conversations/${s3}`);
+  await eventually(async () => assert.equal(await text(page, '.detail-header .state-badge'), 'Ended'), 'ended');
+  const buttons = page.locator('.controls button');
+  assert.equal(await buttons.count(), 7);
+  for (const b of await buttons.all()) {
+    assert.equal(await b.isDisabled(), true);
+    assert.equal(await b.getAttribute('title'), 'The session has ended; no intervention is possible.');
+  }
   await page.close();
 });
 

@@ -1,5 +1,6 @@
 import type { Api } from '../api';
 import { CHANNELS, EXAMPLE_VIEWS, PRIORITIES, STATUSES, channelOf, describe, normalise, sameFilter } from '../filters';
+import { channelIcon } from './channelIcon';
 import { STATE_LABELS, clock, elapsed, highlight, milliseconds, percent, preview } from '../format';
 import type { LiveStore } from '../store';
 import type { Card, Filter, SavedView } from '../types';
@@ -155,7 +156,7 @@ export function cardView(card: Card, keyword: string | undefined, open: (id: str
     h('button', { type: 'button', class: 'card-button', onclick: () => open(card.sessionId), 'aria-label': `Open ${user}'s conversation` },
       h('div', { class: 'card-top' },
         h('span', { class: 'agent-badge' }, h('span', { class: 'agent-dot', style: `background:${safeColor(card.agentColor)}` }), card.agentName || card.agentId || 'Unassigned'),
-        h('span', { class: 'channel', title: channel.label }, h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, channel.icon), channel.label),
+        h('span', { class: 'channel', title: channel.label }, channelIcon(channel.id), channel.label),
         urgent ? h('span', { class: `priority-badge ${card.priority}` }, card.priority) : null,
         h('span', { class: 'elapsed', 'data-started': card.startedAt, title: 'Elapsed time since the session started' }, elapsed(card.startedAt, Date.now()))),
       h('div', { class: 'card-middle' },

@@ -1,8 +1,10 @@
 import { ApiError, type Api, type Auth } from '../api';
 import { channelOf } from '../filters';
+import { channelIcon } from './channelIcon';
 import { STATE_LABELS, bytes, clock, elapsed, highlight } from '../format';
 import type { LiveConnection, WatchListener } from '../live';
 import { render, webHref } from '../markdown';
+import { INTERVENTION_TYPES, refusal, type InterventionType } from '../interventions';
 import type { Intervention, Message, SessionDetail, StreamState } from '../types';
 import { safeColor } from './conversations';
 import type { Directory } from './directory';
@@ -11,7 +13,7 @@ import type { Notifications } from './notifications';
 
 const STREAM_LABELS: Record<StreamState, string> = { idle: 'Idle', thinking: 'Thinking', streaming: 'Streaming', complete: 'Complete' };
 
-const INTERVENTION_LABELS: Record<string, string> = {
+const INTERVENTION_LABELS: Record<InterventionType, string> = {
   pause: 'Pause', resume: 'Resume', system_message: 'System message', override: 'Override', transfer: 'Transfer',
   reassign: 'Reassign', cobrowse_start: 'Co-browse started', cobrowse_stop: 'Co-browse stopped',
   guide: 'Guidance to the agent',
@@ -53,7 +55,7 @@ export function detailView(deps: {
     const channel = channelOf(detail.channel);
     clear(header).append(
       h('span', { class: 'agent-badge' }, h('span', { class: 'agent-dot', style: `background:${safeColor(detail.agentColor)}` }), detail.agentName || detail.agentId || 'Unassigned'),
-      h('span', { class: 'channel' }, h('span', { class: 'channel-icon', 'aria-hidden': 'true' }, channel.icon), channel.label),
+      h('span', { class: 'channel' }, channelIcon(channel.id), channel.label),
       h('span', { class: 'user' }, detail.user.name || detail.user.id || 'Anonymous'),
       h('span', { class: 'elapsed', 'data-started': detail.startedAt }, elapsed(detail.startedAt, Date.now())),
       h('span', { class: `state-badge ${detail.state}` }, STATE_LABELS[detail.state] ?? detail.state),
@@ -146,7 +148,8 @@ export function detailView(deps: {
   };
 
   const interventionView = (i: Intervention) => h('li', { 'data-intervention': i.interventionId, class: i.type === 'guide' ? 'guidance' : null },
-    h('div', {}, h('strong', {}, INTERVENTION_LABELS[i.type] ?? i.type), ' · ', h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · ', i.adminId),
+    h('div', {}, h('strong', {}, INTERVENTION_LABELS[i.type as InterventionType] ?? i.type), ' · ', h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · ',
+      h('span', { class: 'admin', title: i.adminId }, i.adminName || i.adminId)),
     h('div', { class: 'reason' }, `Reason: ${i.reason}`),
     i.content ? h('div', { class: 'content' }, `${i.type === 'guide' ? 'Note' : 'Content'}: ${i.content}`) : null,
     i.target ? h('div', { class: 'target' }, `Target: ${Object.entries(i.target).filter(([, v]) => v != null).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`) : null,
@@ -161,45 +164,59 @@ export function detailView(deps: {
     drawControls();
   };
 
+  let drawn = '';
   const drawControls = () => {
-    clear(controls);
-    if (!detail || !auth.canIntervene) return;
+    if (!detail || !auth.canIntervene) { clear(controls); drawn = ''; return; }
     const me = auth.current?.user.id;
     const cobrowsing = detail.interventions.filter((i) => i.adminId === me && i.type.startsWith('cobrowse_')).at(-1)?.type === 'cobrowse_start';
+    // Drawn again only when what they offer changes (state pushes come with every reply), keeping the focus.
+    const state = detail.state;
+    const key = JSON.stringify([cobrowsing, INTERVENTION_TYPES.map((t) => refusal(state, t))]);
+    if (key === drawn) return;
+    drawn = key;
+    const focused = controls.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.type : undefined;
+    clear(controls);
     const reason = () => field('Reason', h('textarea', { name: 'reason', required: true, maxlength: 1000, rows: 2, placeholder: 'Why (kept in the audit log)' }));
-    const send = async (type: string, form: FormData, extra: { content?: string; target?: Record<string, string> } = {}) => {
+    const send = async (type: InterventionType, form: FormData, extra: { content?: string; target?: Record<string, string> } = {}) => {
       const reasonText = String(form.get('reason') ?? '').trim();
       if (!reasonText) throw new Error('A reason is required.');
       try {
         const entry = await api.intervene(sessionId, { type, reason: reasonText, ...extra }) as Intervention;
         addIntervention(entry);
-        notifications.toast(`${INTERVENTION_LABELS[type] ?? type}: done (${entry.interventionId})`, 'success');
+        notifications.toast(`${INTERVENTION_LABELS[type]}: done (${entry.interventionId})`, 'success');
       } catch (e) {
         if (e instanceof ApiError) throw new Error(Object.values(e.errors).flat()[0] ?? e.message);
         throw e;
       }
     };
     const agentOptions = () => [h('option', { value: '' }, '—'), ...directory.agentOptions().map((o) => h('option', { value: o.value }, o.label))];
-    const button = (label: string, run: () => void) => h('button', { type: 'button', onclick: run }, label);
-    controls.append(
-      button('Pause', () => formDialog('Pause', [h('p', {}, 'The customer is told the conversation will resume shortly; the agent stops.'), reason()], 'Pause', (f) => send('pause', f))),
-      button('Resume', () => formDialog('Resume', [reason()], 'Resume', (f) => send('resume', f))),
-      button('Send system message', () => formDialog('Send system message', [
+    // An action the session's state does not allow is shown disabled, its reason on hover and for screen readers.
+    const button = (label: string, type: InterventionType, run: () => void) => {
+      const why = refusal(state, type);
+      if (!why) return h('button', { type: 'button', 'data-type': type, onclick: run }, label);
+      const describedBy = `why-${type}-${sessionId}`.replace(/[^A-Za-z0-9_-]/g, '_');
+      return [h('button', { type: 'button', 'data-type': type, disabled: true, title: why, 'aria-describedby': describedBy }, label),
+        h('span', { id: describedBy, class: 'visually-hidden' }, why)];
+    };
+    controls.append(...[
+      button('Pause', 'pause', () => formDialog('Pause', [h('p', {}, 'The customer is told the conversation will resume shortly; the agent stops.'), reason()], 'Pause', (f) => send('pause', f))),
+      button('Resume', 'resume', () => formDialog('Resume', [reason()], 'Resume', (f) => send('resume', f))),
+      button('Send system message', 'system_message', () => formDialog('Send system message', [
         field('Message', h('textarea', { name: 'content', required: true, rows: 3 })), reason()], 'Send', (f) => send('system_message', f, { content: String(f.get('content')) }))),
-      button('Override response', () => formDialog('Override response', [
+      button('Override response', 'override', () => formDialog('Override response', [
         field('Response', h('textarea', { name: 'content', required: true, rows: 4 })), reason()], 'Override', (f) => send('override', f, { content: String(f.get('content')) }))),
-      button('Guide', () => formDialog('Guide the agent', [
+      button('Guide', 'guide', () => formDialog('Guide the agent', [
         h('p', {}, 'A private note the agent takes into its next reply. The customer never sees it; it is logged.'),
         field('Guidance', h('textarea', { name: 'content', required: true, rows: 4, placeholder: 'e.g. Offer the loyalty discount before a refund.' })), reason()],
         'Send guidance', (f) => send('guide', f, { content: String(f.get('content') ?? '').trim() }))),
-      button('Transfer', () => formDialog('Transfer', [
+      button('Transfer', 'transfer', () => formDialog('Transfer', [
         field('To agent', h('select', { name: 'agentId' }, agentOptions())), field('Or to queue', h('input', { name: 'queue', placeholder: 'e.g. human-handoff' })), reason()],
         'Transfer', (f) => {
           const agentId = String(f.get('agentId') ?? ''); const queue = String(f.get('queue') ?? '').trim();
           if (!agentId && !queue) throw new Error('Choose an agent or name a queue.');
           return send('transfer', f, { target: agentId ? { agentId } : { queue } });
         })),
-      button('Reassign', () => formDialog('Reassign', [
+      button('Reassign', 'reassign', () => formDialog('Reassign', [
         field('Contact owner', h('select', { name: 'ownerId' }, [h('option', { value: '' }, '—'), ...directory.ownerOptions().map((o) => h('option', { value: o.value }, o.label))])),
         field('Team', h('select', { name: 'teamId' }, [h('option', { value: '' }, '—'), ...directory.teamOptions().map((o) => h('option', { value: o.value }, o.label))])), reason()],
         'Reassign', (f) => {
@@ -210,9 +227,10 @@ export function detailView(deps: {
           return send('reassign', f, { target });
         })),
       cobrowsing
-        ? button('Stop co-browse', () => formDialog('Stop co-browse', [reason()], 'Stop', (f) => send('cobrowse_stop', f)))
-        : button('Co-browse', () => formDialog('Co-browse', [h('p', {}, 'Watch silently: nobody in the conversation is told. It is logged.'), reason()], 'Start co-browse', (f) => send('cobrowse_start', f))),
-    );
+        ? button('Stop co-browse', 'cobrowse_stop', () => formDialog('Stop co-browse', [reason()], 'Stop', (f) => send('cobrowse_stop', f)))
+        : button('Co-browse', 'cobrowse_start', () => formDialog('Co-browse', [h('p', {}, 'Watch silently: nobody in the conversation is told. It is logged.'), reason()], 'Start co-browse', (f) => send('cobrowse_start', f))),
+    ].flat());
+    if (focused) controls.querySelector<HTMLElement>(`button[data-type="${focused}"]`)?.focus();
   };
 
   const show = (d: SessionDetail) => {
@@ -273,6 +291,7 @@ export function detailView(deps: {
       detail.state = state as SessionDetail['state'];
       if (state === 'thinking') setStream('thinking');
       drawHeader();
+      drawControls();
     },
     intervention: addIntervention,
     refreshed: (d) => show(d),

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace LiveOrleans.Api.Tests.Cluster;
 
 /// <summary>An idempotent grain call or a safe request caught by a silo leaving is tried once more; anything else is not.</summary>
+[Trait("Category", "unit")]
 public sealed class ClusterCallsTests
 {
     [Fact]

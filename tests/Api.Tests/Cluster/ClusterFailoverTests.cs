@@ -24,6 +24,7 @@ public sealed class ClusterCollection;
 /// through both, one silo killed with SIGKILL in the middle of it.
 /// </summary>
 [Collection("cluster")]
+[Trait("Category", "cluster")]
 public sealed class ClusterFailoverTests(ITestOutputHelper output)
 {
     private const string Tenant = "crash";

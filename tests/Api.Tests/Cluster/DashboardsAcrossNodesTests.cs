@@ -6,6 +6,7 @@ namespace LiveOrleans.Api.Tests.Cluster;
 
 /// <summary>A dashboard on one Api node sees what happens through another: events, interventions, token deltas.</summary>
 [Collection("cluster")]
+[Trait("Category", "cluster")]
 public sealed class DashboardsAcrossNodesTests
 {
     private static int _ids;

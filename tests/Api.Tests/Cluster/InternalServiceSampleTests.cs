@@ -8,6 +8,7 @@ namespace LiveOrleans.Api.Tests.Cluster;
 
 /// <summary>The sample internal service (samples/InternalService), run as a user runs it, against a cluster.</summary>
 [Collection("cluster")]
+[Trait("Category", "cluster")]
 public sealed class InternalServiceSampleTests
 {
     [Fact]

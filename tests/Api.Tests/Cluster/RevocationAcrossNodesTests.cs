@@ -9,6 +9,7 @@ namespace LiveOrleans.Api.Tests.Cluster;
 /// PostgreSQL database; the key, the person and the role change through node 1, while node 2 had them in its cache.
 /// </summary>
 [Collection("cluster")]
+[Trait("Category", "cluster")]
 public sealed class RevocationAcrossNodesTests
 {
     /// <summary>Node 2 reads again what it knows of keys and people after Auth:RevocationWindow (2 s by default); a margin for a loaded machine.</summary>

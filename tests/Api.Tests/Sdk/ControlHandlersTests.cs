@@ -3,6 +3,7 @@ using LiveOrleans.Client;
 namespace LiveOrleans.Api.Tests.Sdk;
 
 /// <summary>Each kind of control command reaches its typed callback with its fields.</summary>
+[Trait("Category", "unit")]
 public sealed class ControlHandlersTests
 {
     private static LiveOrleans.Client.ControlCommand Command(string type, string? content = null, string? target = null)

@@ -37,6 +37,7 @@ public sealed class ShortTokenEngine : IAsyncLifetime
 /// their role changes; a producer's when its API key is revoked. Through the .NET SignalR client against the real
 /// engine process.
 /// </summary>
+[Trait("Category", "hubs")]
 public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<ShortTokenEngine>
 {
     private EngineProcess Engine => fixture.Engine;

@@ -23,6 +23,7 @@ public sealed class SdkEngine : IAsyncLifetime
 }
 
 /// <summary>/hubs/live and the read side through the .NET SDK, against the real Api process (beside the JavaScript hub tests).</summary>
+[Trait("Category", "hubs")]
 public sealed class LiveHubSdkTests(SdkEngine fixture) : IClassFixture<SdkEngine>
 {
     private EngineProcess Engine => fixture.Engine;

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace LiveOrleans.Api.Tests.Sdk;
 
 /// <summary>The .NET SDK (LiveOrleans.Client) against the real engine process, as a producer uses it.</summary>
+[Trait("Category", "http")]
 public sealed class ProducerSdkTests : IAsyncLifetime
 {
     private const string Key = "lo_crash_key";
