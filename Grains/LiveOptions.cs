@@ -20,7 +20,7 @@ public sealed class LiveOptions
     public static readonly TimeSpan DefaultRecoveryMargin = TimeSpan.FromSeconds(60);
 
     /// <summary>The rolling window of the metrics bar.</summary>
-    public static readonly TimeSpan MetricsWindow = TimeSpan.FromMinutes(60);
+    public static readonly TimeSpan MetricsWindow = Views.SessionRules.MetricsWindow;
 
     /// <summary>Activity entries a session keeps about itself (so a derived grain that lost some can get them back).</summary>
     public const int ActivityPerSession = 20;

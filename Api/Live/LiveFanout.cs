@@ -13,7 +13,8 @@ public sealed record DashboardSnapshot(
     AgentsView Agents,
     MetricsView Metrics,
     SessionList Sessions,
-    IReadOnlyList<ActivityEntry> Activity);
+    IReadOnlyList<ActivityEntry> Activity,
+    IReadOnlyDictionary<string, int> WatcherCounts);
 
 public sealed record SessionList(int Total, IReadOnlyList<SessionCard> Items);
 
@@ -44,12 +45,15 @@ public sealed partial class LiveFanout(
     private readonly ConcurrentDictionary<string, DashboardConnection> _connections = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggers.CreateLogger<LiveFanout>();
 
+    /// <summary>This host, as the presence grain knows it (its watches are renewed under it; a host that died loses them).</summary>
+    private readonly string _node = Guid.NewGuid().ToString("N");
+
     private readonly Dictionary<string, int> _perTenant = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _perUser = new(StringComparer.Ordinal);
 
     /// <summary>A dashboard connected: it gets its queue, unless its person or tenant has as many connections on this node as allowed.</summary>
     /// <exception cref="HubException">A cap is reached (the client sees the message when the connection closes).</exception>
-    public void Connected(HubCallerContext context, string tenant, string user, LiveFilter visibility)
+    public void Connected(HubCallerContext context, string tenant, string user, string name, LiveFilter visibility)
     {
         var userKey = tenant + "/" + user;
         lock (_perTenant)
@@ -62,7 +66,7 @@ public sealed partial class LiveFanout(
             _perTenant[tenant] = _perTenant.GetValueOrDefault(tenant) + 1;
         }
         LiveTelemetry.Dashboards.Add(1);
-        _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant, userKey, visibility,
+        _connections[context.ConnectionId] = new DashboardConnection(context.ConnectionId, tenant, user, name, visibility,
             new ConnectionQueue(context.ConnectionId, connections.Find(context.ConnectionId)
                 ?? throw new InvalidOperationException($"Connection {context.ConnectionId} is not known to the hub's lifetime manager."),
                 pushOptions.MaxQueuedBytes, _logger));
@@ -91,15 +95,18 @@ public sealed partial class LiveFanout(
         return await ViewOf(connection.Tenant, view => view.SubscribeAsync(connection, filter));
     }
 
-    /// <summary>Starts the watch pushes of a session, then answers its detail (null when it does not exist or is not visible).</summary>
-    public async Task<SessionDetail?> WatchAsync(string connectionId, string sessionId, LiveFilter visibility)
+    /// <summary>
+    /// Starts the watch pushes of a session and makes the person one of its watchers, then answers its detail and its
+    /// watchers (null when it does not exist or is not visible).
+    /// </summary>
+    public async Task<(SessionDetail Detail, IReadOnlyList<SessionWatcher> Watchers)?> WatchAsync(string connectionId, string sessionId, LiveFilter visibility)
     {
         var connection = _connections[connectionId];
         var detail = await reader.SessionAsync(connection.Tenant, sessionId, visibility, 100, 0);
         if (detail is null) return null;
         // Listening starts before the detail is read again, so nothing falls between the two (a message may come twice).
-        await ViewOf(connection.Tenant, view => view.WatchAsync(connection, sessionId));
-        return await reader.SessionAsync(connection.Tenant, sessionId, visibility, 100, 0) ?? detail;
+        var watchers = await ViewOf(connection.Tenant, view => view.WatchAsync(connection, sessionId));
+        return (await reader.SessionAsync(connection.Tenant, sessionId, visibility, 100, 0) ?? detail, watchers ?? []);
     }
 
     public async Task UnwatchAsync(string connectionId, string sessionId)
@@ -112,7 +119,7 @@ public sealed partial class LiveFanout(
     {
         while (true)
         {
-            var view = _views.GetOrAdd(tenant, t => new TenantView(t, streams, grains, liveOptions.Value, pushOptions, time, names, loggers.CreateLogger<TenantView>()));
+            var view = _views.GetOrAdd(tenant, t => new TenantView(t, _node, streams, grains, liveOptions.Value, pushOptions, time, names, loggers.CreateLogger<TenantView>()));
             try
             {
                 await view.StartAsync();
@@ -148,14 +155,18 @@ public sealed partial class LiveFanout(
     }
 }
 
-/// <summary>A dashboard connection: its tenant, its queue, its subscription group and its watched sessions.</summary>
-public sealed class DashboardConnection(string id, string tenant, string userKey, LiveFilter visibility, ConnectionQueue queue)
+/// <summary>A dashboard connection: its tenant, its person, its queue, its subscription group and its watched sessions.</summary>
+public sealed class DashboardConnection(string id, string tenant, string userId, string name, LiveFilter visibility, ConnectionQueue queue)
 {
     public string Id { get; } = id;
     public string Tenant { get; } = tenant;
 
+    /// <summary>The person's id (<c>usr_…</c>) and name, as other watchers of a session see them.</summary>
+    public string UserId { get; } = userId;
+    public string Name { get; } = name;
+
     /// <summary>The person: tenant and user id.</summary>
-    public string UserKey { get; } = userKey;
+    public string UserKey { get; } = tenant + "/" + userId;
 
     /// <summary>What the person may see (role agent: the conversations it owns); checked before every push of a watched session.</summary>
     public LiveFilter Visibility { get; } = visibility;
@@ -169,5 +180,6 @@ public sealed class DashboardConnection(string id, string tenant, string userKey
     /// <summary>Set once the connection has gone, before the view is told; the view's loop then adds it to nothing.</summary>
     public bool Closed { get => _closed; set => _closed = value; }
 
-    public HashSet<string> Watched { get; } = new(StringComparer.Ordinal);
+    /// <summary>The sessions it watches, with when it began (set and read on the tenant's loop only).</summary>
+    public Dictionary<string, DateTimeOffset> Watched { get; } = new(StringComparer.Ordinal);
 }

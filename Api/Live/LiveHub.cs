@@ -17,7 +17,8 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
 {
     public override Task OnConnectedAsync()
     {
-        fanout.Connected(Context, Context.User!.TenantId(), Context.User!.UserId(), Context.User!.Visible(LiveFilter.All));
+        fanout.Connected(Context, Context.User!.TenantId(), Context.User!.UserId(), Context.User!.Identity?.Name ?? Context.User!.UserId(),
+            Context.User!.Visible(LiveFilter.All));
         access.WatchPerson(Context);
         return base.OnConnectedAsync();
     }
@@ -36,14 +37,20 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
         return fanout.SubscribeAsync(Context.ConnectionId, Context.User!.Visible(filter));
     }
 
-    /// <summary>Starts the message, token and state pushes of one session; answers its detail (as GET /api/v1/sessions/{id}).</summary>
+    /// <summary>
+    /// Starts the message, token and state pushes of one session and makes the caller one of its watchers; answers its
+    /// detail (as GET /api/v1/sessions/{id}) with <c>watchers</c>, the people watching it now.
+    /// </summary>
     public async Task<object> WatchSession(System.Text.Json.JsonElement sessionIdJson)
     {
         if (sessionIdJson.ValueKind != System.Text.Json.JsonValueKind.String || !EventValidator.TryText(sessionIdJson, out var sessionId))
             throw new HubException("WatchSession takes a session id (a string).");
         if (!Limits.IsId(sessionId)) throw new HubException($"Session '{sessionId}' was not found.");
-        var detail = await fanout.WatchAsync(Context.ConnectionId, sessionId, Context.User!.Visible(LiveFilter.All));
-        return detail is null ? throw new HubException($"Session '{sessionId}' was not found.") : SessionDetailJson.From(detail, names);
+        var watched = await fanout.WatchAsync(Context.ConnectionId, sessionId, Context.User!.Visible(LiveFilter.All));
+        if (watched is not { } w) throw new HubException($"Session '{sessionId}' was not found.");
+        var json = SessionDetailJson.From(w.Detail, names);
+        json["watchers"] = System.Text.Json.JsonSerializer.SerializeToNode(w.Watchers, LiveOrleans.LiveJson.Options);
+        return json;
     }
 
     public Task UnwatchSession(System.Text.Json.JsonElement sessionIdJson)

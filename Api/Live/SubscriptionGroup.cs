@@ -1,5 +1,5 @@
+using LiveOrleans.Views;
 using System.Text.Json;
-using LiveOrleans.Grains.Index;
 
 namespace LiveOrleans.Api.Live;
 

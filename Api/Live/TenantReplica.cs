@@ -1,5 +1,5 @@
+using LiveOrleans.Views;
 using LiveOrleans.Grains;
-using LiveOrleans.Grains.Index;
 using LiveOrleans.Grains.Reads;
 using LiveOrleans.Grains.Tenants;
 using LiveOrleans.Live;

@@ -14,7 +14,7 @@ namespace LiveOrleans.Api.Live;
 /// work the changes are evaluated against every group and pushed.
 /// </summary>
 public sealed partial class TenantView(
-    string tenant, StreamSubscriptions streams, IGrainFactory grains, LiveOptions options, PushOptions push, TimeProvider time, PersonNames names,
+    string tenant, string node, StreamSubscriptions streams, IGrainFactory grains, LiveOptions options, PushOptions push, TimeProvider time, PersonNames names,
     ILogger<TenantView> logger)
     : IAsyncDisposable
 {
@@ -26,6 +26,8 @@ public sealed partial class TenantView(
     private readonly Dictionary<string, HashSet<DashboardConnection>> _watchers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IAsyncDisposable> _watchListeners = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset At, string Id)> _graceEnds = [];
+    // Who watches each session, on every node, as the presence grain last said (an empty list is kept for its version).
+    private readonly Dictionary<string, PresenceChanged> _presence = new(StringComparer.Ordinal);
     private Lazy<Task>? _start;
     private IAsyncDisposable? _listening;
     private Task _loop = Task.CompletedTask;
@@ -53,6 +55,7 @@ public sealed partial class TenantView(
         // The sources publish only while someone listens: asked before their snapshots, so nothing after them is missed.
         await RunAsync(() => ListenToSourcesAsync(_replica.Today(time.GetUtcNow())));
         await RunAsync(LoadAllAsync);
+        await RunAsync(RenewPresenceAsync);
     }
 
     private static readonly TimeSpan SourceLease = TimeSpan.FromMinutes(1);
@@ -164,8 +167,9 @@ public sealed partial class TenantView(
         Leave(connection);
         var now = time.GetUtcNow();
         var cards = _replica.VisibleCards(filter, now);
+        var items = cards.Take(push.MaxCards).ToArray();
         var snapshot = new DashboardSnapshot(_replica.Summary(filter, now), _replica.Hourly(filter, now), _replica.AgentsPanelView(filter, now),
-            _replica.Metrics(filter, now), new SessionList(cards.Count, [.. cards.Take(push.MaxCards)]), _replica.Activity(filter, 20));
+            _replica.Metrics(filter, now), new SessionList(cards.Count, items), _replica.Activity(filter, 20), WatcherCounts(items));
         if (!_groups.TryGetValue(key, out var group))
         {
             _groups[key] = group = new SubscriptionGroup(filter, push.MaxCards);
@@ -179,12 +183,13 @@ public sealed partial class TenantView(
     public Task LeaveAsync(DashboardConnection connection) => RunAsync(async () =>
     {
         Leave(connection);
-        foreach (var session in connection.Watched.ToArray()) await StopWatchingAsync(connection, session);
+        foreach (var session in connection.Watched.Keys.ToArray()) await StopWatchingAsync(connection, session);
     });
 
-    public Task<bool> WatchAsync(DashboardConnection connection, string sessionId) => RunAsync(async () =>
+    /// <summary>Starts the connection's watch pushes and makes its person a watcher; answers the session's watchers (null when the connection closed).</summary>
+    public Task<IReadOnlyList<SessionWatcher>?> WatchAsync(DashboardConnection connection, string sessionId) => RunAsync(async () =>
     {
-        if (connection.Closed) return false; // as for Subscribe: a closed connection would keep the session's lease renewed
+        if (connection.Closed) return null; // as for Subscribe: a closed connection would keep the session's lease renewed
         if (!_watchers.TryGetValue(sessionId, out var watchers))
         {
             _watchListeners[sessionId] = await streams.ListenToSessionAsync(Tenant, sessionId, item => _inbox.Writer.TryWrite(() => Forward(item)));
@@ -192,8 +197,19 @@ public sealed partial class TenantView(
             await Lease(sessionId);
         }
         watchers.Add(connection);
-        connection.Watched.Add(sessionId);
-        return true;
+        if (connection.Watched.TryAdd(sessionId, time.GetUtcNow()))
+        {
+            try
+            {
+                ApplyPresence(await Presence.Join(node, Watch(connection, sessionId), PresenceLease));
+            }
+            catch (Exception ex)
+            {
+                // The watch stands; the node's next renewal (5 s) reports it.
+                Log.PresenceFailed(logger, Tenant, ex);
+            }
+        }
+        return (IReadOnlyList<SessionWatcher>?)(_presence.GetValueOrDefault(sessionId)?.Watchers ?? []);
     });
 
     public Task UnwatchAsync(DashboardConnection connection, string sessionId) => RunAsync(() => StopWatchingAsync(connection, sessionId));
@@ -207,7 +223,7 @@ public sealed partial class TenantView(
             Post(async () =>
             {
                 await TickAsync();
-                if (renewLeases) await Task.WhenAll(_watchers.Keys.Select(Lease).Append(RenewSourcesAsync()));
+                if (renewLeases) await Task.WhenAll(_watchers.Keys.Select(Lease).Append(RenewSourcesAsync()).Append(RenewPresenceAsync()));
             });
         }
         catch (ObjectDisposedException) { }
@@ -217,7 +233,18 @@ public sealed partial class TenantView(
 
     private async Task StopWatchingAsync(DashboardConnection connection, string sessionId)
     {
-        connection.Watched.Remove(sessionId);
+        if (connection.Watched.Remove(sessionId))
+        {
+            try
+            {
+                await Presence.Leave(node, connection.Id, sessionId);
+            }
+            catch (Exception ex)
+            {
+                // The node's next renewal (5 s) no longer reports the watch.
+                Log.PresenceFailed(logger, Tenant, ex);
+            }
+        }
         if (!_watchers.TryGetValue(sessionId, out var watchers)) return;
         watchers.Remove(connection);
         if (watchers.Count > 0) return;
@@ -243,6 +270,11 @@ public sealed partial class TenantView(
 
     private async Task ApplyAsync(TenantStreamItem item)
     {
+        if (item is PresenceChanged presence)
+        {
+            ApplyPresence(presence);
+            return;
+        }
         var (source, shard) = _replica.Apply(item, _changes);
         if (source != ReplicaSource.None)
         {
@@ -328,6 +360,80 @@ public sealed partial class TenantView(
     private static bool MaySee(DashboardConnection connection, WatchItem item)
         => connection.Visibility.Owners is null || LiveFilter.AllowsOptional(connection.Visibility.Owners, item.OwnerId);
 
+    /// <summary>
+    /// How long the presence grain keeps this node's watches without a renewal: the node renews every 5 s, so a node that
+    /// died drops its watchers from every dashboard within this.
+    /// </summary>
+    public static readonly TimeSpan PresenceLease = TimeSpan.FromSeconds(15);
+
+    private IPresenceGrain Presence => grains.GetGrain<IPresenceGrain>(Tenant);
+
+    private static PresenceWatch Watch(DashboardConnection connection, string sessionId)
+        => new(connection.Id, sessionId, connection.UserId, connection.Name, connection.Watched[sessionId]);
+
+    /// <summary>
+    /// Reports this node's watches to the presence grain (renewing its lease) and mends what a lost stream item left
+    /// behind: the grain answers every session's watchers.
+    /// </summary>
+    private async Task RenewPresenceAsync()
+    {
+        PresenceSnapshot snapshot;
+        try
+        {
+            var watches = _watchers.SelectMany(w => w.Value.Where(c => c.Watched.ContainsKey(w.Key)).Select(c => Watch(c, w.Key))).ToArray();
+            snapshot = await Presence.Renew(node, watches, PresenceLease);
+        }
+        catch (Exception ex)
+        {
+            Log.PresenceFailed(logger, Tenant, ex);
+            return;
+        }
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var session in snapshot.Sessions)
+        {
+            listed.Add(session.SessionId);
+            ApplyPresence(session);
+        }
+        foreach (var gone in _presence.Values.Where(p => !listed.Contains(p.SessionId) && p.Watchers.Count > 0).ToArray())
+            ApplyPresence(new PresenceChanged(gone.SessionId, snapshot.Version, []));
+    }
+
+    /// <summary>
+    /// Takes a session's watchers when newer than the view's and pushes them: the list to the connections watching the
+    /// session, the count to the subscriptions whose filter (with the person's visibility) holds the session.
+    /// </summary>
+    private void ApplyPresence(PresenceChanged presence)
+    {
+        if (_presence.TryGetValue(presence.SessionId, out var known) && known.Version >= presence.Version) return;
+        _presence[presence.SessionId] = presence;
+        if (known is null && presence.Watchers.Count == 0) return;
+        if (_watchers.TryGetValue(presence.SessionId, out var watchers))
+        {
+            var list = new ConnectionQueue.Message("presence", [presence.SessionId, RawJson.Of(presence.Watchers)]);
+            foreach (var connection in watchers)
+            {
+                if (MaySee(connection, presence.SessionId)) connection.Queue.Enqueue("presence:" + presence.SessionId, list);
+            }
+        }
+        if ((known?.Watchers.Count ?? 0) == presence.Watchers.Count) return;
+        foreach (var group in _groups.Values)
+        {
+            if (_replica.InScope(presence.SessionId, group.Filter))
+                group.Send("watchers:" + presence.SessionId, "watcherCount", presence.SessionId, presence.Watchers.Count);
+        }
+    }
+
+    /// <summary>The watcher counts of the cards of a snapshot (those with at least one watcher).</summary>
+    private Dictionary<string, int> WatcherCounts(IEnumerable<SessionCard> cards)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var card in cards)
+        {
+            if (_presence.GetValueOrDefault(card.SessionId) is { Watchers.Count: > 0 } p) counts[card.SessionId] = p.Watchers.Count;
+        }
+        return counts;
+    }
+
     private async Task TickAsync()
     {
         var now = time.GetUtcNow();
@@ -395,6 +501,9 @@ public sealed partial class TenantView(
     {
         [LoggerMessage(1, LogLevel.Error, "Dashboards of tenant {Tenant}: a step failed; the next one goes on.")]
         public static partial void WorkFailed(ILogger logger, string tenant, Exception ex);
+
+        [LoggerMessage(3, LogLevel.Warning, "Dashboards of tenant {Tenant}: the presence grain could not be reached; the next renewal tries again.")]
+        public static partial void PresenceFailed(ILogger logger, string tenant, Exception ex);
 
         [LoggerMessage(2, LogLevel.Information, "Dashboards of tenant {Tenant}: an item of {Source} {Shard} was missed; taking a fresh snapshot of it.")]
         public static partial void Resync(ILogger logger, string tenant, string source, int shard);

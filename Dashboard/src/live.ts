@@ -2,7 +2,7 @@ import * as signalR from '@microsoft/signalr';
 import type { Api } from './api';
 import { toQuery } from './filters';
 import type { LiveStore } from './store';
-import type { ActivityEntry, Agents, Alert, Card, Filter, Hourly, Intervention, Message, Metrics, SessionDetail, Snapshot, Summary } from './types';
+import type { ActivityEntry, Agents, Alert, Card, Filter, Hourly, Intervention, Message, Metrics, SessionDetail, Snapshot, Summary, Watcher } from './types';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'polling';
 
@@ -26,6 +26,8 @@ export interface LiveOptions {
   reconnectForMs: number;
   /** How often the hub is tried again while polling. */
   hubRetryMs: number;
+  /** How long the tab may stay hidden before its watches are given up (the others no longer see this person watching); 60 s by default. */
+  hiddenUnwatchMs?: number;
 }
 
 /**
@@ -46,6 +48,11 @@ export class LiveConnection {
   private hubRetryTimer: number | undefined;
   private pingTimer: number | undefined;
   private stopped = false;
+  // Who watches each watched session (the WatchSession answer, then `presence` pushes), and who listens for it.
+  private presence = new Map<string, Watcher[]>();
+  private presenceListeners = new Map<string, Set<(watchers: Watcher[]) => void>>();
+  private hiddenTimer: number | undefined;
+  private parked = false;
 
   constructor(private api: Api, private store: LiveStore, token: () => string, private options: LiveOptions) {
     this.connection = new signalR.HubConnectionBuilder()
@@ -68,6 +75,9 @@ export class LiveConnection {
     this.connection.on('token', (sessionId: string, messageId: string, delta: string, index: number) => this.watchers.get(sessionId)?.token(messageId, delta, index));
     this.connection.on('sessionState', (sessionId: string, state: string) => this.watchers.get(sessionId)?.state(state));
     this.connection.on('intervention', (entry: Intervention) => this.watchers.get(entry.sessionId)?.intervention(entry));
+    this.connection.on('presence', (sessionId: string, watchers: Watcher[]) => this.setPresence(sessionId, watchers));
+    this.connection.on('watcherCount', (sessionId: string, count: number) => store.setWatcherCount(sessionId, count));
+    document.addEventListener('visibilitychange', () => this.visibilityChanged());
     this.connection.onreconnecting(() => this.setState('reconnecting'));
     this.connection.onreconnected(() => { this.setState('connected'); void this.resubscribe(); });
     this.connection.onclose(() => { if (!this.stopped) this.fallBackToPolling(); });
@@ -115,9 +125,9 @@ export class LiveConnection {
 
   async watch(sessionId: string, listener: WatchListener): Promise<SessionDetail> {
     this.watchers.set(sessionId, listener);
-    if (this.state === 'connected') {
+    if (this.state === 'connected' && !this.parked) {
       try {
-        return await this.connection.invoke<SessionDetail>('WatchSession', sessionId);
+        return this.watched(sessionId, await this.connection.invoke<SessionDetail>('WatchSession', sessionId));
       } catch (error) {
         if (this.connection.state === signalR.HubConnectionState.Connected) { this.watchers.delete(sessionId); throw error; }
       }
@@ -127,7 +137,57 @@ export class LiveConnection {
 
   async unwatch(sessionId: string) {
     this.watchers.delete(sessionId);
-    if (this.state === 'connected') await this.connection.invoke('UnwatchSession', sessionId).catch(() => {});
+    this.presence.delete(sessionId);
+    if (this.state === 'connected' && !this.parked) await this.connection.invoke('UnwatchSession', sessionId).catch(() => {});
+  }
+
+  /** Listens to who watches a session (at once with what is known); answers the way to stop. */
+  onPresence(sessionId: string, listener: (watchers: Watcher[]) => void): () => void {
+    let set = this.presenceListeners.get(sessionId);
+    if (!set) this.presenceListeners.set(sessionId, set = new Set());
+    set.add(listener);
+    listener(this.presence.get(sessionId) ?? []);
+    return () => { set.delete(listener); if (set.size === 0) this.presenceListeners.delete(sessionId); };
+  }
+
+  private watched(sessionId: string, detail: SessionDetail & { watchers?: Watcher[] }): SessionDetail {
+    if (detail.watchers) this.setPresence(sessionId, detail.watchers);
+    return detail;
+  }
+
+  private setPresence(sessionId: string, watchers: Watcher[]) {
+    if (!this.watchers.has(sessionId)) return;
+    this.presence.set(sessionId, watchers);
+    this.presenceListeners.get(sessionId)?.forEach((l) => l(watchers));
+  }
+
+  /**
+   * A tab hidden for long gives its watches up, so others do not see someone watching who is not looking; back on
+   * screen it watches again (each detail refreshed).
+   */
+  private visibilityChanged() {
+    window.clearTimeout(this.hiddenTimer);
+    if (document.visibilityState === 'hidden') {
+      this.hiddenTimer = window.setTimeout(() => {
+        if (this.state !== 'connected' || this.parked) return;
+        this.parked = true;
+        for (const id of this.watchers.keys()) {
+          this.presence.delete(id);
+          this.presenceListeners.get(id)?.forEach((l) => l([]));
+          void this.connection.invoke('UnwatchSession', id).catch(() => {});
+        }
+      }, this.options.hiddenUnwatchMs ?? 60_000);
+    } else if (this.parked) {
+      this.parked = false;
+      void this.rewatch();
+    }
+  }
+
+  private async rewatch() {
+    if (this.state !== 'connected') return;
+    for (const [id, listener] of this.watchers) {
+      try { listener.refreshed(this.watched(id, await this.connection.invoke<SessionDetail>('WatchSession', id))); } catch { /* gone */ }
+    }
   }
 
   private setState(state: ConnectionState) {
@@ -153,9 +213,7 @@ export class LiveConnection {
   private async resubscribe() {
     // A reconnected connection is a new one on the server: subscription and watches start again (with a fresh snapshot).
     if (this.subscribed) await this.subscribe(this.filter).catch(() => {});
-    for (const [id, listener] of this.watchers) {
-      try { listener.refreshed(await this.connection.invoke<SessionDetail>('WatchSession', id)); } catch { /* gone */ }
-    }
+    if (!this.parked) await this.rewatch();
   }
 
   private fallBackToPolling() {

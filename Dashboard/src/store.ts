@@ -14,6 +14,8 @@ export class LiveStore {
   total = 0;
   activity: ActivityEntry[] = [];
   private cards = new Map<string, Card>();
+  /** How many people watch each session (the hub's `watcherCount`); absent means nobody. */
+  private watching = new Map<string, number>();
   private listeners = new Set<(what: string) => void>();
 
   onChange(listener: (what: string) => void): () => void {
@@ -32,9 +34,18 @@ export class LiveStore {
     this.metrics = s.metrics;
     this.total = s.sessions.total;
     this.cards = new Map(s.sessions.items.map((c) => [c.sessionId, c]));
+    this.watching = new Map(Object.entries(s.watcherCounts ?? {}));
     this.activity = [...s.activity].sort(newestFirst).slice(0, MAX_ACTIVITY);
     this.emit('all');
   }
+
+  setWatcherCount(sessionId: string, count: number) {
+    if ((this.watching.get(sessionId) ?? 0) === count) return;
+    if (count > 0) this.watching.set(sessionId, count); else this.watching.delete(sessionId);
+    this.emit('sessions');
+  }
+
+  watcherCount(sessionId: string): number { return this.watching.get(sessionId) ?? 0; }
 
   setSummary(v: Summary) { this.summary = v; this.emit('summary'); }
   setHourly(v: Hourly) { this.hourly = v; this.emit('hourly'); }

@@ -57,7 +57,13 @@ export interface SessionDetail extends Card {
   interventions: Intervention[]; totalInterventions: number; olderInterventionsCursor: string | null;
 }
 
-export interface Snapshot { summary: Summary; hourly: Hourly; agents: Agents; metrics: Metrics; sessions: { total: number; items: Card[] }; activity: ActivityEntry[] }
+/** The hub's Subscribe answer; `watcherCounts` (the cards' watchers) comes from the hub only, not from polling. */
+export interface Snapshot {
+  summary: Summary; hourly: Hourly; agents: Agents; metrics: Metrics; sessions: { total: number; items: Card[] }; activity: ActivityEntry[];
+  watcherCounts?: Record<string, number>;
+}
+/** A person watching a session on a dashboard, since their first watch of it began. */
+export interface Watcher { userId: string; name: string; since: string }
 
 export interface SavedView { id: string; name: string; filter: Filter }
 

@@ -1,3 +1,4 @@
+using LiveOrleans.Views;
 using LiveOrleans.Grains.Derived;
 using LiveOrleans.Live;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using LiveOrleans.Grains.Index;
+using LiveOrleans.Views;
 using LiveOrleans.Grains.Tenants;
 using LiveOrleans.Live;
 using Microsoft.Extensions.DependencyInjection;

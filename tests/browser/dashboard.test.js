@@ -3,7 +3,7 @@
 // out here from the events sent, not read back from the engine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest, login } from '../hubs/engine.js';
+import { startEngine, newTenant, ingest, connect, login } from '../hubs/engine.js';
 import { launch, signIn } from './browser.js';
 
 let engine;
@@ -101,6 +101,12 @@ test('Live Monitoring moves with the traffic; Channel filters the figures but no
   const page = await browser.page();
   await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
   await page.locator('.summary').waitFor();
+  // The seed's messages are up to 3 s old and the chart is hovered a few seconds later: keep them all in one hour
+  // (and one day) by not seeding across the top of an hour.
+  const intoHour = Date.now() % 3_600_000;
+  const wait = intoHour > 3_600_000 - 30_000 ? 3_600_000 - intoHour + 5_000 : intoHour < 5_000 ? 5_000 - intoHour : 0;
+  await new Promise((r) => setTimeout(r, wait));
+  const seededAt = new Date();
   await seed(tenant);
 
   // Active: all three have a message today. Waiting: s2, s3 (no business reply). Assigned: s3 (owner human-1).
@@ -120,8 +126,9 @@ test('Live Monitoring moves with the traffic; Channel filters the figures but no
 
   // Hovering the current hour's point shows the exact count: three customer-initiated conversations.
   const box = await page.locator('.chart-host .u-over').boundingBox();
-  const hour = new Date().getHours();
-  await page.mouse.move(box.x + (box.width * hour) / 23, box.y + box.height / 2);
+  const hour = seededAt.getHours();
+  // The last hour's point sits on the plot's right edge: stay a pixel inside it.
+  await page.mouse.move(box.x + Math.min((box.width * hour) / 23, box.width - 1), box.y + box.height / 2);
   await eventually(async () => assert.match(await text(page, '.chart-tooltip'), new RegExp(`^${String(hour).padStart(2, '0')}:00.*· 3 conversations initiated`)), 'tooltip');
 
   // Channel = Web: s1 and s3 only; the Agents panel ignores the channel filter.
@@ -295,6 +302,41 @@ test('detail: markdown shown safely, attachments and voice, tokens streaming in,
   await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 160), 'every message of a long transcript');
   assert.equal(await page.locator('.transcript .message').last().locator('.message-body').textContent(), 'line 159');
 
+  await page.close();
+});
+
+test('detail: who else is watching, by name and since when, coming and going live; the card counts the watchers', async () => {
+  const tenant = await newTenant(engine);
+  await createUser(tenant, 'sam', 'supervisor');
+  const s = id('watched');
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u11', name: 'Eve' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(), sessionId: s, message: { id: id('m'), format: 'text', text: 'Anyone there?' } },
+  ]);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.goto(`${engine.url}/#/conversations`);
+  await page.locator(`.card[data-session="${s}"] button`).click();
+  await page.locator('.detail .transcript .message').first().waitFor();
+  await eventually(async () => assert.equal(await text(page, '.detail .watchers .watcher-list'), 'nobody else'), 'alone at first');
+  await eventually(async () => assert.equal(await text(page, `.card[data-session="${s}"] .watcher-count`), '1 watching'), 'the card counts the boss');
+
+  // Sam, another supervisor, opens the same conversation from his own dashboard.
+  const sam = await connect(engine, await login(engine, tenant.id, 'sam', 'person-password'));
+  try {
+    const watched = await sam.connection.invoke('WatchSession', s);
+    const since = watched.watchers.find((w) => w.name === 'sam').since;
+    await eventually(async () => assert.equal(await page.locator('.detail .watchers .watcher').count(), 1), 'Sam appears');
+    assert.equal(await text(page, '.detail .watchers .watcher-name'), 'sam');
+    assert.equal(await page.locator('.detail .watchers .watcher time').getAttribute('datetime'), since);
+    assert.match(await text(page, '.detail .watchers .watcher time'), /^since \d{1,2}:\d{2}:\d{2}/);
+    await eventually(async () => assert.equal(await text(page, `.card[data-session="${s}"] .watcher-count`), '2 watching'), 'the card counts two');
+  } finally {
+    await sam.connection.stop();
+  }
+  // Sam closes his dashboard: he leaves the list and the count.
+  await eventually(async () => assert.equal(await text(page, '.detail .watchers .watcher-list'), 'nobody else'), 'Sam leaves');
+  await eventually(async () => assert.equal(await text(page, `.card[data-session="${s}"] .watcher-count`), '1 watching'), 'the card back to one');
   await page.close();
 });
 

@@ -182,7 +182,7 @@ export async function connect(engine, token, options = {}) {
     .build();
   const received = [];
   for (const name of ['summary', 'hourly', 'agents', 'metrics', 'sessionUpserted', 'sessionRemoved', 'activity',
-    'message', 'token', 'sessionState', 'intervention', 'alert']) {
+    'message', 'token', 'sessionState', 'intervention', 'alert', 'presence', 'watcherCount']) {
     connection.on(name, (...args) => received.push({ name, args }));
   }
   await connection.start();

@@ -117,7 +117,7 @@ export function conversationsView(deps: {
       scheduled = false;
       const cards = store.sortedCards();
       count.textContent = `${store.total}`;
-      clear(list).append(...cards.map((c) => cardView(c, filter.q, open)));
+      clear(list).append(...cards.map((c) => cardView(c, filter.q, open, store.watcherCount(c.sessionId))));
       if (cards.length === 0) list.append(h('li', { class: 'empty muted' }, 'No live sessions match these filters.'));
     });
   };
@@ -148,7 +148,7 @@ export function conversationsView(deps: {
   return { el, dispose: () => { off(); window.clearInterval(ticker); } };
 }
 
-export function cardView(card: Card, keyword: string | undefined, open: (id: string) => void): HTMLElement {
+export function cardView(card: Card, keyword: string | undefined, open: (id: string) => void, watching = 0): HTMLElement {
   const channel = channelOf(card.channel);
   const user = card.user.name || card.user.id || 'Anonymous';
   const urgent = card.priority === 'high' || card.priority === 'urgent';
@@ -161,7 +161,8 @@ export function cardView(card: Card, keyword: string | undefined, open: (id: str
         h('span', { class: 'elapsed', 'data-started': card.startedAt, title: 'Elapsed time since the session started' }, elapsed(card.startedAt, Date.now()))),
       h('div', { class: 'card-middle' },
         h('span', { class: 'user' }, user),
-        h('span', { class: `state-badge ${card.state}` }, STATE_LABELS[card.state] ?? card.state)),
+        h('span', { class: `state-badge ${card.state}` }, STATE_LABELS[card.state] ?? card.state),
+        watching > 0 ? h('span', { class: 'watcher-count', title: `${watching} ${watching === 1 ? 'person is' : 'people are'} watching this conversation` }, `${watching} watching`) : null),
       h('p', { class: 'preview' }, marked(highlight(preview(card.preview), keyword)))));
 }
 

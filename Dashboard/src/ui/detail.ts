@@ -10,6 +10,7 @@ import { safeColor } from './conversations';
 import type { Directory } from './directory';
 import { clear, field, formDialog, h, marked } from './dom';
 import type { Notifications } from './notifications';
+import { watcherList } from './watchers';
 
 const STREAM_LABELS: Record<StreamState, string> = { idle: 'Idle', thinking: 'Thinking', streaming: 'Streaming', complete: 'Complete' };
 
@@ -37,9 +38,11 @@ export function detailView(deps: {
   const interventions = h('ol', { class: 'interventions' });
   const olderInterventions = h('div', { class: 'older-interventions' });
   const streaming = { messageId: '', shown: '', pending: '', el: null as HTMLElement | null, frame: 0 };
+  const watching = watcherList(live, sessionId, auth.current?.user.id);
   const el = h('aside', { class: 'detail', role: 'dialog', 'aria-label': 'Conversation detail' },
     header,
     h('div', { class: 'detail-status' }, 'Stream: ', streamState),
+    watching.el,
     controls,
     h('div', { class: 'detail-body' },
       h('section', { class: 'transcript-panel' }, h('h3', {}, 'Transcript'), transcript),
@@ -307,5 +310,5 @@ export function detailView(deps: {
   }, 1000);
   const onKey = (event: KeyboardEvent) => { if (event.key === 'Escape' && !document.querySelector('dialog[open]')) close(); };
   document.addEventListener('keydown', onKey);
-  return { el, dispose: () => { window.clearInterval(ticker); document.removeEventListener('keydown', onKey); endStreaming(); void live.unwatch(sessionId); } };
+  return { el, dispose: () => { watching.dispose(); window.clearInterval(ticker); document.removeEventListener('keydown', onKey); endStreaming(); void live.unwatch(sessionId); } };
 }

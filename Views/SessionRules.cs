@@ -1,6 +1,4 @@
-using LiveOrleans.Live;
-
-namespace LiveOrleans.Grains.Index;
+namespace LiveOrleans.Views;
 
 /// <summary>
 /// The rules over a session's index entry that every reader applies the same way (the live index and the
@@ -8,6 +6,9 @@ namespace LiveOrleans.Grains.Index;
 /// </summary>
 public static class SessionRules
 {
+    /// <summary>The metrics bar's rolling window: the last hour.</summary>
+    public static readonly TimeSpan MetricsWindow = TimeSpan.FromMinutes(60);
+
     /// <summary>Listed while not ended, and during the grace period after its end; broadcast-only conversations never are.</summary>
     public static bool IsListed(SessionEntry entry, DateTimeOffset now, TimeSpan grace)
         => !entry.BroadcastOnly && (entry.Card.EndedAt is not { } ended || now < ended + grace);
@@ -45,7 +46,7 @@ public static class SessionRules
     /// <summary>A session's share of the metrics bar (it already matched the filter and is not broadcast-only).</summary>
     public static MetricsPart Metrics(SessionEntry entry, DateTimeOffset now, TimeSpan grace)
     {
-        var windowStart = now - LiveOptions.MetricsWindow;
+        var windowStart = now - MetricsWindow;
         var card = entry.Card;
         int replies = 0;
         double replyMs = 0;

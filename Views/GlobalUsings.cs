@@ -1,0 +1,2 @@
+global using LiveOrleans.Live;
+global using LiveOrleans.Queries;
