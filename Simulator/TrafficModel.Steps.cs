@@ -183,15 +183,19 @@ public sealed partial class TrafficModel
         else Schedule(at.AddSeconds(Between(10, 60)), new Step(c.Tenant, c.Id, StepKind.Close));
     }
 
-    /// <summary>The AI's reply taking the supervisor's pending guidance into account, visibly (the demo shows it working).</summary>
+    /// <summary>
+    /// The AI's reply taking the supervisor's pending guidance into account, visibly (the demo shows it working). It
+    /// says that it follows guidance, never what the note says: the reply goes to the customer, the note is private.
+    /// </summary>
     private static string Guided(Conversation c, string reply)
     {
-        if (c.Guidance is not { } note) return reply;
+        if (c.Guidance is null) return reply;
         c.Guidance = null;
-        const int shown = 160;
-        var said = note.Length <= shown ? note : note[..shown] + "…";
-        return $"(Following your guidance: {said}) {reply}";
+        return $"{GuidedPrefix}{reply}";
     }
+
+    /// <summary>How a reply that follows a supervisor's guidance begins.</summary>
+    private const string GuidedPrefix = "(Following the supervisor's guidance.) ";
 
     private MessageSent Sent(Conversation c, DateTimeOffset at, string text, SenderKind kind, bool broadcast = false, bool internalNote = false,
         Delivery delivery = Delivery.Sent, string? messageId = null) => new()

@@ -94,10 +94,11 @@ public sealed class TrafficModelTests
 
         var replies = after.OfType<MessageSent>().Where(m => m.SessionId == session && m.Sender.Kind == SenderKind.Ai).ToList();
         Assert.NotEmpty(replies);
-        Assert.StartsWith("(Following your guidance: Offer the 10% loyalty discount.) ", replies[0].Message.Text);
+        Assert.StartsWith("(Following the supervisor's guidance.) ", replies[0].Message.Text);
         // Taken once: the replies after it are the agent's own again.
         Assert.DoesNotContain(replies.Skip(1), m => m.Message.Text!.Contains("guidance", StringComparison.Ordinal));
-        // The note itself is never a message of the conversation.
-        Assert.DoesNotContain(after.OfType<MessageSent>(), m => m.Message.Text == "Offer the 10% loyalty discount.");
+        // The note itself is private: no message of the conversation holds it, not even the reply that follows it.
+        Assert.DoesNotContain(after.OfType<MessageSent>(), m => m.Message.Text!.Contains("loyalty discount", StringComparison.Ordinal));
+        Assert.DoesNotContain(after.OfType<MessageDelta>(), d => d.SessionId == session && d.Delta.Contains("loyalty", StringComparison.Ordinal));
     }
 }
