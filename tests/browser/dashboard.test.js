@@ -521,7 +521,7 @@ test('detail, as a supervisor sees it: actions the state refuses disabled with t
   await page.goto(`${engine.url}/#/conversations/${s3}`);
   await eventually(async () => assert.equal(await text(page, '.detail-header .state-badge'), 'Ended'), 'ended');
   const buttons = page.locator('.controls button');
-  assert.equal(await buttons.count(), 7);
+  assert.equal(await buttons.count(), 8);
   for (const b of await buttons.all()) {
     assert.equal(await b.isDisabled(), true);
     assert.equal(await b.getAttribute('title'), 'The session has ended; no intervention is possible.');
