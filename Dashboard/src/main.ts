@@ -9,6 +9,7 @@ import { conversationsView } from './ui/conversations';
 import { detailView } from './ui/detail';
 import { Directory } from './ui/directory';
 import { h } from './ui/dom';
+import { icon } from './ui/icons';
 import { monitoringView } from './ui/monitoring';
 import { Notifications } from './ui/notifications';
 import { signInView } from './ui/signin';
@@ -72,12 +73,16 @@ function startDashboard(): { dispose: () => Promise<void> } {
   live.onState(drawStatus);
   drawStatus();
 
-  const mute = h('button', { type: 'button', class: 'mute', 'aria-pressed': String(notifications.muted) }, notifications.muted ? '🔕 Muted' : '🔔 Alerts on');
+  const mute = h('button', { type: 'button', class: 'mute' });
+  const drawMute = () => {
+    mute.replaceChildren(icon(notifications.muted ? 'bell-off' : 'bell'), notifications.muted ? ' Muted' : ' Alerts on');
+    mute.setAttribute('aria-pressed', String(notifications.muted));
+  };
   mute.addEventListener('click', () => {
     notifications.muted = !notifications.muted;
-    mute.textContent = notifications.muted ? '🔕 Muted' : '🔔 Alerts on';
-    mute.setAttribute('aria-pressed', String(notifications.muted));
+    drawMute();
   });
+  drawMute();
   const desktop = h('button', { type: 'button', class: 'desktop', hidden: typeof Notification === 'undefined' || Notification.permission !== 'default' }, 'Allow desktop notifications');
   desktop.addEventListener('click', async () => { await notifications.askDesktop(); desktop.hidden = true; });
 

@@ -276,8 +276,12 @@ test('detail: markdown shown safely, attachments and voice, tokens streaming in,
   assert.equal(await first.locator('a').getAttribute('href'), 'https://example.com/help');
   assert.equal(await first.locator('script, img').count(), 0);
   assert.deepEqual(await page.evaluate(() => [window.pwned1, window.pwned2, window.pwned3]), [undefined, undefined, undefined]);
-  assert.match(await text(page, '.attachment-document'), /invoice\.pdf · application\/pdf · 200\.0 KB/);
-  assert.match(await text(page, '.voice-meta'), /caller · confidence 93 %/);
+  assert.equal(await text(page, '.attachment-document'), 'invoice.pdf · application/pdf · 200.0 KB');
+  assert.equal(await text(page, '.voice-meta'), 'caller · confidence 93 %');
+  // Icons are SVGs shipped with the dashboard, never emoji (a browser without an emoji font shows empty boxes).
+  assert.equal(await page.locator('.attachment-document a svg.icon').getAttribute('data-icon'), 'download');
+  assert.equal(await page.locator('.voice-meta svg.icon').getAttribute('data-icon'), 'mic');
+  assert.equal(await page.evaluate(() => /\p{Extended_Pictographic}/u.test(document.body.innerText)), false, 'no emoji on the page');
 
   // A reply streams in token by token, then arrives whole.
   const reply = id('m');
@@ -437,6 +441,7 @@ test('guidance: Guide sends a private note to the agent, shown in the timeline a
   await page.locator('.controls button', { hasText: 'Guide' }).click();
   const dialog = page.locator('dialog[open]');
   assert.match(await dialog.locator('h2').textContent(), /Guide the agent/);
+  assert.equal(await dialog.evaluate((el) => /\p{Extended_Pictographic}/u.test(el.innerText)), false, 'no emoji in the dialog');
   await dialog.getByLabel('Reason').fill('Retention policy');
   await dialog.getByRole('button', { name: 'Send guidance' }).click();
   assert.equal(await dialog.count(), 1, 'no note: the dialog stays open');
@@ -603,7 +608,10 @@ test('alerts: an urgent session raises an in-app alert; muted, nothing shows', a
   await ingest(engine, tenant, [{ id: id('e'), type: 'session_started', timestamp: iso(), sessionId: id('urgent'), channel: 'web', agentId: 'bot-a', priority: 'urgent', user: { id: 'u' } }]);
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(await page.locator('.toast').count(), shown, 'muted');
-  assert.equal(await text(page, '.mute'), '🔕 Muted');
+  assert.equal(await text(page, '.mute'), 'Muted');
+  assert.equal(await page.locator('.mute svg.icon').getAttribute('data-icon'), 'bell-off');
+  assert.equal(await page.locator('.mute').getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.evaluate(() => /\p{Extended_Pictographic}/u.test(document.body.innerText)), false, 'no emoji on the page');
   await page.close();
 });
 

@@ -1,6 +1,7 @@
 import { ApiError, type Api, type Auth } from '../api';
 import { channelOf } from '../filters';
 import { channelIcon } from './channelIcon';
+import { icon } from './icons';
 import { STATE_LABELS, bytes, clock, elapsed, highlight } from '../format';
 import type { LiveConnection, WatchListener } from '../live';
 import { render, webHref } from '../markdown';
@@ -70,7 +71,7 @@ export function detailView(deps: {
     const who = m.format === 'system' || m.sender?.kind === 'system' ? 'system' : m.direction === 'in' || m.direction === 'incoming' ? 'customer' : m.sender?.kind ?? 'agent';
     const body = h('div', { class: 'message-body' });
     if (m.format === 'voice') {
-      body.append(h('div', { class: 'voice-meta' }, `🎙 ${m.speaker ?? 'Speaker'}`, m.confidence != null ? ` · confidence ${Math.round(m.confidence * 100)} %` : ''));
+      body.append(h('div', { class: 'voice-meta' }, icon('mic'), ` ${m.speaker ?? 'Speaker'}`, m.confidence != null ? ` · confidence ${Math.round(m.confidence * 100)} %` : ''));
       body.append(h('p', {}, marked(highlight(m.text ?? '', keyword))));
     } else if (m.text) {
       // One message that cannot be drawn shows its characters, and never stops the rest of the transcript.
@@ -85,10 +86,10 @@ export function detailView(deps: {
       const label = `${a.name ?? a.type} · ${a.mimeType ?? a.type} · ${bytes(a.sizeBytes)}`;
       body.append(h('div', { class: `attachment attachment-${a.type}` },
         a.type === 'image' && href ? h('img', { src: href, alt: a.name ?? 'image', loading: 'lazy', referrerpolicy: 'no-referrer' }) : null,
-        href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow', download: '' }, `⬇ ${label}`) : h('span', {}, label)));
+        href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow', download: '' }, icon('download'), ` ${label}`) : h('span', {}, label)));
     }
     return h('li', { class: `message ${who}${m.internalNote ? ' internal-note' : ''}${m.delivery === 'failed' ? ' failed' : ''}`, 'data-message': m.id },
-      h('div', { class: 'message-meta' }, who === 'system' ? '⚙ System' : who === 'customer' ? 'Customer' : who === 'ai' ? 'AI agent' : who === 'human' ? 'Human agent' : who,
+      h('div', { class: 'message-meta' }, who === 'system' ? 'System' : who === 'customer' ? 'Customer' : who === 'ai' ? 'AI agent' : who === 'human' ? 'Human agent' : who,
         ' · ', h('time', { datetime: m.at }, clock(m.at)), m.internalNote ? ' · internal note' : '', m.delivery === 'failed' ? ' · not delivered' : ''),
       body);
   };
