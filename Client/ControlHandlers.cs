@@ -27,6 +27,12 @@ public sealed class ControlHandlers
     /// <summary>The contact owner or team changed: session id, owner id (or null), team id (or null).</summary>
     public Func<string, string?, string?, CancellationToken, Task>? Reassign { get; init; }
 
+    /// <summary>
+    /// A supervisor's guidance, for the agent's next turn and never for the customer: session id, the note. Feed it to
+    /// the agent (e.g. into the model's context) and do not send it as a message.
+    /// </summary>
+    public Func<string, string, CancellationToken, Task>? Guide { get; init; }
+
     /// <summary>Any other kind of command.</summary>
     public Func<ControlCommand, CancellationToken, Task>? Other { get; init; }
 
@@ -41,6 +47,7 @@ public sealed class ControlHandlers
             "system_message" => SystemMessage?.Invoke(command.SessionId, command.Content ?? "", cancellationToken),
             "override" => Override?.Invoke(command.SessionId, command.Content ?? "", cancellationToken),
             "transfer" => Transfer?.Invoke(command.SessionId, Target("agentId"), Target("queue"), cancellationToken),
+            "guide" => Guide?.Invoke(command.SessionId, command.Content ?? "", cancellationToken),
             "reassign" => Reassign?.Invoke(command.SessionId, Target("ownerId"), Target("teamId"), cancellationToken),
             _ => Other?.Invoke(command, cancellationToken),
         } ?? Task.CompletedTask;

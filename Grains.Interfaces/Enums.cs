@@ -43,8 +43,9 @@ public enum MessageFormat { Text, Media, System, Voice }
 public enum AttachmentType { Image, Document, Audio, Video }
 
 /// <summary>What a supervisor can do to a live session (SEMANTICS.md, Interventions).</summary>
+/// <remarks>New kinds go at the end: the grains' serializer writes the number.</remarks>
 [GenerateSerializer]
-public enum InterventionType { Pause, Resume, SystemMessage, Override, Transfer, Reassign, CobrowseStart, CobrowseStop }
+public enum InterventionType { Pause, Resume, SystemMessage, Override, Transfer, Reassign, CobrowseStart, CobrowseStop, Guide }
 
 /// <summary>Roles of people; see CONTRACT.md, Authentication.</summary>
 [GenerateSerializer]

@@ -22,6 +22,7 @@ public sealed partial class TrafficModel
         public int TurnsLeft { get; set; }
         public bool Paused { get; set; }
         public (string InterventionId, string Content)? Override { get; set; }
+        public string? Guidance { get; set; }
         public string[] ReplyWords { get; set; } = [];
         public string MessageId { get; set; } = "";
         public int DeltaIndex { get; set; }
@@ -76,7 +77,7 @@ public sealed partial class TrafficModel
             case StepKind.AgentThink:
                 Emit(new AgentThinking { Id = NextId(c.Tenant, "e"), Timestamp = at, SessionId = c.Id });
                 c.MessageId = NextId(c.Tenant, "m");
-                c.ReplyWords = Pick(Replies).Split(' ');
+                c.ReplyWords = Guided(c, Pick(Replies)).Split(' ');
                 c.DeltaIndex = 0;
                 Schedule(at.AddSeconds(Between(0.4, 1.5)), new Step(c.Tenant, c.Id, StepKind.AgentDelta));
                 break;
@@ -163,7 +164,8 @@ public sealed partial class TrafficModel
         }
         else
         {
-            emit(Sent(c, at, text, kind, messageId: kind == SenderKind.Ai ? c.MessageId : null));
+            // Guidance that came while the reply was streaming still shapes the reply that is sent.
+            emit(Sent(c, at, kind == SenderKind.Ai ? Guided(c, text) : text, kind, messageId: kind == SenderKind.Ai ? c.MessageId : null));
         }
         if (kind == SenderKind.Ai && Chance(0.05))
         {
@@ -180,6 +182,20 @@ public sealed partial class TrafficModel
         if (c.TurnsLeft > 0 && Chance(0.7)) Schedule(at.AddSeconds(Between(5, 40)), new Step(c.Tenant, c.Id, StepKind.CustomerMessage));
         else Schedule(at.AddSeconds(Between(10, 60)), new Step(c.Tenant, c.Id, StepKind.Close));
     }
+
+    /// <summary>
+    /// The AI's reply taking the supervisor's pending guidance into account, visibly (the demo shows it working). It
+    /// says that it follows guidance, never what the note says: the reply goes to the customer, the note is private.
+    /// </summary>
+    private static string Guided(Conversation c, string reply)
+    {
+        if (c.Guidance is null) return reply;
+        c.Guidance = null;
+        return $"{GuidedPrefix}{reply}";
+    }
+
+    /// <summary>How a reply that follows a supervisor's guidance begins.</summary>
+    private const string GuidedPrefix = "(Following the supervisor's guidance.) ";
 
     private MessageSent Sent(Conversation c, DateTimeOffset at, string text, SenderKind kind, bool broadcast = false, bool internalNote = false,
         Delivery delivery = Delivery.Sent, string? messageId = null) => new()
@@ -199,6 +215,7 @@ public sealed partial class TrafficModel
             case "pause": c.Paused = true; break;
             case "resume": c.Paused = false; break;
             case "override" when content is not null: c.Override = (interventionId, content); break;
+            case "guide" when !string.IsNullOrWhiteSpace(content): c.Guidance = content.Trim(); break;
             case "transfer":
                 if (targetAgent is not null) c.Agent = targetAgent;
                 c.Kind = ConversationKind.Human;

@@ -11,7 +11,7 @@ public sealed record InterventionRequest([property: System.ComponentModel.DataAn
 
 public sealed record InterventionList(IReadOnlyList<InterventionEntry> Items);
 
-/// <summary>Supervisors step in: pause, resume, system message, override, transfer, reassign, silent monitoring.</summary>
+/// <summary>Supervisors step in: pause, resume, system message, override, transfer, reassign, silent monitoring, guidance to the agent.</summary>
 public static class InterventionEndpoints
 {
     public static RouteGroupBuilder MapInterventionEndpoints(this RouteGroupBuilder api)
@@ -38,8 +38,9 @@ public static class InterventionEndpoints
             errors.Add("type", $"Must be one of: {string.Join(", ", EnumNames<InterventionType>.Names)}.");
         if (string.IsNullOrWhiteSpace(request.Reason)) errors.Add("reason", "Required: say why, for the audit log.");
         else if (request.Reason.Length > Limits.MaxReasonLength) errors.Add("reason", $"At most {Limits.MaxReasonLength} characters.");
-        var needsContent = type is InterventionType.SystemMessage or InterventionType.Override;
-        if (errors.IsEmpty && needsContent && string.IsNullOrWhiteSpace(request.Content)) errors.Add("content", "Required for this type: the text the customer sees.");
+        var needsContent = type is InterventionType.SystemMessage or InterventionType.Override or InterventionType.Guide;
+        if (errors.IsEmpty && needsContent && string.IsNullOrWhiteSpace(request.Content))
+            errors.Add("content", type == InterventionType.Guide ? "Required for guide: the note to the agent (the customer never sees it)." : "Required for this type: the text the customer sees.");
         if (request.Content is not null && System.Text.Encoding.UTF8.GetByteCount(request.Content) > Limits.MaxMessageTextBytes) errors.Add("content", "At most 32 KiB of UTF-8 text.");
         var target = errors.IsEmpty ? ReadTarget(type, request.Target, errors) : null;
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The intervention was not made; see errors.");

@@ -1,10 +1,10 @@
 import type { LiveState } from './types';
 
 /** The intervention types, as the engine names them (docs/semantics.md, Interventions). */
-export type InterventionType = 'pause' | 'resume' | 'system_message' | 'override' | 'transfer' | 'reassign' | 'cobrowse_start' | 'cobrowse_stop';
+export type InterventionType = 'pause' | 'resume' | 'system_message' | 'override' | 'transfer' | 'reassign' | 'cobrowse_start' | 'cobrowse_stop' | 'guide';
 
 export const INTERVENTION_TYPES: readonly InterventionType[] =
-  ['pause', 'resume', 'system_message', 'override', 'transfer', 'reassign', 'cobrowse_start', 'cobrowse_stop'];
+  ['pause', 'resume', 'system_message', 'override', 'transfer', 'reassign', 'cobrowse_start', 'cobrowse_stop', 'guide'];
 
 /**
  * Why a session's state does not allow an intervention, or null when it does. The engine's rule

@@ -9,10 +9,10 @@ import { conversationsView } from './ui/conversations';
 import { detailView } from './ui/detail';
 import { Directory } from './ui/directory';
 import { h } from './ui/dom';
+import { icon } from './ui/icons';
 import { monitoringView } from './ui/monitoring';
 import { Notifications } from './ui/notifications';
 import { signInView } from './ui/signin';
-import { icon } from './ui/icons';
 
 // Routes: #/monitoring (Live Monitoring), #/conversations (Live Conversations), #/conversations/<sessionId> (its
 // detail over the list), #/wall (the wall screen). Filters are kept per view for the browser session.
@@ -75,7 +75,7 @@ function startDashboard(): { dispose: () => Promise<void> } {
 
   const mute = h('button', { type: 'button', class: 'mute' });
   const drawMute = () => {
-    mute.replaceChildren(icon(notifications.muted ? 'bellOff' : 'bell'), notifications.muted ? ' Muted' : ' Alerts on');
+    mute.replaceChildren(icon(notifications.muted ? 'bell-off' : 'bell'), notifications.muted ? ' Muted' : ' Alerts on');
     mute.setAttribute('aria-pressed', String(notifications.muted));
   };
   mute.addEventListener('click', () => {

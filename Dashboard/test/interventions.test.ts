@@ -4,22 +4,22 @@ import type { LiveState } from '../src/types';
 
 // Derived by hand from SessionModel.Refusal (Grains/Sessions/SessionModel.Interventions.cs): ended refuses every
 // type; pause is refused when paused; resume when not paused; every other type is allowed in every state but ended.
-// Columns: pause, resume, system_message, override, transfer, reassign, cobrowse_start, cobrowse_stop.
+// Columns: pause, resume, system_message, override, transfer, reassign, cobrowse_start, cobrowse_stop, guide.
 const ALLOWED: Record<LiveState, boolean[]> = {
-  active: [true, false, true, true, true, true, true, true],
-  thinking: [true, false, true, true, true, true, true, true],
-  streaming: [true, false, true, true, true, true, true, true],
-  paused: [false, true, true, true, true, true, true, true],
-  error: [true, false, true, true, true, true, true, true],
-  ended: [false, false, false, false, false, false, false, false],
+  active: [true, false, true, true, true, true, true, true, true],
+  thinking: [true, false, true, true, true, true, true, true, true],
+  streaming: [true, false, true, true, true, true, true, true, true],
+  paused: [false, true, true, true, true, true, true, true, true],
+  error: [true, false, true, true, true, true, true, true, true],
+  ended: [false, false, false, false, false, false, false, false, false],
 };
 
 // The engine's words for each refusal (its 409 detail), which the dashboard's reasons echo.
 const WORDS: Record<string, RegExp> = { ended: /has ended/, pause: /already paused/, resume: /not paused/ };
 
 describe('refusal: which interventions a session state allows', () => {
-  it('lists the engine’s eight types', () => {
-    expect(INTERVENTION_TYPES).toEqual(['pause', 'resume', 'system_message', 'override', 'transfer', 'reassign', 'cobrowse_start', 'cobrowse_stop']);
+  it('lists the engine’s nine types', () => {
+    expect(INTERVENTION_TYPES).toEqual(['pause', 'resume', 'system_message', 'override', 'transfer', 'reassign', 'cobrowse_start', 'cobrowse_stop', 'guide']);
   });
 
   for (const [state, row] of Object.entries(ALLOWED) as [LiveState, boolean[]][]) {

@@ -28,7 +28,7 @@ public sealed record InterventionCommand
     /// <summary>Why, for the audit log; never empty.</summary>
     public required string Reason { get; init; }
 
-    /// <summary>The text of a system message or of an override.</summary>
+    /// <summary>The text of a system message or of an override, or a guidance's note to the agent (never shown to the customer).</summary>
     public string? Content { get; init; }
 
     public InterventionTarget? Target { get; init; }

@@ -49,6 +49,10 @@ public sealed partial class SessionModel
                 if (command.Target.ChangesTeam) State.TeamId = command.Target.TeamId;
                 if (State.OwnerId is not null) Signal(State.OwnerId, AgentKind.Human, null, null, effects);
                 break;
+            case InterventionType.Guide:
+                // A private note to the agent: it goes to the producer as a control command and stays in the
+                // interventions (the audit entry); nothing is said in the conversation.
+                break;
         }
 
         var entry = new InterventionView(command.InterventionId, SessionId, command.AdminId, command.Type, command.Reason, command.Timestamp,

@@ -79,4 +79,26 @@ public sealed class TrafficModelTests
         Assert.Equal("int_override1", reply.OverrideOf);
         Assert.Equal("A specialist will call you.", reply.Message.Text);
     }
+
+    [Fact]
+    public void An_AI_agent_takes_guidance_into_its_next_reply_and_says_so()
+    {
+        var model = new TrafficModel(5, [new SimulatedTenant("solo", "UTC")], Start.AddHours(4), sessionsPerMinute: 30);
+        var first = model.Advance(Start.AddHours(4).AddSeconds(30)).Select(e => e.Event).ToList();
+        // A conversation of an AI agent that is still going (its agent thought, and it has not ended).
+        var ended = first.OfType<SessionEnded>().Select(e => e.SessionId).ToHashSet();
+        var session = first.OfType<AgentThinking>().Select(e => e.SessionId!).Last(s => !ended.Contains(s));
+
+        model.Control(0, "guide", session, "int_guide1", "Offer the 10% loyalty discount.", null);
+        var after = model.Advance(Start.AddHours(4).AddMinutes(20)).Select(e => e.Event).ToList();
+
+        var replies = after.OfType<MessageSent>().Where(m => m.SessionId == session && m.Sender.Kind == SenderKind.Ai).ToList();
+        Assert.NotEmpty(replies);
+        Assert.StartsWith("(Following the supervisor's guidance.) ", replies[0].Message.Text);
+        // Taken once: the replies after it are the agent's own again.
+        Assert.DoesNotContain(replies.Skip(1), m => m.Message.Text!.Contains("guidance", StringComparison.Ordinal));
+        // The note itself is private: no message of the conversation holds it, not even the reply that follows it.
+        Assert.DoesNotContain(after.OfType<MessageSent>(), m => m.Message.Text!.Contains("loyalty discount", StringComparison.Ordinal));
+        Assert.DoesNotContain(after.OfType<MessageDelta>(), d => d.SessionId == session && d.Delta.Contains("loyalty", StringComparison.Ordinal));
+    }
 }

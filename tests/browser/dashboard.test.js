@@ -276,8 +276,12 @@ test('detail: markdown shown safely, attachments and voice, tokens streaming in,
   assert.equal(await first.locator('a').getAttribute('href'), 'https://example.com/help');
   assert.equal(await first.locator('script, img').count(), 0);
   assert.deepEqual(await page.evaluate(() => [window.pwned1, window.pwned2, window.pwned3]), [undefined, undefined, undefined]);
-  assert.match(await text(page, '.attachment-document'), /invoice\.pdf · application\/pdf · 200\.0 KB/);
-  assert.match(await text(page, '.voice-meta'), /caller · confidence 93 %/);
+  assert.equal(await text(page, '.attachment-document'), 'invoice.pdf · application/pdf · 200.0 KB');
+  assert.equal(await text(page, '.voice-meta'), 'caller · confidence 93 %');
+  // Icons are SVGs shipped with the dashboard, never emoji (a browser without an emoji font shows empty boxes).
+  assert.equal(await page.locator('.attachment-document a svg.icon').getAttribute('data-icon'), 'download');
+  assert.equal(await page.locator('.voice-meta svg.icon').getAttribute('data-icon'), 'mic');
+  assert.equal(await page.evaluate(() => /\p{Extended_Pictographic}/u.test(document.body.innerText)), false, 'no emoji on the page');
 
   // A reply streams in token by token, then arrives whole.
   const reply = id('m');
@@ -357,7 +361,7 @@ test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcr
   await page.goto(`${engine.url}/#/conversations/${s}`);
   await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
   assert.deepEqual(await page.locator('.controls button').allTextContents(),
-    ['Pause', 'Resume', 'Send system message', 'Override response', 'Transfer', 'Reassign', 'Co-browse']);
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
   await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 2), 'both messages in the transcript');
 
   const first = page.locator('.transcript .message[data-message="hostile"] .message-body');
@@ -381,7 +385,7 @@ test('interventions: a required reason, the result at once, the server’s refus
   await page.goto(`${engine.url}/#/conversations/${s1}`);
   await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
   assert.deepEqual(await page.locator('.controls button').allTextContents(),
-    ['Pause', 'Resume', 'Send system message', 'Override response', 'Transfer', 'Reassign', 'Co-browse']);
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
 
   await page.locator('.controls button', { hasText: 'Pause' }).click();
   const dialog = page.locator('dialog[open]');
@@ -425,6 +429,51 @@ test('interventions: a required reason, the result at once, the server’s refus
   await page.close();
 });
 
+test('guidance: Guide sends a private note to the agent, shown in the timeline as guidance with its author, never as a message', async () => {
+  const tenant = await newTenant(engine);
+  const { s2 } = await seed(tenant);
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.goto(`${engine.url}/#/conversations/${s2}`);
+  await page.locator('.controls button', { hasText: 'Guide' }).waitFor();
+  await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 1), 'the customer’s message shown');
+
+  await page.locator('.controls button', { hasText: 'Guide' }).click();
+  const dialog = page.locator('dialog[open]');
+  assert.match(await dialog.locator('h2').textContent(), /Guide the agent/);
+  assert.equal(await dialog.evaluate((el) => /\p{Extended_Pictographic}/u.test(el.innerText)), false, 'no emoji in the dialog');
+  await dialog.getByLabel('Reason').fill('Retention policy');
+  await dialog.getByRole('button', { name: 'Send guidance' }).click();
+  assert.equal(await dialog.count(), 1, 'no note: the dialog stays open');
+  assert.equal(await dialog.getByLabel('Guidance').evaluate((el) => el.validity.valueMissing), true);
+  const note = 'Offer the 10% loyalty discount before a refund.';
+  await dialog.getByLabel('Guidance').fill(note);
+  await dialog.getByRole('button', { name: 'Send guidance' }).click();
+
+  // In the timeline: a guidance note with its author, distinct from the engine's system messages.
+  const shown = page.locator('.transcript .message.guidance-note');
+  await eventually(async () => assert.equal(await shown.count(), 1), 'the note in the transcript');
+  assert.match(await shown.locator('.message-meta').textContent(), /^Guidance to the agent · by .+ · .+ · private, not shown to the customer$/);
+  assert.match(await shown.locator('.author').getAttribute('title'), /^usr_/);
+  assert.equal((await shown.locator('.message-body').textContent()).trim(), note);
+  assert.equal(await page.locator('.transcript .message.system').count(), 0, 'no system message');
+  assert.equal(await page.locator('.transcript .message:not(.guidance-note)').count(), 1, 'no message to the customer');
+  await eventually(async () => assert.match(await text(page, '.interventions li.guidance'), /Guidance to the agent.*Reason: Retention policy.*Note: Offer the 10% loyalty discount/s), 'listed');
+  // The session's own messages, as the engine has them, do not include it.
+  const detail = await (await fetch(`${engine.url}/api/v1/sessions/${s2}`, { headers: { Authorization: `Bearer ${tenant.token}` } })).json();
+  assert.deepEqual(detail.messages.map((m) => m.text), ['I want a refund, now']);
+
+  // Another person who may see the session finds the note there when they open it.
+  await createUser(tenant, 'sup', 'supervisor');
+  const other = await browser.page();
+  await signIn(other, engine.url, tenant.id, 'sup', 'person-password');
+  await other.locator('.summary').waitFor();
+  await other.goto(`${engine.url}/#/conversations/${s2}`);
+  await eventually(async () => assert.equal(await other.locator('.transcript .message.guidance-note .message-body').textContent(), note), 'the note after opening');
+  await other.close();
+  await page.close();
+});
+
 test('detail, as a supervisor sees it: actions the state refuses disabled with the reason, people named, SVG channel icons', async () => {
   const tenant = await newTenant(engine);
   const { s1, s2, s3 } = await seed(tenant);
@@ -455,7 +504,7 @@ test('detail, as a supervisor sees it: actions the state refuses disabled with t
   assert.equal(await pause.isDisabled(), true);
   assert.equal(await pause.getAttribute('title'), 'The session is already paused.');
   assert.equal(await page.locator(`#${await pause.getAttribute('aria-describedby')}`).textContent(), 'The session is already paused.');
-  for (const label of ['Resume', 'Send system message', 'Override response', 'Transfer', 'Reassign', 'Co-browse'])
+  for (const label of ['Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse'])
     assert.equal(await page.locator('.controls button', { hasText: new RegExp(`^${label}$`) }).isEnabled(), true, `${label} enabled`);
   assert.equal(await page.locator('.controls button', { hasText: 'Resume' }).getAttribute('title'), null);
 
@@ -477,7 +526,7 @@ test('detail, as a supervisor sees it: actions the state refuses disabled with t
   await page.goto(`${engine.url}/#/conversations/${s3}`);
   await eventually(async () => assert.equal(await text(page, '.detail-header .state-badge'), 'Ended'), 'ended');
   const buttons = page.locator('.controls button');
-  assert.equal(await buttons.count(), 7);
+  assert.equal(await buttons.count(), 8);
   for (const b of await buttons.all()) {
     assert.equal(await b.isDisabled(), true);
     assert.equal(await b.getAttribute('title'), 'The session has ended; no intervention is possible.');
@@ -560,7 +609,9 @@ test('alerts: an urgent session raises an in-app alert; muted, nothing shows', a
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(await page.locator('.toast').count(), shown, 'muted');
   assert.equal(await text(page, '.mute'), 'Muted');
-  assert.equal(await page.locator('.mute svg[data-icon="bellOff"]').count(), 1, 'an icon drawn in SVG, not an emoji');
+  assert.equal(await page.locator('.mute svg.icon').getAttribute('data-icon'), 'bell-off');
+  assert.equal(await page.locator('.mute').getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.evaluate(() => /\p{Extended_Pictographic}/u.test(document.body.innerText)), false, 'no emoji on the page');
   await page.close();
 });
 

@@ -1,7 +1,7 @@
 // Control commands to producers: the runtime hub (with Ack and redelivery) and the Server-Sent-Events stream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest, ev, waitFor, producer as connectProducer } from './engine.js';
+import { startEngine, newTenant, ingest, ev, waitFor, producer as connectProducer, connect, createUser, login } from './engine.js';
 
 let engine;
 before(async () => { engine = await startEngine(); });
@@ -102,4 +102,52 @@ test('The control stream as Server-Sent Events resumes after Last-Event-ID and f
   const three = await intervene(tenant, 'a', { type: 'pause', reason: 'Check' });
   const received = await live;
   assert.deepEqual(received.map((e) => e.data.interventionId), [one.interventionId, three.interventionId]);
+});
+
+test('Guidance reaches the producer over the runtime hub; a watcher sees it as an intervention, never as a message', async () => {
+  const tenant = await newTenant(engine);
+  const note = 'Offer the 10% loyalty discount before a refund.';
+  await ingest(engine, tenant, [ev.started('g', { ownerId: 'bob' }), ev.received('g', 'I want a refund'), ev.started('hers', { ownerId: 'alice' }), ev.received('hers')]);
+  await createUser(engine, tenant, { username: 'alice', password: 'alice-password', name: 'Alice', role: 'agent', agentId: 'alice' });
+  const runtime = await connectProducer(engine, tenant.key);
+  const supervisor = await connect(engine, tenant.token);
+  const alice = await connect(engine, await login(engine, tenant.id, 'alice', 'alice-password'));
+  try {
+    await supervisor.connection.invoke('Subscribe', {});
+    await supervisor.connection.invoke('WatchSession', 'g');
+    await alice.connection.invoke('Subscribe', {});
+    await assert.rejects(alice.connection.invoke('WatchSession', 'g'), /not found/);
+
+    const guide = await intervene(tenant, 'g', { type: 'guide', reason: 'Retention policy', content: note });
+    const got = await waitFor(runtime.controls, (c) => c.args[0].interventionId === guide.interventionId, 'the guide command');
+    assert.deepEqual(got.args[0], { interventionId: guide.interventionId, sessionId: 'g', agentId: 'bot', type: 'guide', content: note, target: null });
+    await runtime.connection.invoke('Ack', guide.interventionId);
+    await assert.rejects(runtime.connection.invoke('Ack', guide.interventionId), /No pending control command/);
+
+    // The watcher: the note as an intervention with its author; nothing said in the conversation.
+    const pushed = await waitFor(supervisor.received, (x) => x.name === 'intervention' && x.args[0].interventionId === guide.interventionId, 'the intervention push');
+    assert.equal(pushed.args[0].type, 'guide');
+    assert.equal(pushed.args[0].content, note);
+    assert.equal(pushed.args[0].adminId, guide.adminId);
+    // A message ingested after it is pushed: every push of the intervention's turn has arrived by then.
+    await ingest(engine, tenant, [ev.received('g', 'Hello?')]);
+    await waitFor(supervisor.received, (x) => x.name === 'message' && x.args[1].text === 'Hello?', 'the next message');
+    assert.deepEqual(supervisor.received.filter((x) => x.name === 'message').map((x) => x.args[1].text), ['Hello?']);
+    assert.equal(JSON.stringify(alice.received).includes(note), false, 'an agent who may not see the session received the note');
+    assert.equal(JSON.stringify(alice.received).includes(guide.interventionId), false);
+
+    // Acknowledged: a producer that connects now is not sent it again.
+    const again = await connectProducer(engine, tenant.key);
+    try {
+      const pause = await intervene(tenant, 'g', { type: 'pause', reason: 'Check' });
+      await waitFor(again.controls, (c) => c.args[0].interventionId === pause.interventionId, 'a later command');
+      assert.deepEqual(again.controls.map((c) => c.args[0].type), ['pause']);
+    } finally {
+      await again.connection.stop();
+    }
+  } finally {
+    await runtime.connection.stop();
+    await supervisor.connection.stop();
+    await alice.connection.stop();
+  }
 });

@@ -1,6 +1,7 @@
 import { ApiError, type Api, type Auth } from '../api';
 import { channelOf } from '../filters';
 import { channelIcon } from './channelIcon';
+import { icon } from './icons';
 import { STATE_LABELS, bytes, clock, elapsed, highlight } from '../format';
 import type { LiveConnection, WatchListener } from '../live';
 import { render, webHref } from '../markdown';
@@ -11,14 +12,17 @@ import type { Directory } from './directory';
 import { clear, field, formDialog, h, marked } from './dom';
 import type { Notifications } from './notifications';
 import { watcherList } from './watchers';
-import { icon } from './icons';
 
 const STREAM_LABELS: Record<StreamState, string> = { idle: 'Idle', thinking: 'Thinking', streaming: 'Streaming', complete: 'Complete' };
 
 const INTERVENTION_LABELS: Record<InterventionType, string> = {
   pause: 'Pause', resume: 'Resume', system_message: 'System message', override: 'Override', transfer: 'Transfer',
   reassign: 'Reassign', cobrowse_start: 'Co-browse started', cobrowse_stop: 'Co-browse stopped',
+  guide: 'Guidance to the agent',
 };
+
+/** Who intervened: their name as the tenant has it, else their id. */
+const authorOf = (i: Intervention) => i.adminName || i.adminId;
 
 /** The conversation detail: transcript, live tokens, stream state, interventions and their controls. */
 export function detailView(deps: {
@@ -67,7 +71,7 @@ export function detailView(deps: {
     const who = m.format === 'system' || m.sender?.kind === 'system' ? 'system' : m.direction === 'in' || m.direction === 'incoming' ? 'customer' : m.sender?.kind ?? 'agent';
     const body = h('div', { class: 'message-body' });
     if (m.format === 'voice') {
-      body.append(h('div', { class: 'voice-meta' }, icon('microphone'), ` ${m.speaker ?? 'Speaker'}`, m.confidence != null ? ` · confidence ${Math.round(m.confidence * 100)} %` : ''));
+      body.append(h('div', { class: 'voice-meta' }, icon('mic'), ` ${m.speaker ?? 'Speaker'}`, m.confidence != null ? ` · confidence ${Math.round(m.confidence * 100)} %` : ''));
       body.append(h('p', {}, marked(highlight(m.text ?? '', keyword))));
     } else if (m.text) {
       // One message that cannot be drawn shows its characters, and never stops the rest of the transcript.
@@ -85,7 +89,7 @@ export function detailView(deps: {
         href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow', download: '' }, icon('download'), ` ${label}`) : h('span', {}, label)));
     }
     return h('li', { class: `message ${who}${m.internalNote ? ' internal-note' : ''}${m.delivery === 'failed' ? ' failed' : ''}`, 'data-message': m.id },
-      h('div', { class: 'message-meta' }, who === 'system' ? [icon('gear'), ' System'] : who === 'customer' ? 'Customer' : who === 'ai' ? 'AI agent' : who === 'human' ? 'Human agent' : who,
+      h('div', { class: 'message-meta' }, who === 'system' ? 'System' : who === 'customer' ? 'Customer' : who === 'ai' ? 'AI agent' : who === 'human' ? 'Human agent' : who,
         ' · ', h('time', { datetime: m.at }, clock(m.at)), m.internalNote ? ' · internal note' : '', m.delivery === 'failed' ? ' · not delivered' : ''),
       body);
   };
@@ -96,8 +100,22 @@ export function detailView(deps: {
     if (streaming.messageId === m.id) endStreaming();
     const el = messageView(m);
     el.dataset.at = m.at;
-    // In time order: history pages may arrive after a live message.
-    const later = [...transcript.querySelectorAll<HTMLElement>(':scope > li[data-at]')].find((li) => Date.parse(li.dataset.at!) > Date.parse(m.at));
+    placeInTranscript(el, m.at);
+  };
+
+  // A supervisor's guidance is a private note in the timeline: the customer never saw it, the agent was told.
+  const addGuidanceNote = (i: Intervention) => {
+    if (i.type !== 'guide' || transcript.querySelector(`[data-guidance="${CSS.escape(i.interventionId)}"]`)) return;
+    const el = h('li', { class: 'message guidance-note', 'data-guidance': i.interventionId, 'data-at': i.timestamp },
+      h('div', { class: 'message-meta' }, h('strong', {}, 'Guidance to the agent'), ' · by ', h('span', { class: 'author', title: i.adminId }, authorOf(i)), ' · ',
+        h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · private, not shown to the customer'),
+      h('div', { class: 'message-body' }, h('p', { class: 'plain' }, i.content ?? '')));
+    placeInTranscript(el, i.timestamp);
+  };
+
+  // In time order: history pages may arrive after a live message.
+  const placeInTranscript = (el: HTMLElement, at: string) => {
+    const later = [...transcript.querySelectorAll<HTMLElement>(':scope > li[data-at]')].find((li) => Date.parse(li.dataset.at!) > Date.parse(at));
     if (later) transcript.insertBefore(el, later);
     else {
       transcript.insertBefore(el, streaming.el && streaming.el.parentElement === transcript ? streaming.el : null);
@@ -133,11 +151,11 @@ export function detailView(deps: {
     if (!streaming.frame) streaming.frame = requestAnimationFrame(typewrite);
   };
 
-  const interventionView = (i: Intervention) => h('li', { 'data-intervention': i.interventionId },
+  const interventionView = (i: Intervention) => h('li', { 'data-intervention': i.interventionId, class: i.type === 'guide' ? 'guidance' : null },
     h('div', {}, h('strong', {}, INTERVENTION_LABELS[i.type as InterventionType] ?? i.type), ' · ', h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · ',
       h('span', { class: 'admin', title: i.adminId }, i.adminName || i.adminId)),
     h('div', { class: 'reason' }, `Reason: ${i.reason}`),
-    i.content ? h('div', { class: 'content' }, `Content: ${i.content}`) : null,
+    i.content ? h('div', { class: 'content' }, `${i.type === 'guide' ? 'Note' : 'Content'}: ${i.content}`) : null,
     i.target ? h('div', { class: 'target' }, `Target: ${Object.entries(i.target).filter(([, v]) => v != null).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`) : null,
     i.original ? h('div', { class: 'original' }, `Discarded reply: ${i.original}`) : null,
     h('div', { class: 'muted id' }, i.interventionId));
@@ -146,6 +164,7 @@ export function detailView(deps: {
     if (interventions.querySelector(`[data-intervention="${CSS.escape(i.interventionId)}"]`)) return;
     detail.interventions.push(i);
     interventions.append(interventionView(i));
+    addGuidanceNote(i);
     drawControls();
   };
 
@@ -190,6 +209,10 @@ export function detailView(deps: {
         field('Message', h('textarea', { name: 'content', required: true, rows: 3 })), reason()], 'Send', (f) => send('system_message', f, { content: String(f.get('content')) }))),
       button('Override response', 'override', () => formDialog('Override response', [
         field('Response', h('textarea', { name: 'content', required: true, rows: 4 })), reason()], 'Override', (f) => send('override', f, { content: String(f.get('content')) }))),
+      button('Guide', 'guide', () => formDialog('Guide the agent', [
+        h('p', {}, 'A private note the agent takes into its next reply. The customer never sees it; it is logged.'),
+        field('Guidance', h('textarea', { name: 'content', required: true, rows: 4, placeholder: 'e.g. Offer the loyalty discount before a refund.' })), reason()],
+        'Send guidance', (f) => send('guide', f, { content: String(f.get('content') ?? '').trim() }))),
       button('Transfer', 'transfer', () => formDialog('Transfer', [
         field('To agent', h('select', { name: 'agentId' }, agentOptions())), field('Or to queue', h('input', { name: 'queue', placeholder: 'e.g. human-handoff' })), reason()],
         'Transfer', (f) => {
@@ -221,6 +244,7 @@ export function detailView(deps: {
     endStreaming();
     d.messages.forEach(addMessage);
     clear(interventions).append(...d.interventions.map(interventionView));
+    d.interventions.forEach(addGuidanceNote);
     drawOlder(d.olderInterventionsCursor, d.totalInterventions - d.interventions.length);
     setStream(d.streamState);
     drawHeader();
@@ -239,6 +263,7 @@ export function detailView(deps: {
         const page = await api.get<SessionDetail>(`/api/v1/sessions/${encodeURIComponent(sessionId)}?limit=1&interventionsLimit=100&interventionsBefore=${encodeURIComponent(cursor)}`);
         const fresh = page.interventions.filter((i) => !interventions.querySelector(`[data-intervention="${CSS.escape(i.interventionId)}"]`));
         interventions.prepend(...fresh.map(interventionView));
+        fresh.forEach(addGuidanceNote);
         if (detail) detail.interventions.unshift(...fresh);
         drawOlder(page.olderInterventionsCursor, hidden - page.interventions.length);
       } catch (e) {

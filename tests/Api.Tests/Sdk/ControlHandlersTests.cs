@@ -21,6 +21,7 @@ public sealed class ControlHandlersTests
             Override = (s, text, _) => { calls.Add($"override {s} {text}"); return Task.CompletedTask; },
             Transfer = (s, agent, queue, _) => { calls.Add($"transfer {s} {agent ?? "-"} {queue ?? "-"}"); return Task.CompletedTask; },
             Reassign = (s, owner, team, _) => { calls.Add($"reassign {s} {owner ?? "-"} {team ?? "-"}"); return Task.CompletedTask; },
+            Guide = (s, note, _) => { calls.Add($"guide {s} {note}"); return Task.CompletedTask; },
             Other = (c, _) => { calls.Add($"other {c.Type}"); return Task.CompletedTask; },
         };
 
@@ -28,14 +29,14 @@ public sealed class ControlHandlersTests
         {
             Command("pause"), Command("resume"), Command("system_message", "Back soon"), Command("override", "Corrected"),
             Command("transfer", target: "{\"agentId\":\"alice\"}"), Command("transfer", target: "{\"queue\":\"billing\"}"),
-            Command("reassign", target: "{\"ownerId\":\"bob\",\"teamId\":null}"), Command("co_browse"),
+            Command("reassign", target: "{\"ownerId\":\"bob\",\"teamId\":null}"), Command("guide", "Offer the discount"), Command("co_browse"),
         })
         {
             await handlers.Handle(command, CancellationToken.None);
         }
 
         Assert.Equal(
-            ["pause s1", "resume s1", "system s1 Back soon", "override s1 Corrected", "transfer s1 alice -", "transfer s1 - billing", "reassign s1 bob -", "other co_browse"],
+            ["pause s1", "resume s1", "system s1 Back soon", "override s1 Corrected", "transfer s1 alice -", "transfer s1 - billing", "reassign s1 bob -", "guide s1 Offer the discount", "other co_browse"],
             calls);
     }
 }

@@ -182,6 +182,52 @@ public sealed class ProducerSdkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Guidance_reaches_the_runtimes_Guide_handler_over_the_hub_is_acknowledged_and_is_never_a_message()
+    {
+        var engine = await StartAsync();
+        var (producer, http, options) = Producer(engine);
+        using var _h = http;
+        var guided = new TaskCompletionSource<(string Session, string Note)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlers = new ControlHandlers
+        {
+            Guide = (session, note, _) => { guided.TrySetResult((session, note)); return Task.CompletedTask; },
+            Other = (command, _) => throw new InvalidOperationException($"unexpected {command.Type}"),
+        };
+        await using var runtime = new LiveOrleansRuntime(http, options, producer, handlers.Handle);
+        await runtime.StartAsync();
+        Assert.True(runtime.HubConnected);
+        await runtime.PublishAsync([Started("g1"), Received("g1", "Can I get a refund?")]);
+
+        using var admin = await AdminAsync(engine);
+        var response = await admin.PostAsJsonAsync("/api/v1/sessions/g1/interventions", new { type = "guide", reason = "Retention", content = "Offer the loyalty discount first." });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+
+        Assert.Equal(("g1", "Offer the loyalty discount first."), await guided.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        // The agent answers, taking the note into account; the note itself is no message of the conversation.
+        var reply = new ReplyStream(runtime, "g1", "reply-g1");
+        await reply.ThinkingAsync();
+        await reply.CompleteAsync("Before a refund: may I offer you our loyalty discount?");
+        var detail = await GetAsync(engine, "/api/v1/sessions/g1");
+        Assert.Equal(["Can I get a refund?", "Before a refund: may I offer you our loyalty discount?"],
+            detail.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal("guide", Assert.Single(detail.GetProperty("interventions").EnumerateArray()).GetProperty("type").GetString());
+        // Acknowledged: a new control stream has nothing pending.
+        await Task.Delay(500);
+        using var stream = new HttpRequestMessage(HttpMethod.Get, "/api/v1/control");
+        stream.Headers.Add("X-Api-Key", Key);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        using var pending = await http.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
+        var text = "";
+        try
+        {
+            using var reader = new StreamReader(await pending.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync(timeout.Token) is { } line) text += line + "\n";
+        }
+        catch (OperationCanceledException) { }
+        Assert.DoesNotContain("data:", text);
+    }
+
+    [Fact]
     public async Task Registration_checks_the_options_when_the_host_starts_and_names_every_problem()
     {
         var builder = Host.CreateApplicationBuilder();
