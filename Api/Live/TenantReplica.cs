@@ -1,7 +1,5 @@
 using LiveOrleans.Views;
 using LiveOrleans.Grains;
-using LiveOrleans.Grains.Reads;
-using LiveOrleans.Grains.Tenants;
 using LiveOrleans.Live;
 
 namespace LiveOrleans.Api.Live;

@@ -5,6 +5,7 @@ using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
 using LiveOrleans.Live;
+using LiveOrleans.Views;
 
 namespace LiveOrleans.Api.Live;
 

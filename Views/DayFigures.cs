@@ -1,6 +1,6 @@
 using LiveOrleans.Live;
 
-namespace LiveOrleans.Grains.Tenants;
+namespace LiveOrleans.Views;
 
 /// <summary>
 /// A day's figures as counts per (team, owner, channel) cell, so any filter is answered by adding up the few cells it
