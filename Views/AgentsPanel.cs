@@ -20,6 +20,27 @@ public static class AgentsPanel
     }
 }
 
+/// <summary>Live sessions per agent as the agents panel counts them (<see cref="SessionRules.CountsForAgent"/>), kept as entries come and go.</summary>
+public sealed class AgentSessionCounts
+{
+    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, int> Counts => _counts;
+
+    public void Add(SessionEntry entry)
+    {
+        if (SessionRules.CountsForAgent(entry)) _counts[entry.Card.AgentId!] = _counts.GetValueOrDefault(entry.Card.AgentId!) + 1;
+    }
+
+    public void Remove(SessionEntry entry)
+    {
+        if (SessionRules.CountsForAgent(entry) && --_counts[entry.Card.AgentId!] == 0) _counts.Remove(entry.Card.AgentId!);
+    }
+
+    /// <summary>A copy, for a caller outside this one's owner.</summary>
+    public IReadOnlyDictionary<string, int> Copy() => new Dictionary<string, int>(_counts, StringComparer.Ordinal);
+}
+
 /// <summary>A palette for agents without a configured colour; the pick is stable for an id.</summary>
 public static class AgentColors
 {

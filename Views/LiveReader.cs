@@ -25,7 +25,7 @@ public sealed class LiveReader(IGrainFactory grains, IOptions<LiveOptions> optio
         var zone = (await Tenant(tenant).GetSettings()).TimeZone;
         var day = TenantClock.Day(now, zone);
         var counts = await Day(tenant, day).Summary(filter);
-        return new SummaryView(day, zone, now, counts.Active, counts.Waiting, counts.Assigned, counts.Active - counts.Assigned, counts.Open, counts.Closed);
+        return DayFigures.ToSummary(counts, day, zone, now);
     }
 
     public async Task<HourlyView> HourlyAsync(string tenant, LiveFilter filter)
