@@ -11,7 +11,14 @@ public static class SessionRules
 
     /// <summary>Listed while not ended, and during the grace period after its end; broadcast-only conversations never are.</summary>
     public static bool IsListed(SessionEntry entry, DateTimeOffset now, TimeSpan grace)
-        => !entry.BroadcastOnly && (entry.Card.EndedAt is not { } ended || now < ended + grace);
+        => !entry.BroadcastOnly && (ListedUntil(entry.Card, grace) is not { } until || now < until);
+
+    /// <summary>When an ended session's card leaves the list (its end plus the grace period); null while it is not ended.</summary>
+    public static DateTimeOffset? ListedUntil(SessionCard card, TimeSpan grace) => card.EndedAt + grace;
+
+    /// <summary>Whether a list under this filter shows the session's card now: listed, and selected by the filter.</summary>
+    public static bool IsVisible(SessionEntry entry, LiveFilter filter, DateTimeOffset now, TimeSpan grace)
+        => IsListed(entry, now, grace) && Matches(entry, filter, now);
 
     public static double DurationSeconds(SessionCard card, DateTimeOffset now) => ((card.EndedAt ?? now) - card.StartedAt).TotalSeconds;
 
@@ -64,6 +71,18 @@ public static class SessionRules
             replyMs,
             liveInWindow ? 1 : 0,
             liveInWindow && entry.Interventions.Any(t => t > windowStart) ? 1 : 0);
+    }
+
+    /// <summary>The metrics bar over sessions: every one the filter selects, listed or not (the window sees ended ones), but broadcast-only ones.</summary>
+    public static MetricsPart Metrics(IEnumerable<SessionEntry> entries, LiveFilter filter, DateTimeOffset now, TimeSpan grace)
+    {
+        var sum = MetricsPart.Empty;
+        foreach (var entry in entries)
+        {
+            if (entry.BroadcastOnly || !Matches(entry, filter, now)) continue;
+            sum = sum.Add(Metrics(entry, now, grace));
+        }
+        return sum;
     }
 
     /// <summary>Whether the session counts as a live session of its agent in the agents panel. Not ended means listed whatever the time, so no clock is needed.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
-using LiveOrleans.Grains.Reads;
+using LiveOrleans.Views;
 
 namespace LiveOrleans.Api.Endpoints;
 

@@ -1,12 +1,10 @@
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Hosting;
-using LiveOrleans.Grains.Reads;
+using LiveOrleans.Views;
 using LiveOrleans.Live;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
-using LiveOrleans.Grains.Agents;
-using LiveOrleans.Grains.Tenants;
 
 namespace LiveOrleans.Api.Endpoints;
 

@@ -141,7 +141,7 @@ public static class LiveApiRegistration
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapLiveObservability();
         // Pending entries: this process's log writer queue (0 on an Api node that is an Orleans client only).
-        app.MapGet("/health", (IServiceProvider services) => TypedResults.Ok(new { status = "ok", pendingEntries = services.GetService<Grains.Storage.IEventLog>()?.PendingEntries ?? 0 }))
+        app.MapGet("/health", (IServiceProvider services) => TypedResults.Ok(new { status = "ok", pendingEntries = services.PendingLogEntries() }))
             .AllowAnonymous().ExcludeFromDescription();
         // Orleans' own dashboard (served by Api nodes that are silos) has no authentication: the platform administrator's, in front of it.
         if (!IsOrleansClient(app.Configuration))

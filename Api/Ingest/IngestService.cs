@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using LiveOrleans.Grains;
 using LiveOrleans.Live;
+using LiveOrleans.Views;
 
 namespace LiveOrleans.Api.Ingest;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using LiveOrleans.Grains.Reads;
+using LiveOrleans.Views;
 using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -28,7 +28,7 @@ public sealed partial class LiveFanout(
     StreamSubscriptions streams,
     IGrainFactory grains,
     LiveReader reader,
-    IOptions<Grains.LiveOptions> liveOptions,
+    IOptions<LiveOptions> liveOptions,
     PushOptions pushOptions,
     LiveHubLifetimeManager connections,
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,

@@ -1,7 +1,5 @@
 using LiveOrleans.Views;
 using LiveOrleans.Grains;
-using LiveOrleans.Grains.Reads;
-using LiveOrleans.Grains.Tenants;
 using LiveOrleans.Live;
 
 namespace LiveOrleans.Api.Live;
@@ -38,7 +36,7 @@ public enum ReplicaSource { None, Shard, Day, Directory }
 public sealed class TenantReplica(string tenant, LiveOptions options)
 {
     private readonly Dictionary<string, SessionEntry> _entries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
+    private readonly AgentSessionCounts _agentSessions = new();
     private readonly long[] _shardVersions = new long[options.IndexShards];
     private readonly List<ActivityEntry>[] _activity = [.. Enumerable.Range(0, options.IndexShards).Select(_ => new List<ActivityEntry>())];
     private readonly DayFigures _today = new();
@@ -162,32 +160,18 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
     /// <summary>Today in the tenant's time zone, which the figure cells must be of.</summary>
     public string Today(DateTimeOffset now) => TenantClock.Day(now, Settings.TimeZone);
 
-    public SummaryView Summary(LiveFilter filter, DateTimeOffset now)
-    {
-        var counts = _today.Summary(filter);
-        return new SummaryView(Day ?? Today(now), Settings.TimeZone, now, counts.Active, counts.Waiting, counts.Assigned, counts.Active - counts.Assigned,
-            counts.Open, counts.Closed);
-    }
+    public SummaryView Summary(LiveFilter filter, DateTimeOffset now) => DayFigures.ToSummary(_today.Summary(filter), Day ?? Today(now), Settings.TimeZone, now);
 
     public HourlyView Hourly(LiveFilter filter, DateTimeOffset now) => new(Day ?? Today(now), Settings.TimeZone, _today.Hourly(filter));
 
     public AgentsView AgentsPanelView(LiveFilter filter, DateTimeOffset now)
-        => AgentsPanel.Build([.. _agents.Values], [_agentSessions], filter, now, Options.PresenceTimeout);
+        => AgentsPanel.Build([.. _agents.Values], [_agentSessions.Counts], filter, now, Options.PresenceTimeout);
 
-    public MetricsView Metrics(LiveFilter filter, DateTimeOffset now)
-    {
-        var sum = MetricsPart.Empty;
-        foreach (var entry in _entries.Values)
-        {
-            if (entry.BroadcastOnly || !SessionRules.Matches(entry, filter, now)) continue;
-            sum = sum.Add(SessionRules.Metrics(entry, now, Options.EndedGracePeriod));
-        }
-        return sum.ToView();
-    }
+    public MetricsView Metrics(LiveFilter filter, DateTimeOffset now) => SessionRules.Metrics(_entries.Values, filter, now, Options.EndedGracePeriod).ToView();
 
     /// <summary>The card as a dashboard with this filter sees it now, or null when it is not in its list.</summary>
     public SessionCard? VisibleCard(string sessionId, LiveFilter filter, DateTimeOffset now)
-        => _entries.TryGetValue(sessionId, out var entry) && SessionRules.IsListed(entry, now, Options.EndedGracePeriod) && SessionRules.Matches(entry, filter, now)
+        => _entries.TryGetValue(sessionId, out var entry) && SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)
             ? LiveReader.Named(entry.Card, _agents)
             : null;
 
@@ -197,7 +181,7 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
         var cards = new List<SessionCard>();
         foreach (var entry in _entries.Values)
         {
-            if (SessionRules.IsListed(entry, now, Options.EndedGracePeriod) && SessionRules.Matches(entry, filter, now)) cards.Add(LiveReader.Named(entry.Card, _agents));
+            if (SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)) cards.Add(LiveReader.Named(entry.Card, _agents));
         }
         cards.Sort(SessionRules.CompareForList);
         return cards;
@@ -213,18 +197,13 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
 
     private void Put(SessionEntry entry)
     {
-        if (_entries.TryGetValue(entry.SessionId, out var old)) Uncount(old);
+        if (_entries.TryGetValue(entry.SessionId, out var old)) _agentSessions.Remove(old);
         _entries[entry.SessionId] = entry;
-        if (SessionRules.CountsForAgent(entry)) _agentSessions[entry.Card.AgentId!] = _agentSessions.GetValueOrDefault(entry.Card.AgentId!) + 1;
+        _agentSessions.Add(entry);
     }
 
     private void Remove(string sessionId)
     {
-        if (_entries.Remove(sessionId, out var old)) Uncount(old);
-    }
-
-    private void Uncount(SessionEntry entry)
-    {
-        if (SessionRules.CountsForAgent(entry) && --_agentSessions[entry.Card.AgentId!] == 0) _agentSessions.Remove(entry.Card.AgentId!);
+        if (_entries.Remove(sessionId, out var old)) _agentSessions.Remove(old);
     }
 }

@@ -5,6 +5,7 @@ using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
 using LiveOrleans.Live;
+using LiveOrleans.Views;
 
 namespace LiveOrleans.Api.Live;
 
@@ -465,7 +466,7 @@ public sealed partial class TenantView(
         var now = time.GetUtcNow();
         foreach (var id in _changes.Sessions)
         {
-            if (_replica.Entries.GetValueOrDefault(id)?.Card.EndedAt is { } ended) _graceEnds.Add((ended + options.EndedGracePeriod, id));
+            if (_replica.Entries.GetValueOrDefault(id) is { } entry && SessionRules.ListedUntil(entry.Card, options.EndedGracePeriod) is { } until) _graceEnds.Add((until, id));
             if (_watchers.TryGetValue(id, out var watchers))
             {
                 foreach (var connection in watchers.Where(c => !MaySee(c, id)).ToArray()) Post(() => StopWatchingAsync(connection, id));

@@ -66,12 +66,3 @@ public sealed class AgentState : IDerivedState
         Color = configuration.Color;
     }
 }
-
-/// <summary>A palette for agents without a configured colour; the pick is stable for an id.</summary>
-public static class AgentColors
-{
-    private static readonly string[] Palette =
-        ["#4f7cff", "#22a06b", "#e5604c", "#a259ff", "#f5a623", "#00a3bf", "#d6457b", "#6b778c"];
-
-    public static string For(string agentId) => Palette[LiveKeys.ShardOf(agentId, Palette.Length)];
-}

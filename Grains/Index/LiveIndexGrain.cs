@@ -134,7 +134,7 @@ public sealed partial class LiveIndexGrain(
         foreach (var card in _order)
         {
             var entry = _entries[card.SessionId];
-            if (!SessionRules.IsListed(entry, now, Options.EndedGracePeriod) || !SessionRules.Matches(entry, filter, now)) continue;
+            if (!SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)) continue;
             total++;
             if (!IsAfter(card, after)) continue;
             afterCursor++;
@@ -148,16 +148,7 @@ public sealed partial class LiveIndexGrain(
             || (card.LastActivityAt == after.LastActivityAt && string.CompareOrdinal(card.SessionId, after.SessionId) > 0);
 
     public Task<MetricsPart> Metrics(LiveFilter filter)
-    {
-        var now = time.GetUtcNow();
-        var sum = MetricsPart.Empty;
-        foreach (var entry in _entries.Values)
-        {
-            if (entry.BroadcastOnly || !SessionRules.Matches(entry, filter, now)) continue;
-            sum = sum.Add(SessionRules.Metrics(entry, now, Options.EndedGracePeriod));
-        }
-        return Task.FromResult(sum);
-    }
+        => Task.FromResult(SessionRules.Metrics(_entries.Values, filter, time.GetUtcNow(), Options.EndedGracePeriod));
 
     public Task<IReadOnlyDictionary<string, int>> LiveSessionsByAgent()
         => Task.FromResult<IReadOnlyDictionary<string, int>>(new Dictionary<string, int>(_agentSessions, StringComparer.Ordinal));

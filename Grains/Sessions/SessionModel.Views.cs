@@ -1,5 +1,4 @@
 using System.Globalization;
-using LiveOrleans.Grains.Tenants;
 using LiveOrleans.Live;
 
 namespace LiveOrleans.Grains.Sessions;

@@ -1,4 +1,3 @@
-using LiveOrleans.Grains.Tenants;
 using LiveOrleans.Live;
 
 namespace LiveOrleans.Grains.Sessions;

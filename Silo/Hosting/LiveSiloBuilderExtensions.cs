@@ -1,6 +1,6 @@
 using LiveOrleans.Grains;
 using LiveOrleans.Grains.Ingest;
-using LiveOrleans.Grains.Reads;
+using LiveOrleans.Views;
 using LiveOrleans.Grains.Sessions;
 using LiveOrleans.Grains.Storage;
 using LiveOrleans.Live;
@@ -201,6 +201,12 @@ public static class LiveSiloBuilderExtensions
         services.TryAddSingleton<LiveReader>();
         return services;
     }
+
+    /// <summary>
+    /// Entries this process's log writer holds that are not durable yet: 0 in a process that runs no silo (an Orleans
+    /// client). For hosts that must not see the grains' storage types.
+    /// </summary>
+    public static int PendingLogEntries(this IServiceProvider services) => services.GetService<IEventLog>()?.PendingEntries ?? 0;
 
     /// <summary>
     /// Failure detection tightened so a dead silo is declared dead in about a second (measured: ~1 s with these,

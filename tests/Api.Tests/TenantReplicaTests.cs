@@ -1,5 +1,5 @@
 using LiveOrleans.Api.Live;
-using LiveOrleans.Grains;
+using LiveOrleans.Views;
 using LiveOrleans.Live;
 using LiveOrleans.Queries;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using LiveOrleans.Grains.Reads;
+using LiveOrleans.Views;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.Placement;
 using Orleans.TestingHost;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LiveOrleans.Events;
 using LiveOrleans.Queries;
-using LiveOrleans.Grains.Reads;
+using LiveOrleans.Views;
 using LiveOrleans.Validation;
 
 namespace LiveOrleans.Grains.Tests;

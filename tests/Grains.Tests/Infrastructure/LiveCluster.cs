@@ -1,4 +1,4 @@
-using LiveOrleans.Grains.Reads;
+using LiveOrleans.Views;
 using LiveOrleans.Hosting;
 using LiveOrleans.Live;
 using Microsoft.Data.Sqlite;

@@ -1,6 +1,6 @@
 using LiveOrleans.Live;
 
-namespace LiveOrleans.Grains.Tenants;
+namespace LiveOrleans.Views;
 
 /// <summary>
 /// A day's figures as counts per (team, owner, channel) cell, so any filter is answered by adding up the few cells it
@@ -72,6 +72,10 @@ public sealed class DayFigures
         }
         return new SummaryCounts(active, waiting, assigned, open, closed);
     }
+
+    /// <summary>The summary card of a day from its counts: unassigned is what is active without an owner.</summary>
+    public static SummaryView ToSummary(SummaryCounts counts, string day, string zone, DateTimeOffset now)
+        => new(day, zone, now, counts.Active, counts.Waiting, counts.Assigned, counts.Active - counts.Assigned, counts.Open, counts.Closed);
 
     /// <summary>Conversations initiated per local hour under a filter.</summary>
     public int[] Hourly(LiveFilter filter)

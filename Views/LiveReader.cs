@@ -1,10 +1,8 @@
-using LiveOrleans.Views;
-using LiveOrleans.Grains.Tenants;
-using LiveOrleans.Live;
+using LiveOrleans.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace LiveOrleans.Grains.Reads;
+namespace LiveOrleans.Views;
 
 /// <summary>
 /// The live queries, answered by the derived grains (the tenant-day for the summary and chart, the tenant directory
@@ -27,7 +25,7 @@ public sealed class LiveReader(IGrainFactory grains, IOptions<LiveOptions> optio
         var zone = (await Tenant(tenant).GetSettings()).TimeZone;
         var day = TenantClock.Day(now, zone);
         var counts = await Day(tenant, day).Summary(filter);
-        return new SummaryView(day, zone, now, counts.Active, counts.Waiting, counts.Assigned, counts.Active - counts.Assigned, counts.Open, counts.Closed);
+        return DayFigures.ToSummary(counts, day, zone, now);
     }
 
     public async Task<HourlyView> HourlyAsync(string tenant, LiveFilter filter)
@@ -97,7 +95,7 @@ public sealed class LiveReader(IGrainFactory grains, IOptions<LiveOptions> optio
     private static SessionCard Named(SessionCard card, AgentRecord? agent) => card with
     {
         AgentName = agent?.Name ?? card.AgentId,
-        AgentColor = agent?.Color ?? (card.AgentId is null ? null : Agents.AgentColors.For(card.AgentId)),
+        AgentColor = agent?.Color ?? (card.AgentId is null ? null : AgentColors.For(card.AgentId)),
     };
 
     public static IReadOnlyDictionary<string, AgentRecord> AgentsById(IReadOnlyList<AgentRecord> agents)
@@ -109,24 +107,4 @@ public sealed class LiveReader(IGrainFactory grains, IOptions<LiveOptions> optio
 
     private IEnumerable<ILiveIndexGrain> Shards(string tenant)
         => Enumerable.Range(0, _options.IndexShards).Select(i => grains.GetGrain<ILiveIndexGrain>(LiveKeys.Of(tenant, i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-}
-
-/// <summary>The agents panel from the directory's records and the index's live-session counts.</summary>
-public static class AgentsPanel
-{
-    public static AgentsView Build(IReadOnlyList<AgentRecord> agents, IReadOnlyList<IReadOnlyDictionary<string, int>> liveCounts, LiveFilter filter,
-        DateTimeOffset now, TimeSpan presenceTimeout)
-    {
-        var rows = new List<AgentView>();
-        foreach (var agent in agents)
-        {
-            if (filter.Owners is { Count: > 0 } owners && !owners.Contains(agent.Id)) continue;
-            if (filter.Teams is { Count: > 0 } teams && !agent.Teams.Any(teams.Contains)) continue;
-            var live = liveCounts.Sum(c => c.GetValueOrDefault(agent.Id));
-            rows.Add(agent.View(now, presenceTimeout, live));
-        }
-        rows.Sort((a, b) => string.Compare(a.Name, b.Name, StringComparison.OrdinalIgnoreCase) is var c and not 0 ? c : string.CompareOrdinal(a.Id, b.Id));
-        var online = rows.Count(a => a.Status == AgentStatus.Online);
-        return new AgentsView(online, rows.Count - online, rows);
-    }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using LiveOrleans.Live;
 
-namespace LiveOrleans.Grains.Reads;
+namespace LiveOrleans.Views;
 
 /// <summary>Opaque paging cursor of the session list: the last card's activity time and id.</summary>
 public static class SessionCursor

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using LiveOrleans.Validation;
 
-namespace LiveOrleans.Grains.Tenants;
+namespace LiveOrleans.Views;
 
 /// <summary>Calendar arithmetic in a tenant's IANA time zone (DST-aware).</summary>
 public static class TenantClock

@@ -1,9 +1,14 @@
-namespace LiveOrleans.Grains;
+namespace LiveOrleans.Views;
 
 /// <summary>
 /// Settings of the live model (configuration section <c>Live</c>). They shape reads, memory and timers, never what
 /// the log means: the same log gives the same figures whatever they are.
 /// </summary>
+/// <remarks>
+/// One class for the one section, here rather than in Grains: silos and Api hosts both bind it, and the read-side
+/// settings (index shards, grace period, presence time-out, activity bound) must be the same on both, which two
+/// classes over one section would not make sure of. The silo-only settings come along; no host reads them but a silo.
+/// </remarks>
 public sealed class LiveOptions
 {
     public static readonly TimeSpan DefaultEndedGracePeriod = TimeSpan.FromSeconds(60);
@@ -20,7 +25,7 @@ public sealed class LiveOptions
     public static readonly TimeSpan DefaultRecoveryMargin = TimeSpan.FromSeconds(60);
 
     /// <summary>The rolling window of the metrics bar.</summary>
-    public static readonly TimeSpan MetricsWindow = Views.SessionRules.MetricsWindow;
+    public static readonly TimeSpan MetricsWindow = SessionRules.MetricsWindow;
 
     /// <summary>Activity entries a session keeps about itself (so a derived grain that lost some can get them back).</summary>
     public const int ActivityPerSession = 20;
