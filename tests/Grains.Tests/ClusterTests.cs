@@ -7,7 +7,7 @@ namespace LiveOrleans.Grains.Tests;
 public sealed class ClusterTests : IAsyncLifetime
 {
     private LiveCluster _live = null!;
-    private static readonly DateTimeOffset T = Ev.Exact(DateTimeOffset.UtcNow.AddMinutes(-30));
+    private static readonly DateTimeOffset T = Ev.RecentToday();
 
     public async Task InitializeAsync() => _live = await LiveCluster.StartAsync();
 
@@ -99,7 +99,7 @@ public sealed class ClusterTests : IAsyncLifetime
 [Trait("Category", "grains")]
 public sealed class DerivedRecoveryTests
 {
-    private static readonly DateTimeOffset T = Ev.Exact(DateTimeOffset.UtcNow.AddMinutes(-30));
+    private static readonly DateTimeOffset T = Ev.RecentToday();
 
     [Fact]
     public async Task A_tenant_day_and_an_index_shard_are_rebuilt_from_the_log_after_their_silo_went_away()

@@ -9,6 +9,17 @@ public static class Ev
 
     public static DateTimeOffset Exact(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
 
+    /// <summary>
+    /// Half an hour ago, but never before today's UTC midnight: tests on the real clock read today's figures, so their
+    /// events must fall on today even when the suite runs just after midnight.
+    /// </summary>
+    public static DateTimeOffset RecentToday()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        return Exact(now.AddMinutes(-30) > midnight ? now.AddMinutes(-30) : midnight);
+    }
+
     public static SessionStarted Started(string session, DateTimeOffset at, string channel = "web", string agent = "bot", string? team = null, string? owner = null,
         Priority? priority = null) => new()
     {
