@@ -21,7 +21,7 @@ public sealed class LiveOptions
     public const int DefaultSessionSnapshotEntries = 200;
     public static readonly TimeSpan DefaultSessionIdleTimeout = TimeSpan.FromMinutes(2);
     public static readonly TimeSpan DefaultInactiveSessionTimeout = TimeSpan.FromHours(1);
-    public const int DefaultMaxLiveSessionsPerTenant = 200_000;
+    public const int DefaultMaxLiveSessionsPerTenant = 2_000_000;
     public static readonly TimeSpan DefaultRecoveryMargin = TimeSpan.FromSeconds(60);
 
     /// <summary>The rolling window of the metrics bar.</summary>
