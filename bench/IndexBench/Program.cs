@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveOrleans;
 using LiveOrleans.Live;
 using LiveOrleans.Queries;
 using LiveOrleans.Views;
