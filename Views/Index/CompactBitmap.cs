@@ -165,18 +165,27 @@ public sealed class CompactBitmap
         return result;
     }
 
-    /// <summary>Adds every value of <paramref name="other"/> to this set.</summary>
+    /// <summary>Adds every value of <paramref name="other"/> to this set, in place: chunks <paramref name="other"/> lacks are not copied.</summary>
     public void UnionWith(CompactBitmap other)
     {
-        if (other.IsEmpty) return;
-        if (IsEmpty)
+        if (ReferenceEquals(this, other)) return;
+        for (var j = 0; j < other._size; j++)
         {
-            var copy = other.Clone();
-            (_keys, _chunks, _size, Cardinality) = (copy._keys, copy._chunks, copy._size, copy.Cardinality);
-            return;
+            var key = other._keys[j];
+            var i = Find(key);
+            if (i < 0)
+            {
+                var chunk = other._chunks[j].Clone();
+                Insert(~i, key, chunk);
+                Cardinality += chunk.Count;
+            }
+            else
+            {
+                var before = _chunks[i].Count;
+                _chunks[i] = Chunk.OrInPlace(_chunks[i], other._chunks[j]);
+                Cardinality += _chunks[i].Count - before;
+            }
         }
-        var merged = Or(this, other);
-        (_keys, _chunks, _size, Cardinality) = (merged._keys, merged._chunks, merged._size, merged.Cardinality);
     }
 
     /// <summary>Bytes the set's arrays hold (keys, chunk headers and their values), for the memory figures.</summary>
@@ -420,6 +429,29 @@ public sealed class CompactBitmap
                 }
             }
             return FromBits(bits);
+        }
+
+        /// <summary>a ∪ b, reusing a's bitset when it has one.</summary>
+        public static Chunk OrInPlace(Chunk a, Chunk b)
+        {
+            if (a.Bits is null) return Or(a, b);
+            var bits = a.Bits;
+            var count = 0;
+            if (b.Bits is not null)
+            {
+                for (var w = 0; w < Words; w++) count += BitOperations.PopCount(bits[w] |= b.Bits[w]);
+                a.Count = count;
+            }
+            else
+            {
+                for (var i = 0; i < b.Count; i++)
+                {
+                    ref var word = ref bits[b.Values![i] >> 6];
+                    var bit = 1UL << b.Values[i];
+                    if ((word & bit) == 0) { word |= bit; a.Count++; }
+                }
+            }
+            return a;
         }
 
         public static Chunk AndNot(Chunk a, Chunk b)

@@ -7,7 +7,8 @@ namespace LiveOrleans.Views.Index;
 /// </summary>
 /// <remarks>
 /// Folding is per char and must never tell apart two chars that <see cref="StringComparison.OrdinalIgnoreCase"/>
-/// equates: <see cref="char.ToUpperInvariant"/> is the simple upper-case mapping ordinal comparisons use, and surrogates,
+/// equates: <see cref="char.ToUpperInvariant"/>, the simple upper-case mapping ordinal comparisons use, where it gives a
+/// char the comparison equates with the original (so folding never joins chars it keeps apart either); surrogates,
 /// which that comparison folds by pairs, all fold to one char (more candidates, never fewer).
 /// </remarks>
 internal sealed class GramIndex
@@ -24,7 +25,15 @@ internal sealed class GramIndex
     private static char[] BuildFolding()
     {
         var folding = new char[char.MaxValue + 1];
-        for (var c = 0; c <= char.MaxValue; c++) folding[c] = char.IsSurrogate((char)c) ? '\uD800' : char.ToUpperInvariant((char)c);
+        for (var c = 0; c <= char.MaxValue; c++)
+        {
+            var ch = (char)c;
+            var upper = char.ToUpperInvariant(ch);
+            // Upper case where the ordinal comparison agrees (it does not equate ſ with S, say): then chars fold alike
+            // exactly when they are equal ignoring case, and a short keyword's gram is its exact answer.
+            folding[c] = char.IsSurrogate(ch) ? '\uD800'
+                : string.Equals(ch.ToString(), upper.ToString(), StringComparison.OrdinalIgnoreCase) ? upper : ch;
+        }
         return folding;
     }
 
@@ -66,9 +75,13 @@ internal sealed class GramIndex
         return true;
     }
 
-    /// <summary>The slots that may mention <paramref name="keyword"/> (not empty); null when none can.</summary>
-    public CompactBitmap? Candidates(string keyword)
+    /// <summary>
+    /// The slots that may mention <paramref name="keyword"/> (not empty); null when none can. <paramref name="exact"/>:
+    /// they all do (a keyword of at most 3 chars and no surrogate is one gram, and chars fold alike exactly when equal).
+    /// </summary>
+    public CompactBitmap? Candidates(string keyword, out bool exact)
     {
+        exact = keyword.Length <= 3 && !keyword.Any(char.IsSurrogate);
         var grams = new HashSet<long>();
         if (keyword.Length < 3) grams.Add(Gram(keyword, 0, keyword.Length));
         else

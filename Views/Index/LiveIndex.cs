@@ -267,18 +267,23 @@ public sealed class LiveIndex
         if (filter.Priorities is { Count: > 0 } priorities) sets.Add(AnyOf(_priorities, priorities));
         if (filter.Statuses is { Count: > 0 } statuses) sets.Add(AnyOf(_states, statuses));
         var keyword = string.IsNullOrEmpty(filter.Q) ? null : filter.Q;
-        if (keyword is not null) sets.Add(_grams.Candidates(keyword) ?? new CompactBitmap());
+        var verify = false;
+        if (keyword is not null)
+        {
+            sets.Add(_grams.Candidates(keyword, out var exact) ?? new CompactBitmap());
+            verify = !exact;
+        }
         sets.Sort((a, b) => a.Cardinality.CompareTo(b.Cardinality));
         var result = sets[0];
         for (var i = 1; i < sets.Count && !result.IsEmpty; i++) result = CompactBitmap.And(result, sets[i]);
 
         if ((filter.MinDurationSec is not null || filter.MaxDurationSec is not null) && !result.IsEmpty) result = MatchDuration(filter, now, result);
-        if (keyword is not null && !result.IsEmpty)
+        if (verify && !result.IsEmpty)
         {
             var mentioned = new CompactBitmap();
             foreach (var slot in result.Values())
             {
-                if (_entries[slot]!.Mentions(keyword)) mentioned.Add(slot);
+                if (_entries[slot]!.Mentions(keyword!)) mentioned.Add(slot);
             }
             result = mentioned;
         }

@@ -33,6 +33,8 @@ foreach (var size in sizes)
     var middle = order.ElementAt(size / 2);
     var cursor = new SessionListPosition(middle.LastActivityAt, middle.SessionId);
 
+    // A rare keyword that occurs: one of the order numbers some messages carry.
+    var rare = entries.SelectMany(e => e.SearchTexts).Select(t => System.Text.RegularExpressions.Regex.Match(t, "order [0-9]+")).First(m => m.Success).Value;
     var queries = new (string Name, LiveFilter Filter, SessionListPosition? After, bool Metrics)[]
     {
         ("page, first", LiveFilter.All, null, false),
@@ -40,8 +42,8 @@ foreach (var size in sizes)
         ("page, team + status", new LiveFilter { Teams = ["team3"], Statuses = [LiveState.Active] }, null, false),
         ("page, owner + urgent (few)", new LiveFilter { Owners = ["owner7"], Priorities = [Priority.Urgent] }, null, false),
         ("page, keyword common", new LiveFilter { Q = "refund" }, null, false),
-        ("page, keyword rare", new LiveFilter { Q = "order 4711" }, null, false),
-        ("page, keyword 2 chars", new LiveFilter { Q = "zq" }, null, false),
+        ("page, keyword rare", new LiveFilter { Q = rare }, null, false),
+        ("page, keyword 2 chars", new LiveFilter { Q = "CK" }, null, false),
         ("page, duration 10-30 min", new LiveFilter { MinDurationSec = 600, MaxDurationSec = 1800 }, null, false),
         ("page, all filters", new LiveFilter { Teams = ["team1", "team2"], Channels = ["web"], Statuses = [LiveState.Active, LiveState.Paused], Q = "delivery", MinDurationSec = 300 }, null, false),
         ("metrics, all", LiveFilter.All, null, true),
