@@ -278,12 +278,12 @@ public sealed class LiveIndex
         for (var i = 1; i < sets.Count && !result.IsEmpty; i++) result = CompactBitmap.And(result, sets[i]);
 
         if ((filter.MinDurationSec is not null || filter.MaxDurationSec is not null) && !result.IsEmpty) result = MatchDuration(filter, now, result);
-        if (verify && !result.IsEmpty)
+        if (verify && keyword is not null && !result.IsEmpty)
         {
             var mentioned = new CompactBitmap();
             foreach (var slot in result.Values())
             {
-                if (_entries[slot]!.Mentions(keyword!)) mentioned.Add(slot);
+                if (_entries[slot]!.Mentions(keyword)) mentioned.Add(slot);
             }
             result = mentioned;
         }
