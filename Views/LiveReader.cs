@@ -59,7 +59,7 @@ public sealed class LiveReader(IGrainFactory grains, IOptions<LiveOptions> optio
         var items = parts.SelectMany(p => p.Items).Select(e => e.Card).ToList();
         items.Sort(SessionRules.CompareForList);
         if (items.Count > limit) items.RemoveRange(limit, items.Count - limit);
-        var more = parts.Sum(p => p.After) > items.Count && items.Count > 0;
+        var more = (parts.Any(p => p.More) || parts.Sum(p => p.Items.Count) > items.Count) && items.Count > 0;
         var next = more ? SessionCursor.Format(items[^1].LastActivityAt, items[^1].SessionId) : null;
         var agents = AgentsById((await directory).Agents);
         return new SessionsPage(parts.Sum(p => p.Total), [.. items.Select(c => Named(c, agents))], next);

@@ -4,9 +4,9 @@ namespace LiveOrleans.Live;
 [GenerateSerializer, Immutable]
 public sealed record SessionListPosition(DateTimeOffset LastActivityAt, string SessionId);
 
-/// <summary>One live-index shard's share of a page of session cards: how many match, how many of them lie after the cursor, and the first of those in list order.</summary>
+/// <summary>One live-index shard's share of a page of session cards: how many match, the first of them after the cursor in list order, and whether more than those follow.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SessionPagePart(int Total, int After, IReadOnlyList<SessionEntry> Items);
+public sealed record SessionPagePart(int Total, bool More, IReadOnlyList<SessionEntry> Items);
 
 /// <summary>One shard's share of the metrics bar, added up over shards by the reader.</summary>
 [GenerateSerializer, Immutable]

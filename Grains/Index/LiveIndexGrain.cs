@@ -1,4 +1,5 @@
 using LiveOrleans.Views;
+using LiveOrleans.Views.Index;
 using LiveOrleans.Grains.Derived;
 using LiveOrleans.Live;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,8 +19,8 @@ public sealed class IndexState : IDerivedState, IPublishedState
 }
 
 /// <summary>
-/// A shard of a tenant's live index: the entry of each live or recently ended session (a row each), kept in list
-/// order, and the activity log. Live queries and dashboards read it, so no query visits a session grain. It
+/// A shard of a tenant's live index: the entry of each live or recently ended session (a row each), indexed by
+/// <see cref="LiveIndex"/> so live queries cost by their page and filter, and the activity log. Live queries and dashboards read it, so no query visits a session grain. It
 /// publishes what changed on the tenant stream, evicts ended sessions once the metrics window no longer sees them,
 /// and raises the "waiting" alert.
 /// </summary>
@@ -39,17 +40,14 @@ public sealed partial class LiveIndexGrain(
     private TimeSpan? _threshold;
     private DateTimeOffset _thresholdAskedAt;
     private DateTimeOffset _inactivityCheckedAt;
-    private int _liveSessions;
     private int _reportedLive;
 
     // Sessions whose idle end is on its way to the log (not asked for again meanwhile).
     private readonly HashSet<string> _ending = new(StringComparer.Ordinal);
 
-    private readonly Dictionary<string, SessionEntry> _entries = new(StringComparer.Ordinal);
-    private readonly SortedSet<SessionCard> _order = new(Comparer<SessionCard>.Create(SessionRules.CompareForList));
+    private readonly LiveIndex _index = new(options.Value.EndedGracePeriod);
     private readonly SortedSet<(DateTimeOffset At, string Id)> _ended = [];
     private readonly SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
-    private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActivityEntry> _activity = new(StringComparer.Ordinal);
 
     // The waiting alert fires once per session and wait: the start of the wait each session was alerted for.
@@ -67,7 +65,7 @@ public sealed partial class LiveIndexGrain(
         _shard = int.Parse(Id, System.Globalization.CultureInfo.InvariantCulture);
         _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString());
         _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
-        foreach (var (_, entry) in await _rows.LoadAsync()) Add(entry);
+        foreach (var (_, entry) in await _rows.LoadAsync()) Put(entry);
         foreach (var (id, entry) in await _activityRows.LoadAsync()) _activity[id] = entry;
         ReportLive();
         this.RegisterGrainTimer(TickAsync, TickInterval, TickInterval);
@@ -81,7 +79,7 @@ public sealed partial class LiveIndexGrain(
 
     protected override async Task FlushAsync()
     {
-        await _rows.FlushAsync(key => _entries.GetValueOrDefault(key));
+        await _rows.FlushAsync(_index.Get);
         await _activityRows.FlushAsync(key => _activity.GetValueOrDefault(key));
     }
 
@@ -90,10 +88,8 @@ public sealed partial class LiveIndexGrain(
         var changed = new List<SessionEntry>(update.Entries.Count);
         foreach (var entry in update.Entries)
         {
-            var old = _entries.GetValueOrDefault(entry.SessionId);
-            if (!entry.Supersedes(old)) continue;
-            if (old is not null) Remove(old);
-            Add(entry);
+            if (!entry.Supersedes(_index.Get(entry.SessionId))) continue;
+            Put(entry);
             _rows.Changed(entry.SessionId);
             changed.Add(entry);
         }
@@ -128,39 +124,24 @@ public sealed partial class LiveIndexGrain(
 
     public Task<SessionPagePart> Page(LiveFilter filter, int limit, SessionListPosition? after)
     {
-        var now = time.GetUtcNow();
-        int total = 0, afterCursor = 0;
-        var items = new List<SessionEntry>(Math.Min(limit, 64));
-        foreach (var card in _order)
-        {
-            var entry = _entries[card.SessionId];
-            if (!SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)) continue;
-            total++;
-            if (!IsAfter(card, after)) continue;
-            afterCursor++;
-            if (items.Count < limit) items.Add(entry);
-        }
-        return Task.FromResult(new SessionPagePart(total, afterCursor, items));
+        var page = _index.Page(filter, limit, after, time.GetUtcNow());
+        return Task.FromResult(new SessionPagePart(page.Total, page.More, page.Items));
     }
 
-    private static bool IsAfter(SessionCard card, SessionListPosition? after)
-        => after is null || card.LastActivityAt < after.LastActivityAt
-            || (card.LastActivityAt == after.LastActivityAt && string.CompareOrdinal(card.SessionId, after.SessionId) > 0);
-
-    public Task<MetricsPart> Metrics(LiveFilter filter)
-        => Task.FromResult(SessionRules.Metrics(_entries.Values, filter, time.GetUtcNow(), Options.EndedGracePeriod));
+    public Task<MetricsPart> Metrics(LiveFilter filter) => Task.FromResult(_index.Metrics(filter, time.GetUtcNow()));
 
     public Task<IReadOnlyDictionary<string, int>> LiveSessionsByAgent()
-        => Task.FromResult<IReadOnlyDictionary<string, int>>(new Dictionary<string, int>(_agentSessions, StringComparer.Ordinal));
+        => Task.FromResult<IReadOnlyDictionary<string, int>>(_index.LiveSessionsByAgent());
 
-    public Task<int> LiveSessions() => Task.FromResult(_liveSessions);
+    public Task<int> LiveSessions() => Task.FromResult(_index.LiveCount);
 
     /// <summary>The live-sessions gauge moves by what changed since it was last told (once per step, not per entry).</summary>
     private void ReportLive()
     {
-        if (_liveSessions == _reportedLive) return;
-        LiveTelemetry.LiveSessions.Add(_liveSessions - _reportedLive);
-        _reportedLive = _liveSessions;
+        var live = _index.LiveCount;
+        if (live == _reportedLive) return;
+        LiveTelemetry.LiveSessions.Add(live - _reportedLive);
+        _reportedLive = live;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -176,7 +157,7 @@ public sealed partial class LiveIndexGrain(
         var page = _activity.Values
             .Where(e => cursor is null || ActivityIds.IsOlder(e.Id, cursor))
             .Where(e => visibility.Owners is not { Count: > 0 }
-                || (e.SessionId is not null && _entries.TryGetValue(e.SessionId, out var s) && LiveFilter.AllowsOptional(visibility.Owners, s.Card.OwnerId)))
+                || (e.SessionId is not null && _index.Get(e.SessionId) is { } s && LiveFilter.AllowsOptional(visibility.Owners, s.Card.OwnerId)))
             .Order(Comparer<ActivityEntry>.Create(ActivityIds.Compare))
             .Take(limit)
             .ToArray();
@@ -185,17 +166,16 @@ public sealed partial class LiveIndexGrain(
 
     public Task<IndexSnapshotPage> GetSnapshot(SessionListPosition? after, int max)
     {
-        var entries = new List<SessionEntry>(Math.Min(max, _entries.Count));
+        var entries = new List<SessionEntry>(Math.Min(max, _index.Count));
         SessionListPosition? next = null;
-        foreach (var card in _order)
+        foreach (var entry in _index.InListOrder(after))
         {
-            if (!IsAfter(card, after)) continue;
             if (entries.Count == max)
             {
                 next = new SessionListPosition(entries[^1].Card.LastActivityAt, entries[^1].SessionId);
                 break;
             }
-            entries.Add(_entries[card.SessionId]);
+            entries.Add(entry);
         }
         return Task.FromResult(new IndexSnapshotPage(_shard, State.Version, entries, after is null ? [.. _activity.Values] : [], next));
     }
@@ -208,7 +188,7 @@ public sealed partial class LiveIndexGrain(
         while (_ended.Count > 0 && _ended.Min.At + Options.EndedRetention <= now)
         {
             var (_, id) = _ended.Min;
-            Remove(_entries[id]);
+            Drop(_index.Get(id)!);
             _alertedWaits.Remove(id);
             _rows.Removed(id);
             removed.Add(id);
@@ -227,7 +207,7 @@ public sealed partial class LiveIndexGrain(
             _waiting.Remove(_waiting.Min);
             _alertedWaits[id] = since;
             if (!Listened) continue; // an alert is a notification: nobody listening, nobody to tell
-            var entry = _entries[id];
+            var entry = _index.Get(id)!;
             var user = entry.Card.User.Name ?? entry.Card.User.Id ?? "A customer";
             await Stream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
                 $"{user} has waited more than {threshold.TotalSeconds:0} s for a first response")));
@@ -248,8 +228,9 @@ public sealed partial class LiveIndexGrain(
         if (timeout <= TimeSpan.Zero || now - _inactivityCheckedAt < every) return;
         _inactivityCheckedAt = now;
         var due = new List<LiveEvent>();
-        foreach (var card in _order.Reverse())
+        foreach (var entry in _index.FromLeastRecent())
         {
+            var card = entry.Card;
             if (card.LastActivityAt + timeout > now || due.Count == MaxEndsPerCheck) break;
             if (card.EndedAt is not null || !_ending.Add(card.SessionId)) continue;
             due.Add(new SessionEnded
@@ -316,25 +297,27 @@ public sealed partial class LiveIndexGrain(
         }
     }
 
-    private void Add(SessionEntry entry)
+    /// <summary>Files an entry, in place of its session's former one.</summary>
+    private void Put(SessionEntry entry)
     {
-        _entries[entry.SessionId] = entry;
-        _order.Add(entry.Card);
+        if (_index.Get(entry.SessionId) is { } old) Forget(old);
+        _index.Upsert(entry);
         if (entry.Card.EndedAt is { } ended) _ended.Add((ended, entry.SessionId));
-        else _liveSessions++;
         if (entry.WaitingSince is { } since && entry.Card.EndedAt is null
             && !(_alertedWaits.TryGetValue(entry.SessionId, out var alerted) && alerted == since)) _waiting.Add((since, entry.SessionId));
-        if (SessionRules.CountsForAgent(entry)) _agentSessions[entry.Card.AgentId!] = _agentSessions.GetValueOrDefault(entry.Card.AgentId!) + 1;
     }
 
-    private void Remove(SessionEntry entry)
+    private void Drop(SessionEntry entry)
     {
-        _entries.Remove(entry.SessionId);
-        _order.Remove(entry.Card);
+        Forget(entry);
+        _index.Remove(entry.SessionId);
+    }
+
+    /// <summary>Takes an entry out of the retention and waiting queues.</summary>
+    private void Forget(SessionEntry entry)
+    {
         if (entry.Card.EndedAt is { } ended) _ended.Remove((ended, entry.SessionId));
-        else _liveSessions--;
         if (entry.WaitingSince is { } since) _waiting.Remove((since, entry.SessionId));
-        if (SessionRules.CountsForAgent(entry) && --_agentSessions[entry.Card.AgentId!] == 0) _agentSessions.Remove(entry.Card.AgentId!);
     }
 
     private static partial class Log

@@ -1,0 +1,123 @@
+namespace LiveOrleans.Views.Index;
+
+/// <summary>
+/// The keyword index: for each 1-, 2- and 3-gram of case-folded search text, the slots whose texts hold it. A keyword's
+/// candidates are the slots holding all of its 3-grams (its one 1- or 2-gram when shorter), a superset of the slots
+/// whose texts contain it ignoring case; <see cref="SessionEntry.Mentions"/> decides on each candidate.
+/// </summary>
+/// <remarks>
+/// Folding is per char and must never tell apart two chars that <see cref="StringComparison.OrdinalIgnoreCase"/>
+/// equates: <see cref="char.ToUpperInvariant"/>, the simple upper-case mapping ordinal comparisons use, where it gives a
+/// char the comparison equates with the original (so folding never joins chars it keeps apart either); surrogates,
+/// which that comparison folds by pairs, all fold to one char (more candidates, never fewer).
+/// </remarks>
+internal sealed class GramIndex
+{
+    private static readonly char[] Folding = BuildFolding();
+    private readonly Dictionary<long, CompactBitmap> _grams = [];
+    private readonly HashSet<long> _old = [];
+    private readonly HashSet<long> _new = [];
+
+    public int Grams => _grams.Count;
+
+    public static char Fold(char c) => Folding[c];
+
+    private static char[] BuildFolding()
+    {
+        var folding = new char[char.MaxValue + 1];
+        for (var c = 0; c <= char.MaxValue; c++)
+        {
+            var ch = (char)c;
+            var upper = char.ToUpperInvariant(ch);
+            // Upper case where the ordinal comparison agrees (it does not equate ſ with S, say): then chars fold alike
+            // exactly when they are equal ignoring case, and a short keyword's gram is its exact answer.
+            folding[c] = char.IsSurrogate(ch) ? '\uD800'
+                : string.Equals(ch.ToString(), upper.ToString(), StringComparison.OrdinalIgnoreCase) ? upper : ch;
+        }
+        return folding;
+    }
+
+    /// <summary>Moves a slot from the grams of <paramref name="before"/> to those of <paramref name="after"/>, touching only the grams that differ.</summary>
+    public void Update(int slot, IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        if (SameTexts(before, after)) return;
+        _old.Clear();
+        _new.Clear();
+        foreach (var text in before) AddGrams(text, _old);
+        foreach (var text in after) AddGrams(text, _new);
+        foreach (var gram in _old)
+        {
+            if (_new.Contains(gram)) continue;
+            var slots = _grams[gram];
+            slots.Remove(slot);
+            if (slots.IsEmpty) _grams.Remove(gram);
+        }
+        foreach (var gram in _new)
+        {
+            if (_old.Contains(gram)) continue;
+            if (!_grams.TryGetValue(gram, out var slots)) _grams.Add(gram, slots = new CompactBitmap());
+            slots.Add(slot);
+        }
+        // Sets that grew for a long text should not pin their buckets.
+        if (_old.Count > 4096) _old.TrimExcess();
+        if (_new.Count > 4096) _new.TrimExcess();
+    }
+
+    /// <summary>The same strings in the same order (an entry's texts are the messages' own strings, shared, so by reference first).</summary>
+    private static bool SameTexts(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i]) && !string.Equals(a[i], b[i], StringComparison.Ordinal)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The slots that may mention <paramref name="keyword"/> (not empty); null when none can. <paramref name="exact"/>:
+    /// they all do (a keyword of at most 3 chars and no surrogate is one gram, and chars fold alike exactly when equal).
+    /// </summary>
+    public CompactBitmap? Candidates(string keyword, out bool exact)
+    {
+        exact = keyword.Length <= 3 && !keyword.Any(char.IsSurrogate);
+        var grams = new HashSet<long>();
+        if (keyword.Length < 3) grams.Add(Gram(keyword, 0, keyword.Length));
+        else
+        {
+            for (var i = 0; i + 3 <= keyword.Length; i++) grams.Add(Gram(keyword, i, 3));
+        }
+        var sets = new List<CompactBitmap>(grams.Count);
+        foreach (var gram in grams)
+        {
+            if (!_grams.TryGetValue(gram, out var slots)) return null;
+            sets.Add(slots);
+        }
+        sets.Sort((a, b) => a.Cardinality.CompareTo(b.Cardinality));
+        var result = sets[0];
+        for (var i = 1; i < sets.Count && !result.IsEmpty; i++) result = CompactBitmap.And(result, sets[i]);
+        return result;
+    }
+
+    private static void AddGrams(string text, HashSet<long> grams)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            grams.Add(Gram(text, i, 1));
+            if (i + 2 <= text.Length) grams.Add(Gram(text, i, 2));
+            if (i + 3 <= text.Length) grams.Add(Gram(text, i, 3));
+        }
+    }
+
+    /// <summary>A gram of 1 to 3 folded chars as one number: its length, then its chars, 16 bits each.</summary>
+    private static long Gram(string text, int start, int length)
+    {
+        long gram = length;
+        for (var i = 0; i < length; i++) gram = (gram << 16) | Folding[text[start + i]];
+        return gram;
+    }
+
+    /// <summary>Bytes of the gram bitmaps.</summary>
+    public long Bytes() => _grams.Values.Sum(b => b.Bytes());
+}
