@@ -3,3 +3,4 @@ global using LiveOrleans.Queries;
 global using Microsoft.Extensions.Logging;
 global using Orleans.Concurrency;
 global using LiveOrleans.Grains.Storage;
+global using LiveOrleans.Grains.Placement;
