@@ -1,0 +1,79 @@
+using System.Diagnostics.Metrics;
+using Xunit.Abstractions;
+
+namespace LiveOrleans.Grains.Tests;
+
+/// <summary>
+/// What crosses between silos per ingested event on a three-silo cluster, counted by Orleans' own messaging meter
+/// (<c>orleans-messaging-sent-messages-size</c>: one measurement per message written to a connection, tagged with
+/// the connection's direction and its remote silo), with a client that ingests as an Api node in client mode does.
+/// It prints the figures (issue 21: before and after tenant placement); it asserts only that every event was taken.
+/// </summary>
+[Trait("Category", "grains")]
+public sealed class CrossSiloTrafficTests(ITestOutputHelper output)
+{
+    private const int Tenants = 6, Batches = 10, SessionsPerBatch = 10;
+
+    [Fact]
+    public async Task Counts_the_messages_and_bytes_that_cross_silos_per_ingested_event()
+    {
+        await using var live = await LiveCluster.StartAsync(silos: 3);
+        var tenants = Enumerable.Range(0, Tenants).Select(i => $"traffic{i}").ToArray();
+        foreach (var tenant in tenants) await live.ConfigureTenantAsync(tenant);
+        // Warm up: every tenant's grains activated and their directory entries cached, so what is counted is steady state.
+        foreach (var tenant in tenants) await IngestAsync(live, tenant, 0);
+
+        var counts = new Dictionary<string, (long Messages, long Bytes)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "orleans-messaging-sent-messages-size") l.EnableMeasurementEvents(instrument);
+        };
+        // Other test classes' clusters run in this process too: only connections to this cluster's silos are counted.
+        var silos = live.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToHashSet();
+        listener.SetMeasurementEventCallback<int>((_, bytes, tags, _) =>
+        {
+            string? direction = null;
+            var ours = false;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "ConnectionDirection") direction = tag.Value?.ToString();
+                if (tag.Key == "silo" && tag.Value is SiloAddress silo) ours = silos.Contains(silo);
+            }
+            if (!ours || direction is null) return;
+            lock (counts)
+            {
+                counts.TryGetValue(direction, out var c);
+                counts[direction] = (c.Messages + 1, c.Bytes + bytes);
+            }
+        });
+        listener.Start();
+        var events = 0;
+        for (var batch = 1; batch <= Batches; batch++)
+        {
+            events += (await Task.WhenAll(tenants.Select(t => IngestAsync(live, t, batch)))).Sum();
+        }
+        listener.Dispose();
+
+        var lines = counts.OrderBy(c => c.Key).Select(c =>
+            $"{c.Key}: {c.Value.Messages} messages, {c.Value.Bytes} bytes: {(double)c.Value.Messages / events:F3} messages and {(double)c.Value.Bytes / events:F0} bytes per event");
+        output.WriteLine($"{events} events in {Tenants * Batches} batches of {SessionsPerBatch} sessions");
+        foreach (var line in lines) output.WriteLine(line);
+        if (Environment.GetEnvironmentVariable("LIVEORLEANS_TRAFFIC_OUT") is { Length: > 0 } file)
+        {
+            await File.WriteAllLinesAsync(file, [$"{events} events", .. lines]);
+        }
+        Assert.Equal(Tenants * Batches * SessionsPerBatch * 3, events);
+    }
+
+    /// <summary>A batch of three events for each of <see cref="SessionsPerBatch"/> sessions; answers the events accepted.</summary>
+    private static async Task<int> IngestAsync(LiveCluster live, string tenant, int batch)
+    {
+        var at = Ev.Exact(DateTimeOffset.UtcNow.AddMinutes(-10));
+        var events = Enumerable.Range(0, SessionsPerBatch).SelectMany(s => new LiveEvent[]
+        {
+            Ev.Started($"b{batch}-s{s}", at), Ev.Received($"b{batch}-s{s}", at), Ev.Sent($"b{batch}-s{s}", at.AddSeconds(1)),
+        }).ToArray();
+        return (await live.IngestAsync(tenant, events)).Accepted;
+    }
+}
