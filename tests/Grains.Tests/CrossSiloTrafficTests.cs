@@ -33,18 +33,22 @@ public sealed class CrossSiloTrafficTests(ITestOutputHelper output)
         var silos = live.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToHashSet();
         listener.SetMeasurementEventCallback<int>((_, bytes, tags, _) =>
         {
-            string? direction = null;
+            string? direction = null, kind = null;
             var ours = false;
             foreach (var tag in tags)
             {
                 if (tag.Key == "ConnectionDirection") direction = tag.Value?.ToString();
+                if (tag.Key == "MessageDirection") kind = tag.Value?.ToString();
                 if (tag.Key == "silo" && tag.Value is SiloAddress silo) ours = silos.Contains(silo);
             }
             if (!ours || direction is null) return;
             lock (counts)
             {
-                counts.TryGetValue(direction, out var c);
-                counts[direction] = (c.Messages + 1, c.Bytes + bytes);
+                foreach (var key in new[] { direction, $"{direction} {kind}" })
+                {
+                    counts.TryGetValue(key, out var c);
+                    counts[key] = (c.Messages + 1, c.Bytes + bytes);
+                }
             }
         });
         listener.Start();
