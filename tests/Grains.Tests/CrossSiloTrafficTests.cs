@@ -23,7 +23,8 @@ public sealed class CrossSiloTrafficTests(ITestOutputHelper output)
         await using var live = await LiveCluster.StartAsync(new Dictionary<string, string?> { ["Orleans:StreamPollInterval"] = "00:01:00" }, silos: 3);
         var tenants = Enumerable.Range(0, Tenants).Select(i => $"traffic{i}").ToArray();
         foreach (var tenant in tenants) await live.ConfigureTenantAsync(tenant);
-        // Warm up: every tenant's grains activated and their directory entries cached, so what is counted is steady state.
+        // Warm up: every tenant's grains activated, sessions started, so what is counted is the steady state of live
+        // conversations (a new activation also registers in the grain directory, on the silo that owns its entry).
         foreach (var tenant in tenants) await IngestAsync(live, tenant, 0);
 
         var counts = new Dictionary<string, (long Messages, long Bytes)>();
@@ -73,14 +74,16 @@ public sealed class CrossSiloTrafficTests(ITestOutputHelper output)
         Assert.Equal(Tenants * Batches * SessionsPerBatch * 3, events);
     }
 
-    /// <summary>A batch of three events for each of <see cref="SessionsPerBatch"/> sessions; answers the events accepted.</summary>
+    /// <summary>
+    /// A batch of three events for each of the tenant's <see cref="SessionsPerBatch"/> conversations (batch 0 starts
+    /// them, the others carry on: a message in, the agent thinking, its answer); answers the events accepted.
+    /// </summary>
     private static async Task<int> IngestAsync(LiveCluster live, string tenant, int batch)
     {
-        var at = Ev.Exact(DateTimeOffset.UtcNow.AddMinutes(-10));
-        var events = Enumerable.Range(0, SessionsPerBatch).SelectMany(s => new LiveEvent[]
-        {
-            Ev.Started($"b{batch}-s{s}", at), Ev.Received($"b{batch}-s{s}", at), Ev.Sent($"b{batch}-s{s}", at.AddSeconds(1)),
-        }).ToArray();
+        var at = Ev.Exact(DateTimeOffset.UtcNow.AddMinutes(-10)).AddSeconds(batch * 10);
+        var events = Enumerable.Range(0, SessionsPerBatch).SelectMany(s => batch == 0
+            ? new LiveEvent[] { Ev.Started($"s{s}", at), Ev.Received($"s{s}", at), Ev.Sent($"s{s}", at.AddSeconds(1)) }
+            : [Ev.Received($"s{s}", at), Ev.Thinking($"s{s}", at.AddSeconds(1)), Ev.Sent($"s{s}", at.AddSeconds(2))]).ToArray();
         return (await live.IngestAsync(tenant, events)).Accepted;
     }
 }
