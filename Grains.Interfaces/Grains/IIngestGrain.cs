@@ -4,9 +4,9 @@ using LiveOrleans.Live;
 namespace LiveOrleans.Grains;
 
 /// <summary>
-/// The way in for a tenant's events and interventions (key: the tenant id; a stateless worker, activated in the
-/// silo that calls it). It hands each session and agent its share, then sends what changed to the derived
-/// grains in one call per grain, and answers once everything is durable and applied.
+/// The way in for a tenant's events and interventions (key: the tenant id; one activation, on the silo that owns
+/// the tenant, with the tenant's other grains). It hands each session and agent its share, then sends what changed
+/// to the derived grains in one call per grain, and answers once everything is durable and applied.
 /// </summary>
 public interface IIngestGrain : IGrainWithStringKey
 {

@@ -11,6 +11,7 @@ namespace LiveOrleans.Grains.Agents;
 /// activation; what sessions say about it (presence, last reply) arrives as signals and is recovered like any
 /// derived state; an administrator's settings are written at once.
 /// </summary>
+[TenantPlacement]
 public sealed class AgentGrain(
     [PersistentState("agent", LiveStorage.Name)] IPersistentState<AgentState> stored,
     IEventLog log,

@@ -24,6 +24,7 @@ public sealed class IndexState : IDerivedState, IPublishedState
 /// publishes what changed on the tenant stream, evicts ended sessions once the metrics window no longer sees them,
 /// and raises the "waiting" alert.
 /// </summary>
+[TenantPlacement]
 public sealed partial class LiveIndexGrain(
     [PersistentState("index", LiveStorage.Name)] IPersistentState<IndexState> stored,
     IEventLog log,

@@ -3,12 +3,13 @@ using LiveOrleans.Live;
 namespace LiveOrleans.Grains.Ingest;
 
 /// <summary>
-/// A tenant's way in, as a stateless worker (activated in whichever silo calls it, as many as are busy). It gives
-/// each session and agent its share of a batch, then sends what changed to the derived grains — one call per
-/// tenant-day, index shard and agent, so a batch of many sessions costs a handful of derived calls — and answers
-/// once all of it is durable and applied.
+/// A tenant's way in, one reentrant activation on the silo that owns the tenant (<see cref="TenantPlacement"/>: a
+/// stateless worker would activate on whichever silo a client's call enters, and every share of the batch would then
+/// cross to the tenant's silo). It gives each session and agent its share of a batch, then sends what changed to the
+/// derived grains — one call per tenant-day, index shard and agent, so a batch of many sessions costs a handful of
+/// derived calls — and answers once all of it is durable and applied.
 /// </summary>
-[StatelessWorker]
+[TenantPlacement]
 [Reentrant]
 public sealed class IngestGrain(LiveChangeDispatcher dispatcher, IEventLog log, Microsoft.Extensions.Options.IOptions<LiveOptions> options) : Grain, IIngestGrain
 {

@@ -7,6 +7,7 @@ namespace LiveOrleans.Grains.Presence;
 /// Who watches the tenant's sessions, across Api nodes (see <see cref="IPresenceGrain"/> and docs/decisions.md,
 /// "Presence"). In memory only; publishes every change of a session's watchers on the tenant stream.
 /// </summary>
+[TenantPlacement]
 public sealed partial class PresenceGrain(ILogger<PresenceGrain> logger) : Grain, IPresenceGrain
 {
     /// <summary>How often ended leases are looked for.</summary>

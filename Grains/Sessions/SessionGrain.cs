@@ -13,6 +13,7 @@ namespace LiveOrleans.Grains.Sessions;
 /// <see cref="LiveOptions.SessionSnapshotEntries"/> entries, and on deactivation) with an ETag; the log is the
 /// durable copy meanwhile.
 /// </summary>
+[TenantPlacement]
 public sealed partial class SessionGrain(
     [PersistentState("session", LiveStorage.Name)] IPersistentState<SessionState> stored,
     IEventLog log,

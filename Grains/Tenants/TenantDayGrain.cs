@@ -23,6 +23,7 @@ public sealed record DayConversation([property: Id(0)] long Position, [property:
 /// One tenant-day: the conversations active that day (a row each) and the summary and hourly chart over them, kept
 /// as cell counts. Publishes the cells that changed on the tenant stream.
 /// </summary>
+[TenantPlacement]
 public sealed class TenantDayGrain(
     [PersistentState("day", LiveStorage.Name)] IPersistentState<DayState> stored,
     IEventLog log,

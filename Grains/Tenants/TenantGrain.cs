@@ -22,6 +22,7 @@ public sealed class TenantState : IDerivedState, IPublishedState
 /// keep current (written behind; after an unclean end, the agents ask again). Publishes every change on the
 /// tenant stream.
 /// </summary>
+[TenantPlacement]
 public sealed class TenantGrain(
     [PersistentState("tenant", LiveStorage.Name)] IPersistentState<TenantState> stored,
     IEventLog log,

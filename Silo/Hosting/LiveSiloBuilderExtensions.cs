@@ -1,5 +1,6 @@
 using LiveOrleans.Grains;
 using LiveOrleans.Grains.Ingest;
+using LiveOrleans.Grains.Placement;
 using LiveOrleans.Views;
 using LiveOrleans.Grains.Sessions;
 using LiveOrleans.Grains.Storage;
@@ -115,6 +116,8 @@ public static class LiveSiloBuilderExtensions
         }
 
         services.AddSingleton<LiveChangeDispatcher>();
+        // A tenant's grains live together on the silo that owns the tenant (docs/cluster.md, "Placement").
+        services.AddPlacementDirector<TenantPlacement, TenantPlacementDirector>();
         silo.AddIncomingGrainCallFilter<Diagnostics.GrainCallCounter>();
         services.AddOptions<GrainCollectionOptions>().Configure<IOptions<LiveOptions>>((collection, live) =>
             collection.ClassSpecificCollectionAge[typeof(SessionGrain).FullName!] = live.Value.SessionIdleTimeout);

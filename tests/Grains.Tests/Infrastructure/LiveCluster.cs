@@ -12,7 +12,7 @@ using Orleans.TestingHost;
 namespace LiveOrleans.Grains.Tests.Infrastructure;
 
 /// <summary>
-/// A real Orleans cluster of two silos (Orleans' <c>TestCluster</c>, in this process) running the LiveOrleans silo
+/// A real Orleans cluster of two silos (or as many as asked) (Orleans' <c>TestCluster</c>, in this process) running the LiveOrleans silo
 /// configuration on one SQLite store, with a client. Dispose it to stop it and delete the store.
 /// </summary>
 public sealed class LiveCluster : IAsyncDisposable
@@ -40,11 +40,12 @@ public sealed class LiveCluster : IAsyncDisposable
     public LiveReader Reader { get; }
 
     /// <param name="settings">Configuration of the silos (e.g. <c>Live:SnapshotInterval</c>).</param>
-    public static async Task<LiveCluster> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="silos">How many silos to start.</param>
+    public static async Task<LiveCluster> StartAsync(IDictionary<string, string?>? settings = null, short silos = 2)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"lo-cluster-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        var builder = new TestClusterBuilder(2);
+        var builder = new TestClusterBuilder(silos);
         builder.Properties["Storage:SqlitePath"] = Path.Combine(directory, "live.db");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.Properties[key] = value;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
