@@ -88,6 +88,9 @@ public sealed class EngineProcess : IAsyncDisposable
         start.Environment["Ingest__EventsPerSecondPerTenant"] = "10000000";
         start.Environment["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("BENCH_ENGINE_LOG_LEVEL") ?? "Warning";
         start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
+        // The engine runs in a temporary directory, so its appsettings.json is not read: its quiet categories are set here.
+        start.Environment["Logging__LogLevel__Polly"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
         start.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in _settings) start.Environment[key] = value;

@@ -1,7 +1,7 @@
 using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
-// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--ready-cap seconds] [--min-rounds N]
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G]
 //   what: raw | ingest | query | sessions | calls | all | gc PID (a full GC in a running engine)
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
@@ -23,6 +23,7 @@ if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = 
 if (int.TryParse(Option("--senders"), out var senders)) IngestBenchmark.Senders = senders;
 if (int.TryParse(Option("--ready-cap"), out var readyCap)) SessionsBenchmark.ReadyCap = TimeSpan.FromSeconds(readyCap);
 if (int.TryParse(Option("--min-rounds"), out var minRounds)) SessionsBenchmark.MinRounds = minRounds;
+if (double.TryParse(Option("--max-rss-gb"), System.Globalization.CultureInfo.InvariantCulture, out var maxRss)) SessionsBenchmark.MaxRestartBytes = (long)(maxRss * 1e9);
 
 if (what == "gc")
 {
@@ -80,7 +81,7 @@ if (what is "sessions" or "all")
             Console.WriteLine($"sessions {build.Label} run {run + 1}: {result.Listed:N0} of {result.Sessions:N0} live sessions listed, loaded in {result.Load.TotalSeconds:F0} s, "
                 + $"{result.ActiveBytesPerSession:N0} B each while active ({result.ActiveAfterGcBytesPerSession:N0} B after a full GC), SIGTERM stop {result.Stop.TotalSeconds:F1} s, "
                 + $"restart until every live query answered {result.ReadyText}, {result.RestartedBytesPerSession:N0} B each after it ({result.RestartedAfterGcBytesPerSession?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "-"} B after a full GC); "
-                + string.Join("; ", result.Queries.Select(q => $"{q.Key} p50 {q.Value.P50:F2} p99 {q.Value.P99:F2} ms")));
+                + string.Join("; ", result.Queries.Select(q => $"{q.Key} p50 {q.Value.P50:F2} p99 {q.Value.P99:F2} ms ({result.QueryCounts[q.Key].Samples} samples{(result.QueryCounts[q.Key].Failed > 0 ? $", {result.QueryCounts[q.Key].Failed} failed" : "")})")));
             report.Sessions(build, result);
         }
     }

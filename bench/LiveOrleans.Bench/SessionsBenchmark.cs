@@ -20,6 +20,12 @@ public static class SessionsBenchmark
     /// <summary>How long the restart may take until every live query answered (<c>--ready-cap</c>).</summary>
     public static TimeSpan ReadyCap { get; set; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>A restart whose process grows past this is given up on at once (<c>--max-rss-gb</c>): the machine is shared.</summary>
+    public static long MaxRestartBytes { get; set; } = 18_000_000_000;
+
+    /// <summary>A query or <c>Subscribe</c> taking longer counts as failed (and as this long).</summary>
+    public static TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
     /// <summary>Rounds of queries at least, however long they take (a p99 of fewer samples is their maximum).</summary>
     public static int MinRounds { get; set; } = 20;
 
@@ -71,7 +77,8 @@ public static class SessionsBenchmark
         double RestartedBytesPerSession,
         double? RestartedAfterGcBytesPerSession,
         long PeakRestartBytes,
-        IReadOnlyDictionary<string, (double P50, double P99)> Queries)
+        IReadOnlyDictionary<string, (double P50, double P99)> Queries,
+        IReadOnlyDictionary<string, (int Samples, int Failed)> QueryCounts)
     {
         public string ReadyText => Ready is { } r ? $"{r.TotalSeconds:F1} s" : $"not ready after {ReadyCap.TotalSeconds:F0} s";
     }
@@ -114,6 +121,7 @@ public static class SessionsBenchmark
 
         Dictionary<string, long> expected;
         IReadOnlyDictionary<string, (double P50, double P99)> latencies;
+        IReadOnlyDictionary<string, (int Samples, int Failed)> counts;
         var queries = Queries.ToList();
         using (var reader = await engine.ReaderAsync())
         {
@@ -125,7 +133,7 @@ public static class SessionsBenchmark
             Log(build, "live counts before the stop: " + string.Join(", ", expected.Select(e => $"{e.Key} {e.Value:N0}")));
             if (expected["cards, first page"] != sessions) Log(build, $"expected {sessions:N0} live sessions, the engine lists {expected["cards, first page"]:N0}");
             queries[queries.FindIndex(q => q.Path.EndsWith("cursor=", StringComparison.Ordinal))] = ("cards, page 11 by cursor", "/api/v1/live/sessions?limit=50&cursor=" + Uri.EscapeDataString(await CursorAsync(reader, pages: 10)));
-            latencies = await SampleAsync(engine, reader, queries, TimeSpan.FromSeconds(querySeconds));
+            (latencies, counts) = await SampleAsync(build, engine, reader, queries, TimeSpan.FromSeconds(querySeconds));
         }
         Log(build, $"{engine.ResidentBytes() / 1e6:F0} MB resident after the queries");
 
@@ -147,6 +155,7 @@ public static class SessionsBenchmark
             await Task.Delay(TimeSpan.FromSeconds(10));
         }
         var restarted = engine.ResidentBytes();
+        peak = Math.Max(peak, restarted);
         if (ready is not null)
         {
             await engine.CollectGarbageAsync();
@@ -157,7 +166,7 @@ public static class SessionsBenchmark
             await engine.KillAsync();
         }
         return new Result(sessions, (int)expected["cards, first page"], load, (active - baseline) / (double)sessions, (activeAfterGc - baseline) / (double)sessions,
-            stop, graceful, ready, readyBy, (restarted - baseline) / (double)sessions, restartedAfterGc, peak, latencies);
+            stop, graceful, ready, readyBy, (restarted - baseline) / (double)sessions, restartedAfterGc, peak, latencies, counts);
     }
 
     /// <summary>
@@ -172,6 +181,7 @@ public static class SessionsBenchmark
         var last = queries.ToDictionary(q => q.Name, _ => "not asked");
         long peak = 0;
         using var monitor = new CancellationTokenSource();
+        using var giveUp = new CancellationTokenSource();
         var monitoring = Task.Run(async () =>
         {
             var cpu = Cpu(engine.ProcessId);
@@ -181,6 +191,11 @@ public static class SessionsBenchmark
                 if (engine.HasExited) { Log(build, "the restarted engine exited"); return; }
                 var rss = engine.ResidentBytes();
                 peak = Math.Max(peak, rss);
+                if (rss > MaxRestartBytes)
+                {
+                    Log(build, $"restart: {rss / 1e9:F1} GB resident, past --max-rss-gb; giving up");
+                    await giveUp.CancelAsync();
+                }
                 var now = Cpu(engine.ProcessId);
                 Log(build, $"restart +{Since().TotalSeconds:F0} s: {rss / 1e6:F0} MB resident, {(now - cpu) / 100.0 / 15:P0} of a core over 15 s; "
                     + string.Join("; ", last.Where(l => readyBy[l.Key] is null).Select(l => $"{l.Key}: {l.Value}")));
@@ -190,7 +205,7 @@ public static class SessionsBenchmark
         HttpClient? reader = null;
         try
         {
-            while (Since() < ReadyCap && readyBy.Values.Any(v => v is null))
+            while (Since() < ReadyCap && readyBy.Values.Any(v => v is null) && !giveUp.IsCancellationRequested)
             {
                 var timeout = ReadyCap - Since() < TimeSpan.FromSeconds(30) ? ReadyCap - Since() : TimeSpan.FromSeconds(30);
                 if (timeout <= TimeSpan.Zero) break;
@@ -212,7 +227,8 @@ public static class SessionsBenchmark
                     var started = Stopwatch.GetTimestamp();
                     try
                     {
-                        using var cancel = new CancellationTokenSource(timeout);
+                        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(giveUp.Token);
+                        cancel.CancelAfter(timeout);
                         using var response = await reader.GetAsync(path, cancel.Token);
                         var took = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                         if (response.StatusCode != HttpStatusCode.OK)
@@ -275,39 +291,61 @@ public static class SessionsBenchmark
 
     /// <summary>
     /// Rounds of every query in turn, then each subscription on a freshly connected hub, for at least
-    /// <paramref name="duration"/> and <see cref="MinRounds"/> rounds (at most four times the duration); latency at the client.
+    /// <paramref name="duration"/> and <see cref="MinRounds"/> rounds (at most four times the duration); latency at the
+    /// client. A request that fails or takes longer than <see cref="QueryTimeout"/> counts as that long and as failed.
     /// </summary>
-    private static async Task<IReadOnlyDictionary<string, (double P50, double P99)>> SampleAsync(EngineProcess engine, HttpClient reader,
-        IReadOnlyList<(string Name, string Path)> queries, TimeSpan duration)
+    private static async Task<(IReadOnlyDictionary<string, (double P50, double P99)> Latency, IReadOnlyDictionary<string, (int Samples, int Failed)> Counts)> SampleAsync(
+        EngineBuild build, EngineProcess engine, HttpClient reader, IReadOnlyList<(string Name, string Path)> queries, TimeSpan duration)
     {
         var token = reader.DefaultRequestHeaders.Authorization!.Parameter;
-        var samples = queries.Select(q => q.Name).Concat(Subscriptions.Select(s => s.Name)).ToDictionary(n => n, _ => new List<double>());
+        var names = queries.Select(q => q.Name).Concat(Subscriptions.Select(s => s.Name)).ToArray();
+        var samples = names.ToDictionary(n => n, _ => new List<double>());
+        var failed = names.ToDictionary(n => n, _ => 0);
+        async Task Measure(string name, Func<CancellationToken, Task> request)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var timeout = new CancellationTokenSource(QueryTimeout);
+            try
+            {
+                await request(timeout.Token);
+                samples[name].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or TimeoutException or Microsoft.AspNetCore.SignalR.HubException or IOException)
+            {
+                samples[name].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                failed[name]++;
+                Log(build, $"{name} failed after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s: {ex.GetType().Name} {ex.Message}");
+            }
+        }
         var clock = Stopwatch.StartNew();
         for (var round = 0; (clock.Elapsed < duration || round < MinRounds) && clock.Elapsed < 4 * duration; round++)
         {
             foreach (var (name, path) in queries)
             {
-                var started = Stopwatch.GetTimestamp();
-                using var response = await reader.GetAsync(path);
-                response.EnsureSuccessStatusCode();
-                await response.Content.ReadAsByteArrayAsync();
-                samples[name].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                await Measure(name, async cancel =>
+                {
+                    using var response = await reader.GetAsync(path, cancel);
+                    response.EnsureSuccessStatusCode();
+                    await response.Content.ReadAsByteArrayAsync(cancel);
+                });
             }
             foreach (var (name, filter) in Subscriptions)
             {
                 await using var hub = new HubConnectionBuilder()
                     .WithUrl(new Uri(engine.Address, "hubs/live"), o => o.AccessTokenProvider = () => Task.FromResult(token))
                     .Build();
+                // The server's pings may stall while it works: the invocation's own timeout decides.
+                hub.ServerTimeout = QueryTimeout + TimeSpan.FromMinutes(1);
                 await hub.StartAsync();
-                var started = Stopwatch.GetTimestamp();
-                await hub.InvokeAsync<JsonElement>("Subscribe", filter);
-                samples[name].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                await Measure(name, cancel => hub.InvokeAsync<JsonElement>("Subscribe", filter, cancel));
             }
-            if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null)
-                Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} round {round + 1}: " + string.Join(", ", samples.Select(s => $"{s.Key} {s.Value[^1]:F0} ms")));
+            if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null || round == 0)
+                Log(build, $"round {round + 1}: " + string.Join(", ", samples.Select(s => $"{s.Key} {s.Value[^1]:F0} ms")));
             await Task.Delay(20);
         }
-        return samples.ToDictionary(s => s.Key, s => (Machine.Percentile(s.Value, 0.5), Machine.Percentile(s.Value, 0.99)));
+        Log(build, $"{samples.Values.First().Count} rounds in {clock.Elapsed.TotalSeconds:F0} s");
+        return (samples.ToDictionary(s => s.Key, s => (Machine.Percentile(s.Value, 0.5), Machine.Percentile(s.Value, 0.99))),
+            samples.ToDictionary(s => s.Key, s => (s.Value.Count, failed[s.Key])));
     }
 
     private static async Task<JsonElement> GetFromJsonAsync(this HttpClient client, string path)
