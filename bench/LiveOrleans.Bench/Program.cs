@@ -1,7 +1,7 @@
 using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
-// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G]
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G] [--queries-before-stop]
 //   what: raw | ingest | query | sessions | calls | all | gc PID (a full GC in a running engine)
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
@@ -23,6 +23,7 @@ if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = 
 if (int.TryParse(Option("--senders"), out var senders)) IngestBenchmark.Senders = senders;
 if (int.TryParse(Option("--ready-cap"), out var readyCap)) SessionsBenchmark.ReadyCap = TimeSpan.FromSeconds(readyCap);
 if (int.TryParse(Option("--min-rounds"), out var minRounds)) SessionsBenchmark.MinRounds = minRounds;
+SessionsBenchmark.QueriesBeforeStop = args.Contains("--queries-before-stop");
 if (double.TryParse(Option("--max-rss-gb"), System.Globalization.CultureInfo.InvariantCulture, out var maxRss)) SessionsBenchmark.MaxRestartBytes = (long)(maxRss * 1e9);
 
 if (what == "gc")

@@ -79,6 +79,6 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
         {
             Console.WriteLine($"RESULT sessions {Second}/{First}: memory while active {M(Second, r => r.ActiveBytesPerSession) / M(First, r => r.ActiveBytesPerSession):F2}, after a full GC {M(Second, r => r.ActiveAfterGcBytesPerSession) / M(First, r => r.ActiveAfterGcBytesPerSession):F2}, after a restart {M(Second, r => r.RestartedBytesPerSession) / M(First, r => r.RestartedBytesPerSession):F2}");
         }
-        PrintQueries("sessions", $"with {sessions:N0} live sessions in one tenant, while they are live, before the stop; Subscribe on a freshly connected hub until its snapshot arrived; resident bytes per session = (RSS - RSS before the load) / sessions loaded");
+        PrintQueries("sessions", $"with {sessions:N0} live sessions in one tenant, {(SessionsBenchmark.QueriesBeforeStop ? "before the stop" : "after the restart (none when it never became ready)")}; Subscribe on a freshly connected hub until its snapshot arrived; resident bytes per session = (RSS - RSS before the load) / sessions loaded");
     }
 }
