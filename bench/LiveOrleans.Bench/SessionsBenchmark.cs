@@ -166,7 +166,7 @@ public static class SessionsBenchmark
             }
             await Task.Delay(TimeSpan.FromSeconds(10));
         }
-        var restarted = engine.ResidentBytes();
+        var restarted = engine.HasExited ? 0 : engine.ResidentBytes();
         peak = Math.Max(peak, restarted);
         if (ready is not null)
         {
@@ -183,7 +183,7 @@ public static class SessionsBenchmark
             await engine.KillAsync();
         }
         return new Result(sessions, (int)expected["cards, first page"], load, (active - baseline) / (double)sessions, (activeAfterGc - baseline) / (double)sessions,
-            stop, graceful, ready, readyBy, (restarted - baseline) / (double)sessions, restartedAfterGc, peak, latencies, counts);
+            stop, graceful, ready, readyBy, restarted == 0 ? double.NaN : (restarted - baseline) / (double)sessions, restartedAfterGc, peak, latencies, counts);
     }
 
     /// <summary>
@@ -205,15 +205,19 @@ public static class SessionsBenchmark
             while (!monitor.IsCancellationRequested)
             {
                 try { await Task.Delay(TimeSpan.FromSeconds(15), monitor.Token); } catch (OperationCanceledException) { return; }
-                if (engine.HasExited) { Log(build, "the restarted engine exited"); return; }
-                var rss = engine.ResidentBytes();
+                if (engine.HasExited) { Log(build, $"restart +{Since().TotalSeconds:F0} s: the engine process exited"); return; }
+                long rss;
+                try { rss = engine.ResidentBytes(); }
+                catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException) { continue; } // exiting meanwhile
                 peak = Math.Max(peak, rss);
                 if (rss > MaxRestartBytes)
                 {
                     Log(build, $"restart: {rss / 1e9:F1} GB resident, past --max-rss-gb; giving up");
                     await giveUp.CancelAsync();
                 }
-                var now = Cpu(engine.ProcessId);
+                long now;
+                try { now = Cpu(engine.ProcessId); }
+                catch (Exception ex) when (ex is IOException or FormatException) { continue; }
                 Log(build, $"restart +{Since().TotalSeconds:F0} s: {rss / 1e6:F0} MB resident, {(now - cpu) / 100.0 / 15:P0} of a core over 15 s; "
                     + string.Join("; ", last.Where(l => readyBy[l.Key] is null).Select(l => $"{l.Key}: {l.Value}")));
                 cpu = now;
@@ -222,7 +226,7 @@ public static class SessionsBenchmark
         HttpClient? reader = null;
         try
         {
-            while (Since() < ReadyCap && readyBy.Values.Any(v => v is null) && !giveUp.IsCancellationRequested)
+            while (Since() < ReadyCap && readyBy.Values.Any(v => v is null) && !giveUp.IsCancellationRequested && !engine.HasExited)
             {
                 var timeout = ReadyCap - Since() < TimeSpan.FromSeconds(30) ? ReadyCap - Since() : TimeSpan.FromSeconds(30);
                 if (timeout <= TimeSpan.Zero) break;
@@ -279,7 +283,8 @@ public static class SessionsBenchmark
             await monitor.CancelAsync();
             await monitoring;
         }
-        peak = Math.Max(peak, engine.ResidentBytes());
+        if (engine.HasExited) Log(build, $"restart: the engine process exited {Since().TotalSeconds:F0} s after its launch");
+        else peak = Math.Max(peak, engine.ResidentBytes());
         var ready = readyBy.Values.All(v => v is not null) ? TimeSpan.FromSeconds(readyBy.Values.Max()!.Value) : (TimeSpan?)null;
         Log(build, $"restart: {(ready is { } r ? $"every live query answered as expected {r.TotalSeconds:F1} s after the launch" : $"not ready after {ReadyCap.TotalSeconds:F0} s")}; "
             + string.Join(", ", readyBy.Select(q => $"{q.Key} {(q.Value is { } s ? $"{s:F1} s" : "never: " + last[q.Key])}")));
