@@ -161,7 +161,8 @@ public sealed class EngineProcess : IAsyncDisposable
     public static long ResidentBytes(int pid)
     {
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        // "VmRSS:\t 8026820 kB", and from 10 GB on "VmRSS:\t10135960 kB": split on tabs too.
+        return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>SIGTERM and wait: a graceful stop. A process still running after <paramref name="within"/> (default 2 minutes) is killed; answers false then.</summary>

@@ -10,7 +10,8 @@ namespace LiveOrleans.Bench;
 /// Many live sessions in one tenant (the scale benchmark of issue 19): resident memory per live session while they
 /// are active and after a restart (each also after a forced full GC), the graceful stop, the seconds from the
 /// restarted process's launch until every live query answers with the live count it answered before the stop (capped:
-/// "not ready" instead of hanging), and each live query's and <c>Subscribe</c>'s latency while the sessions are live.
+/// "not ready" instead of hanging), and each live query's and <c>Subscribe</c>'s latency with every session live
+/// (after the restart, or before the stop with <see cref="QueriesBeforeStop"/>). See bench/README.md.
 /// </summary>
 public static class SessionsBenchmark
 {
