@@ -73,7 +73,7 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
                 + $"resident per live session while active {M(b, r => r.ActiveBytesPerSession):N0} B, {M(b, r => r.ActiveAfterGcBytesPerSession):N0} B after a full GC; "
                 + $"SIGTERM stop {M(b, r => r.Stop.TotalSeconds):F1} s{(_sessions[b].All(r => r.StoppedGracefully) ? "" : " (killed after 5 min)")}; "
                 + $"restart until every live query answered as before: {Ready(b)}; "
-                + $"after the restart {M(b, r => r.RestartedBytesPerSession):N0} B per live session ({(_sessions[b].All(r => r.Ready is not null) ? "when ready" : "at the cap")}), {afterGc}, peak {M(b, r => r.PeakRestartBytes) / 1e9:F1} GB resident");
+                + $"after the restart {M(b, r => r.RestartedBytesPerSession):N0} B per live session ({(_sessions[b].All(r => r.Ready is not null) ? "10 s after ready" : "at the cap")}), {afterGc}, peak {M(b, r => r.PeakRestartBytes) / 1e9:F1} GB resident");
         }
         if (builds.Count == 2)
         {
