@@ -44,6 +44,16 @@ public sealed class EngineProcess : IAsyncDisposable
     /// <summary>How long the last start took until the engine answered a live query.</summary>
     public TimeSpan StartTime { get; private set; }
 
+    /// <summary>When the last start launched the process (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    public long LaunchedAt { get; private set; }
+
+    /// <summary>The engine process's id (for /proc and the diagnostics tools).</summary>
+    public int ProcessId => _process!.Id;
+
+    public bool HasExited => _process?.HasExited ?? true;
+
+    private int _starts;
+
     public static async Task<EngineProcess> StartAsync(EngineBuild build, IDictionary<string, string>? settings = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), $"lo-bench-{Guid.NewGuid():N}");
@@ -53,8 +63,12 @@ public sealed class EngineProcess : IAsyncDisposable
         return engine;
     }
 
-    /// <summary>Starts the process on the same store (a restart when it ran before).</summary>
-    public async Task StartAsync()
+    /// <summary>
+    /// Starts the process on the same store (a restart when it ran before); unless <paramref name="waitUntilAnswering"/>
+    /// is false, waits until it answers a live query. <c>BENCH_ENGINE_LOG=DIR</c> keeps each start's output (with
+    /// timestamps) in DIR, <c>BENCH_ENGINE_LOG_LEVEL</c> sets its level (default Warning).
+    /// </summary>
+    public async Task StartAsync(bool waitUntilAnswering = true)
     {
         var port = FreePort();
         Address = new Uri($"http://127.0.0.1:{port}");
@@ -72,17 +86,31 @@ public sealed class EngineProcess : IAsyncDisposable
         start.Environment["Bootstrap__AdminPassword"] = Password;
         start.Environment["Bootstrap__IngestKey"] = Key;
         start.Environment["Ingest__EventsPerSecondPerTenant"] = "10000000";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("BENCH_ENGINE_LOG_LEVEL") ?? "Warning";
+        start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
+        // The engine runs in a temporary directory, so its appsettings.json is not read: its quiet categories are set here.
+        start.Environment["Logging__LogLevel__Polly"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
         start.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in _settings) start.Environment[key] = value;
         if (_build.Cluster) StartSilo(start.Environment);
         var clock = Stopwatch.StartNew();
+        LaunchedAt = Stopwatch.GetTimestamp();
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("fail:", StringComparison.Ordinal)) Console.Error.WriteLine($"[{_build.Label}] {line}"); };
+        var log = Environment.GetEnvironmentVariable("BENCH_ENGINE_LOG") is { Length: > 0 } logs
+            ? TextWriter.Synchronized(new StreamWriter(Path.Combine(Directory.CreateDirectory(logs).FullName, $"{_build.Label}-{DateTime.UtcNow:HHmmss}-start{++_starts}.log")) { AutoFlush = true })
+            : null;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is { } line) log?.WriteLine(line); };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            log?.WriteLine(line);
+            if (line.Contains("fail:", StringComparison.Ordinal)) Console.Error.WriteLine($"[{_build.Label}] {line}");
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        if (!waitUntilAnswering) return;
         using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         while (clock.Elapsed < TimeSpan.FromMinutes(5))
         {
@@ -128,22 +156,70 @@ public sealed class EngineProcess : IAsyncDisposable
     }
 
     /// <summary>Resident memory of the engine process (VmRSS), in bytes.</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => ResidentBytes(_process!.Id);
+
+    public static long ResidentBytes(int pid)
     {
-        var line = File.ReadLines($"/proc/{_process!.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        // "VmRSS:\t 8026820 kB", and from 10 GB on "VmRSS:\t10135960 kB": split on tabs too.
+        return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
-    /// <summary>SIGTERM and wait: a graceful stop.</summary>
-    public async Task StopAsync()
+    /// <summary>SIGTERM and wait: a graceful stop. A process still running after <paramref name="within"/> (default 2 minutes) is killed; answers false then.</summary>
+    public async Task<bool> StopAsync(TimeSpan? within = null)
     {
+        var graceful = true;
         foreach (var process in new[] { _process, _silo })
         {
             if (process is null || process.HasExited) continue;
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await process.WaitForExitAsync(timeout.Token);
+            using var timeout = new CancellationTokenSource(within ?? TimeSpan.FromMinutes(2));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                graceful = false;
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
         }
+        return graceful;
+    }
+
+    /// <summary>Kills the engine at once (a benchmark giving up on it).</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } process) return;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>A full blocking garbage collection in the engine; see <see cref="CollectGarbageAsync(int)"/>.</summary>
+    public Task CollectGarbageAsync() => CollectGarbageAsync(_process!.Id);
+
+    /// <summary>
+    /// A full blocking garbage collection in a .NET process, induced as profilers do it (the runtime provider's
+    /// GCHeapCollect keyword over the diagnostics port), then waits until its resident memory settles.
+    /// </summary>
+    public static async Task CollectGarbageAsync(int pid)
+    {
+        const long GCHeapCollect = 0x800000, GC = 0x1;
+        var client = new Microsoft.Diagnostics.NETCore.Client.DiagnosticsClient(pid);
+        var provider = new Microsoft.Diagnostics.NETCore.Client.EventPipeProvider("Microsoft-Windows-DotNETRuntime", System.Diagnostics.Tracing.EventLevel.Informational, GCHeapCollect | GC);
+        using var session = client.StartEventPipeSession([provider], requestRundown: false, circularBufferMB: 16);
+        var drain = session.EventStream.CopyToAsync(Stream.Null);
+        var previous = ResidentBytes(pid);
+        for (var i = 0; i < 30; i++)
+        {
+            await Task.Delay(2000);
+            var now = ResidentBytes(pid);
+            if (Math.Abs(now - previous) < previous / 200) break;
+            previous = now;
+        }
+        await session.StopAsync(CancellationToken.None);
+        try { await drain.WaitAsync(TimeSpan.FromSeconds(10)); } catch (Exception ex) when (ex is TimeoutException or IOException or ObjectDisposedException) { }
     }
 
     public HttpClient Producer(string key = Key)
@@ -153,9 +229,9 @@ public sealed class EngineProcess : IAsyncDisposable
         return client;
     }
 
-    public async Task<HttpClient> ReaderAsync(string tenant = "bench")
+    public async Task<HttpClient> ReaderAsync(string tenant = "bench", TimeSpan? timeout = null)
     {
-        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(120) };
+        var client = new HttpClient { BaseAddress = Address, Timeout = timeout ?? TimeSpan.FromSeconds(120) };
         var login = await client.PostAsJsonAsync("/api/v1/auth/token", new { tenant, username = "admin", password = Password });
         login.EnsureSuccessStatusCode();
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();

@@ -1,8 +1,8 @@
 using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
-// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N]
-//   what: raw | ingest | query | sessions | calls | all
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G] [--queries-before-stop]
+//   what: raw | ingest | query | sessions | calls | all | gc PID (a full GC in a running engine)
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
 var seconds = int.TryParse(positional.ElementAtOrDefault(1), out var s) ? s : 15;
@@ -21,7 +21,20 @@ var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
 if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
 if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = batch;
 if (int.TryParse(Option("--senders"), out var senders)) IngestBenchmark.Senders = senders;
+if (int.TryParse(Option("--ready-cap"), out var readyCap)) SessionsBenchmark.ReadyCap = TimeSpan.FromSeconds(readyCap);
+if (int.TryParse(Option("--min-rounds"), out var minRounds)) SessionsBenchmark.MinRounds = minRounds;
+SessionsBenchmark.QueriesBeforeStop = args.Contains("--queries-before-stop");
+if (double.TryParse(Option("--max-rss-gb"), System.Globalization.CultureInfo.InvariantCulture, out var maxRss)) SessionsBenchmark.MaxRestartBytes = (long)(maxRss * 1e9);
 
+if (what == "gc")
+{
+    // bench gc PID: a full GC in a running engine (as the sessions benchmark does), with its RSS before and after.
+    var pid = int.Parse(positional[1], System.Globalization.CultureInfo.InvariantCulture);
+    Console.WriteLine($"RSS before {EngineProcess.ResidentBytes(pid) / 1e6:F0} MB");
+    await EngineProcess.CollectGarbageAsync(pid);
+    Console.WriteLine($"RSS after a full GC {EngineProcess.ResidentBytes(pid) / 1e6:F0} MB");
+    return;
+}
 Console.WriteLine(Machine.Describe());
 foreach (var build in builds) Console.WriteLine($"build {build.Label}: {build.ApiDll}");
 var report = new Report(builds);
@@ -66,8 +79,10 @@ if (what is "sessions" or "all")
         foreach (var build in builds)
         {
             var result = await SessionsBenchmark.RunAsync(build, sessions, Math.Max(5, seconds / 2));
-            Console.WriteLine($"sessions {build.Label} run {run + 1}: {result.Sessions:N0} live sessions, {result.ActiveBytesPerSession:N0} B each while active, {result.RestartedBytesPerSession:N0} B each after a restart, restart until every live query answered {result.Restart.TotalSeconds:F1} s; "
-                + string.Join("; ", result.Queries.Select(q => $"{q.Key} p50 {q.Value.P50:F2} p99 {q.Value.P99:F2} ms")));
+            Console.WriteLine($"sessions {build.Label} run {run + 1}: {result.Listed:N0} of {result.Sessions:N0} live sessions listed, loaded in {result.Load.TotalSeconds:F0} s, "
+                + $"{result.ActiveBytesPerSession:N0} B each while active ({result.ActiveAfterGcBytesPerSession:N0} B after a full GC), SIGTERM stop {result.Stop.TotalSeconds:F1} s, "
+                + $"restart until every live query answered {result.ReadyText}, {result.RestartedBytesPerSession:N0} B each after it ({result.RestartedAfterGcBytesPerSession?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "-"} B after a full GC); "
+                + string.Join("; ", result.Queries.Select(q => $"{q.Key} p50 {q.Value.P50:F2} p99 {q.Value.P99:F2} ms ({result.QueryCounts[q.Key].Samples} samples{(result.QueryCounts[q.Key].Failed > 0 ? $", {result.QueryCounts[q.Key].Failed} failed" : "")})")));
             report.Sessions(build, result);
         }
     }

@@ -61,17 +61,24 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
 
     public void PrintSessions(int sessions)
     {
-        double Active(string b) => Machine.Median(_sessions[b].Select(r => r.ActiveBytesPerSession));
-        double Restarted(string b) => Machine.Median(_sessions[b].Select(r => r.RestartedBytesPerSession));
-        double Restart(string b) => Machine.Median(_sessions[b].Select(r => r.Restart.TotalSeconds));
+        double M(string b, Func<SessionsBenchmark.Result, double> f) => Machine.Median(_sessions[b].Select(f));
+        string Ready(string b) => _sessions[b].All(r => r.Ready is not null)
+            ? $"{M(b, r => r.Ready!.Value.TotalSeconds):F1} s"
+            : string.Join(" / ", _sessions[b].Select(r => r.ReadyText));
         foreach (var build in builds)
         {
-            Console.WriteLine($"RESULT sessions {build.Label}: {Active(build.Label):N0} B resident per live session while active, {Restarted(build.Label):N0} B after a restart; restart until every live query answered {Restart(build.Label):F1} s with {sessions:N0} live sessions");
+            var b = build.Label;
+            var afterGc = _sessions[b].All(r => r.RestartedAfterGcBytesPerSession is not null) ? $"{M(b, r => r.RestartedAfterGcBytesPerSession!.Value):N0} B after a full GC" : "no full GC (not ready)";
+            Console.WriteLine($"RESULT sessions {b}: {M(b, r => r.Listed):N0} live sessions listed of {sessions:N0} loaded in {M(b, r => r.Load.TotalSeconds):F0} s; "
+                + $"resident per live session while active {M(b, r => r.ActiveBytesPerSession):N0} B, {M(b, r => r.ActiveAfterGcBytesPerSession):N0} B after a full GC; "
+                + $"SIGTERM stop {M(b, r => r.Stop.TotalSeconds):F1} s{(_sessions[b].All(r => r.StoppedGracefully) ? "" : " (killed after 5 min)")}; "
+                + $"restart until every live query answered as before: {Ready(b)}; "
+                + $"after the restart {M(b, r => r.RestartedBytesPerSession):N0} B per live session ({(_sessions[b].All(r => r.Ready is not null) ? "10 s after ready" : "at the cap")}), {afterGc}, peak {M(b, r => r.PeakRestartBytes) / 1e9:F1} GB resident");
         }
         if (builds.Count == 2)
         {
-            Console.WriteLine($"RESULT sessions {Second}/{First}: memory while active {Active(Second) / Active(First):F2}, after a restart {Restarted(Second) / Restarted(First):F2}, restart time {Restart(Second) / Restart(First):F2}");
+            Console.WriteLine($"RESULT sessions {Second}/{First}: memory while active {M(Second, r => r.ActiveBytesPerSession) / M(First, r => r.ActiveBytesPerSession):F2}, after a full GC {M(Second, r => r.ActiveAfterGcBytesPerSession) / M(First, r => r.ActiveAfterGcBytesPerSession):F2}, after a restart {M(Second, r => r.RestartedBytesPerSession) / M(First, r => r.RestartedBytesPerSession):F2}");
         }
-        PrintQueries("sessions", $"with {sessions:N0} live sessions in the tenant read, after a restart, nothing else running");
+        PrintQueries("sessions", $"with {sessions:N0} live sessions in one tenant, {(SessionsBenchmark.QueriesBeforeStop ? "before the stop" : "after the restart (none when it never became ready)")}; Subscribe on a freshly connected hub until its snapshot arrived; resident bytes per session = (RSS - RSS before the load) / sessions loaded");
     }
 }
