@@ -18,7 +18,7 @@ public enum ConversationStatus { Open, Closed }
 [GenerateSerializer]
 public enum Priority { Low, Normal, High, Urgent }
 
-/// <summary>The live state of a session (SEMANTICS.md, Sessions).</summary>
+/// <summary>The live state of a session (docs/semantics.md, "Sessions and live states").</summary>
 [GenerateSerializer]
 public enum LiveState { Active, Thinking, Streaming, Paused, Error, Ended }
 
@@ -42,11 +42,11 @@ public enum MessageFormat { Text, Media, System, Voice }
 [GenerateSerializer]
 public enum AttachmentType { Image, Document, Audio, Video }
 
-/// <summary>What a supervisor can do to a live session (SEMANTICS.md, Interventions).</summary>
+/// <summary>What a supervisor can do to a live session (docs/semantics.md, Interventions).</summary>
 /// <remarks>New kinds go at the end: the grains' serializer writes the number.</remarks>
 [GenerateSerializer]
 public enum InterventionType { Pause, Resume, SystemMessage, Override, Transfer, Reassign, CobrowseStart, CobrowseStop, Guide }
 
-/// <summary>Roles of people; see CONTRACT.md, Authentication.</summary>
+/// <summary>Roles of people; see docs/contract.md, Authentication.</summary>
 [GenerateSerializer]
 public enum Role { Admin, Supervisor, Agent, Viewer }

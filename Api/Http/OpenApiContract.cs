@@ -88,7 +88,7 @@ public static class OpenApiContract
         },
     };
 
-    /// <summary>One batch with every event type of the contract (CONTRACT.md, Ingest).</summary>
+    /// <summary>One batch with every event type of the contract (docs/contract.md, Ingest).</summary>
     private const string EventsExample = """
         {"events": [
           {"id": "ev-1", "type": "session_started", "timestamp": "2026-11-22T10:15:00Z", "sessionId": "s-42", "channel": "whatsapp",

@@ -1,4 +1,4 @@
-// The shapes of the public contract (CONTRACT.md) the dashboard reads. Enum values are snake_case strings.
+// The shapes of the public contract (docs/contract.md) the dashboard reads. Enum values are snake_case strings.
 
 export type Channel = string;
 export type Priority = 'low' | 'normal' | 'high' | 'urgent';

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace LiveOrleans.Events;
 
 /// <summary>
-/// A conversation lifecycle event sent by a producer (CONTRACT.md, Ingest). Events are validated at the edge
+/// A conversation lifecycle event sent by a producer (docs/contract.md, Ingest). Events are validated at the edge
 /// (<see cref="Validation.EventValidator"/>), written to the durable log in this shape and applied to grains.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
@@ -85,7 +85,7 @@ public sealed record MessageSent : LiveEvent
     public Delivery Delivery { get; init; } = Delivery.Sent;
     public string? OverrideOf { get; init; }
 
-    /// <summary>Successfully sent, not an internal note, not a broadcast (SEMANTICS.md, Messages).</summary>
+    /// <summary>Successfully sent, not an internal note, not a broadcast (docs/semantics.md, Messages).</summary>
     [JsonIgnore]
     public bool IsBusinessReply => Delivery == Delivery.Sent && !InternalNote && !Broadcast;
 }

@@ -1,8 +1,8 @@
 namespace LiveOrleans.Queries;
 
 /// <summary>
-/// The dashboard filter (CONTRACT.md, Live queries). Filters combine with AND, values within one filter with OR;
-/// an empty or absent filter means "all". Which parts apply to which view is decided by SEMANTICS.md:
+/// The dashboard filter (docs/contract.md, Live queries). Filters combine with AND, values within one filter with OR;
+/// an empty or absent filter means "all". Which parts apply to which view is decided by docs/semantics.md:
 /// the summary and hourly chart use teams, owners and channels; the agents panel uses teams and owners only.
 /// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]

@@ -1,6 +1,6 @@
 namespace LiveOrleans.Queries;
 
-// Response shapes of the live queries (CONTRACT.md). They are also the hub payloads.
+// Response shapes of the live queries (docs/contract.md). They are also the hub payloads.
 
 /// <summary>Live metrics summary of the inbox view.</summary>
 [GenerateSerializer, Immutable]

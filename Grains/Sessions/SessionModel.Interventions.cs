@@ -1,6 +1,6 @@
 namespace LiveOrleans.Grains.Sessions;
 
-// Interventions (SEMANTICS.md): checked before they are logged, applied when they are (and the same way on replay).
+// Interventions (docs/semantics.md): checked before they are logged, applied when they are (and the same way on replay).
 public sealed partial class SessionModel
 {
     /// <summary>Why the session's state does not allow the intervention now, or null.</summary>

@@ -3,7 +3,7 @@ using LiveOrleans.Live;
 namespace LiveOrleans.Grains.Sessions;
 
 /// <summary>
-/// The rules of one conversation (SEMANTICS.md): its state machine, transcript, preview, first message, waiting and
+/// The rules of one conversation (docs/semantics.md): its state machine, transcript, preview, first message, waiting and
 /// reply times, active days, and what it says about agents. Pure: it changes <see cref="State"/> and reports what
 /// else happened in a <see cref="SessionEffects"/>; the grain around it does the I/O. Applying the same log entries
 /// to the same state gives the same state, so a replay equals the live run.

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>SEMANTICS.md, "Agents panel".</summary>
+/// <summary>docs/semantics.md, "Agents panel".</summary>
 [Trait("Category", "http")]
 public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
 {

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>CONTRACT.md, "Authentication": tokens, roles, tenants and their isolation.</summary>
+/// <summary>docs/contract.md, "Authentication": tokens, roles, tenants and their isolation.</summary>
 [Trait("Category", "http")]
 public sealed class AuthTests(LiveApi api) : IClassFixture<LiveApi>
 {

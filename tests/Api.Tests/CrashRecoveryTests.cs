@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>ARCHITECTURE.md, "Durability": an acknowledged event survives a kill, and is applied exactly once.</summary>
+/// <summary>docs/runtime.md, "Ingest: from a request to a 202": an acknowledged event survives a kill, and is applied exactly once.</summary>
 [Trait("Category", "http")]
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>
-/// SEMANTICS.md, "Interventions", <c>guide</c>: a supervisor's private note to the agent. It reaches the producer as a
+/// docs/semantics.md, "Interventions", <c>guide</c>: a supervisor's private note to the agent. It reaches the producer as a
 /// control command, is audited, counts as an intervention, and is never a message of the conversation.
 /// </summary>
 public sealed class GuidanceTests(LiveApi api) : IClassFixture<LiveApi>

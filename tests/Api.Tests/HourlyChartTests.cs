@@ -1,6 +1,6 @@
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>SEMANTICS.md, "Today" and "Conversations initiated per hour", in the tenant's time zone.</summary>
+/// <summary>docs/semantics.md, "Today" and "Conversations initiated per hour", in the tenant's time zone.</summary>
 [Trait("Category", "http")]
 public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
 {

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>CONTRACT.md, "Ingest": validation at the edge, idempotency, limits.</summary>
+/// <summary>docs/contract.md, "Ingest": validation at the edge, idempotency, limits.</summary>
 [Trait("Category", "http")]
 public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
 {

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>SEMANTICS.md, "Interventions": rules, effects and the audit log, through HTTP.</summary>
+/// <summary>docs/semantics.md, "Interventions": rules, effects and the audit log, through HTTP.</summary>
 [Trait("Category", "http")]
 public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
 {

@@ -1,6 +1,6 @@
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>SEMANTICS.md, "Metrics bar": live sessions, starts and response times over the last 60 minutes.</summary>
+/// <summary>docs/semantics.md, "Metrics bar": live sessions, starts and response times over the last 60 minutes.</summary>
 [Trait("Category", "http")]
 public sealed class MetricsBarTests(LiveApi api) : IClassFixture<LiveApi>
 {

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>CONTRACT.md, "Saved views": each person's named filters, validated, private to their owner.</summary>
+/// <summary>docs/contract.md, "Saved views": each person's named filters, validated, private to their owner.</summary>
 [Trait("Category", "http")]
 public sealed class SavedViewTests(LiveApi api) : IClassFixture<LiveApi>
 {

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>SEMANTICS.md, "Sessions" and "Filters": live states, cards, the list and its filters.</summary>
+/// <summary>docs/semantics.md, "Sessions and live states" and "Filters": live states, cards, the list and its filters.</summary>
 [Trait("Category", "http")]
 public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
 {

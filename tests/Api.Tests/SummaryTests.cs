@@ -1,6 +1,6 @@
 namespace LiveOrleans.Api.Tests;
 
-/// <summary>SEMANTICS.md, "Live metrics summary": every row, through HTTP.</summary>
+/// <summary>docs/semantics.md, "Live metrics summary": every row, through HTTP.</summary>
 [Trait("Category", "http")]
 public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace LiveOrleans.Grains.Tests;
 
-/// <summary>The session's rules without a silo: the state machine of SEMANTICS.md and replay determinism.</summary>
+/// <summary>The session's rules without a silo: the state machine of docs/semantics.md and replay determinism.</summary>
 [Trait("Category", "unit")]
 public sealed class SessionModelTests
 {

@@ -58,7 +58,7 @@ async function intervene(token, sessionId, body) {
   assert.equal(r.status, 201, await r.text());
 }
 
-/** Three conversations and three agents: figures below follow from SEMANTICS.md by hand. */
+/** Three conversations and three agents: figures below follow from docs/semantics.md by hand. */
 async function seed(tenant) {
   const s1 = id('web-ann'); const s2 = id('wa-bo'); const s3 = id('web-cy');
   await ingest(engine, tenant, [
