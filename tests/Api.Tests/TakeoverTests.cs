@@ -24,12 +24,12 @@ public sealed class TakeoverTests(LiveApi api) : IClassFixture<LiveApi>
     }
 
     private static async Task<string> DetailOf(HttpResponseMessage response)
-        => (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString()!;
 
     private static async Task<string?> RefusalOf(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         return problem.TryGetProperty("refusal", out var r) ? r.GetString() : null;
     }
 

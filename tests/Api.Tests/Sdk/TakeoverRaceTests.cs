@@ -117,7 +117,7 @@ public sealed class TakeoverRaceTests : IAsyncLifetime
             // The person's reply goes through.
             await runtime.PublishAsync([Reply(session, $"{session} human", SenderKind.Human, holder)]);
 
-            var detail = await supervisor.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{session}?limit=1000");
+            var detail = await supervisor.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{session}?limit=500");
             Assert.Equal(holder, detail.GetProperty("heldBy").GetProperty("userId").GetString());
             var messages = detail.GetProperty("messages").EnumerateArray().ToArray();
             var at = Array.FindIndex(messages, m => m.GetProperty("id").GetString() == takeoverMessage);
@@ -143,7 +143,7 @@ public sealed class TakeoverRaceTests : IAsyncLifetime
             var handback = await supervisor.PostAsJsonAsync($"/api/v1/sessions/{session}/interventions", new { type = "handback", reason = "race", content = $"note {round}" });
             Assert.Equal(HttpStatusCode.Created, handback.StatusCode);
             await runtime.PublishAsync([Reply(session, $"{session} ai again", SenderKind.Ai, "bot")]);
-            var after = await supervisor.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{session}?limit=1000");
+            var after = await supervisor.GetFromJsonAsync<JsonElement>($"/api/v1/sessions/{session}?limit=500");
             Assert.Equal(JsonValueKind.Null, after.GetProperty("heldBy").ValueKind);
             Assert.Equal($"{session} ai again", after.GetProperty("messages").EnumerateArray().Last().GetProperty("text").GetString());
         }
