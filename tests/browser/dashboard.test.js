@@ -361,7 +361,7 @@ test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcr
   await page.goto(`${engine.url}/#/conversations/${s}`);
   await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
   assert.deepEqual(await page.locator('.controls button').allTextContents(),
-    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Take over', 'Hand back', 'Transfer', 'Reassign', 'Co-browse']);
   await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 2), 'both messages in the transcript');
 
   const first = page.locator('.transcript .message[data-message="hostile"] .message-body');
@@ -385,7 +385,7 @@ test('interventions: a required reason, the result at once, the server’s refus
   await page.goto(`${engine.url}/#/conversations/${s1}`);
   await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
   assert.deepEqual(await page.locator('.controls button').allTextContents(),
-    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Take over', 'Hand back', 'Transfer', 'Reassign', 'Co-browse']);
 
   await page.locator('.controls button', { hasText: 'Pause' }).click();
   const dialog = page.locator('dialog[open]');
@@ -474,6 +474,67 @@ test('guidance: Guide sends a private note to the agent, shown in the timeline a
   await page.close();
 });
 
+test('takeover: Take over makes me the holder shown on the card and in the header, refuses the AI, and Hand back returns it with a note', async () => {
+  const tenant = await newTenant(engine);
+  const { s2 } = await seed(tenant);
+  await createUser(tenant, 'sue', 'supervisor', undefined, 'Sue Park');
+  await createUser(tenant, 'max', 'supervisor', undefined, 'Max Roe');
+  const page = await browser.page();
+  await signIn(page, engine.url, tenant.id, 'sue', 'person-password');
+  await page.locator('.summary').waitFor();
+  await page.goto(`${engine.url}/#/conversations/${s2}`);
+  const takeOver = page.locator('.controls button', { hasText: 'Take over' });
+  const handBack = page.locator('.controls button', { hasText: 'Hand back' });
+  await takeOver.waitFor();
+  assert.equal(await handBack.isDisabled(), true);
+  assert.equal(await handBack.getAttribute('title'), 'The conversation is not taken over; there is nothing to hand back.');
+
+  await takeOver.click();
+  const dialog = page.locator('dialog[open]');
+  assert.match(await dialog.locator('h2').textContent(), /Take over the conversation/);
+  await dialog.getByLabel('Reason').fill('Escalation');
+  await dialog.getByRole('button', { name: 'Take over' }).click();
+  await eventually(async () => assert.equal(await text(page, '.detail-header .held-badge'), 'Held by Sue Park'), 'the holder in the header');
+  assert.equal(await takeOver.isDisabled(), true);
+  assert.equal(await takeOver.getAttribute('title'), 'You already hold this conversation.');
+  assert.equal(await handBack.isEnabled(), true);
+
+  // The engine refuses the AI's reply now, typed; the customer was told a person joined.
+  const refused = await fetch(`${engine.url}/api/v1/events`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Api-Key': tenant.key },
+    body: JSON.stringify({ events: [{ id: id('e'), type: 'message_sent', timestamp: iso(), sessionId: s2, sender: { kind: 'ai', id: 'bot-a' }, message: { id: id('m'), format: 'text', text: 'AI here' } }] }),
+  });
+  assert.equal(refused.status, 409);
+  assert.equal((await refused.json()).refusal, 'taken_over');
+  await eventually(async () => assert.match(await text(page, '.transcript'), /A member of our team has joined the conversation\./), 'the system message');
+
+  // Another supervisor sees who holds it, on the card and in the detail, and may neither take it nor hand it back.
+  const other = await browser.page();
+  await signIn(other, engine.url, tenant.id, 'max', 'person-password');
+  await other.locator('.summary').waitFor();
+  await other.goto(`${engine.url}/#/conversations`);
+  await eventually(async () => assert.equal(await text(other, `.card[data-session="${s2}"] .held-badge`), 'Held by Sue Park'), 'the holder on the card');
+  await other.goto(`${engine.url}/#/conversations/${s2}`);
+  const theirTakeOver = other.locator('.controls button', { hasText: 'Take over' });
+  await theirTakeOver.waitFor();
+  assert.equal(await theirTakeOver.isDisabled(), true);
+  assert.equal(await theirTakeOver.getAttribute('title'), 'Held by Sue Park; they (or an admin) must hand it back first.');
+  assert.equal(await other.locator('.controls button', { hasText: 'Hand back' }).getAttribute('title'), 'Held by Sue Park: only they or an admin may hand it back.');
+
+  // Sue hands it back with a note for the agent; both views follow.
+  await handBack.click();
+  await dialog.getByLabel('Note to the agent (optional)').fill('Refund approved; confirm the date.');
+  await dialog.getByLabel('Reason').fill('Resolved');
+  await dialog.getByRole('button', { name: 'Hand back' }).click();
+  await eventually(async () => assert.equal(await page.locator('.detail-header .held-badge').count(), 0), 'no holder in the header');
+  assert.equal(await takeOver.isEnabled(), true);
+  await eventually(async () => assert.equal(await theirTakeOver.isEnabled(), true), 'the other supervisor may take it now');
+  await eventually(async () => assert.match(await text(page, '.interventions'), /Handback.*Note: Refund approved; confirm the date\./s), 'the handback listed with its note');
+  assert.equal(await page.locator('.transcript .message.guidance-note .message-body').textContent(), 'Refund approved; confirm the date.');
+  await other.close();
+  await page.close();
+});
+
 test('detail, as a supervisor sees it: actions the state refuses disabled with the reason, people named, SVG channel icons', async () => {
   const tenant = await newTenant(engine);
   const { s1, s2, s3 } = await seed(tenant);
@@ -504,7 +565,7 @@ test('detail, as a supervisor sees it: actions the state refuses disabled with t
   assert.equal(await pause.isDisabled(), true);
   assert.equal(await pause.getAttribute('title'), 'The session is already paused.');
   assert.equal(await page.locator(`#${await pause.getAttribute('aria-describedby')}`).textContent(), 'The session is already paused.');
-  for (const label of ['Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse'])
+  for (const label of ['Resume', 'Send system message', 'Override response', 'Guide', 'Take over', 'Transfer', 'Reassign', 'Co-browse'])
     assert.equal(await page.locator('.controls button', { hasText: new RegExp(`^${label}$`) }).isEnabled(), true, `${label} enabled`);
   assert.equal(await page.locator('.controls button', { hasText: 'Resume' }).getAttribute('title'), null);
 
@@ -526,7 +587,7 @@ test('detail, as a supervisor sees it: actions the state refuses disabled with t
   await page.goto(`${engine.url}/#/conversations/${s3}`);
   await eventually(async () => assert.equal(await text(page, '.detail-header .state-badge'), 'Ended'), 'ended');
   const buttons = page.locator('.controls button');
-  assert.equal(await buttons.count(), 8);
+  assert.equal(await buttons.count(), 10);
   for (const b of await buttons.all()) {
     assert.equal(await b.isDisabled(), true);
     assert.equal(await b.getAttribute('title'), 'The session has ended; no intervention is possible.');
