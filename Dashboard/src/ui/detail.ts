@@ -205,12 +205,13 @@ export function detailView(deps: {
       }
     };
     const agentOptions = () => [h('option', { value: '' }, '—'), ...directory.agentOptions().map((o) => h('option', { value: o.value }, o.label))];
-    // An action the session's state does not allow is shown disabled, its reason on hover and for screen readers.
+    // An action the session's state does not allow is shown refused, its reason on hover and for screen readers. It is
+    // aria-disabled rather than disabled, so a keyboard user can still reach it and hear why.
     const button = (label: string, type: InterventionType, run: () => void) => {
       const why = refusal(state, type, hold);
       if (!why) return h('button', { type: 'button', 'data-type': type, onclick: run }, label);
       const describedBy = `why-${type}-${sessionId}`.replace(/[^A-Za-z0-9_-]/g, '_');
-      return [h('button', { type: 'button', 'data-type': type, disabled: true, title: why, 'aria-describedby': describedBy }, label),
+      return [h('button', { type: 'button', 'data-type': type, 'aria-disabled': 'true', title: why, 'aria-describedby': describedBy }, label),
         h('span', { id: describedBy, class: 'visually-hidden' }, why)];
     };
     controls.append(...[
