@@ -45,7 +45,8 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionIngestResult> Ingest(SessionBatch batch)
     {
-        if (_model.Refusal(batch.Events) is { } refusal) return new SessionIngestResult(0, 0, refusal, null);
+        // Checked in the same turn as the events are stored: a takeover or pause either precedes them in the log or follows them.
+        if (_model.RefusalOf(batch.Events) is { } refusal) return new SessionIngestResult(0, 0, refusal.Detail, null, refusal.Kind);
         if (!batch.MayStart && !_model.Exists)
         {
             DeactivateOnIdle();
@@ -116,6 +117,8 @@ public sealed partial class SessionGrain(
             return new SessionInterventionResult(new InterventionOutcome(done, InterventionRefusal.None, null), null, null);
         if (_model.Refusal(command) is { } refusal)
             return new SessionInterventionResult(InterventionOutcome.Refused(InterventionRefusal.NotAllowed, refusal), null, null);
+        if (_model.HolderRefusal(command) is { } notHolder)
+            return new SessionInterventionResult(InterventionOutcome.Refused(InterventionRefusal.NotHolder, notHolder), null, null);
 
         command = command with { Original = command.Type == InterventionType.Override ? _model.StreamingText : null };
         var audit = new InterventionView(command.InterventionId, _model.SessionId, command.AdminId, command.Type, command.Reason, command.Timestamp,
@@ -123,7 +126,8 @@ public sealed partial class SessionGrain(
         // Silent monitoring tells nobody, the producer included.
         var control = command.Type is InterventionType.CobrowseStart or InterventionType.CobrowseStop
             ? null
-            : new ControlCommand(0, command.InterventionId, _model.SessionId, _model.State.AgentId, command.Type, command.Content, command.Target);
+            : new ControlCommand(0, command.InterventionId, _model.SessionId, _model.State.AgentId, command.Type, command.Content, command.Target,
+                command.Type == InterventionType.Takeover ? new SessionHolder(command.AdminId, command.HolderName, command.Timestamp) : null);
         var payload = JsonSerializer.SerializeToUtf8Bytes(command, LiveJson.Options);
         var appended = await log.AppendInterventionAsync(_tenant, _stream, new LogAppend(LogEntryKind.Intervention, command.InterventionId, payload), audit, control);
 
