@@ -349,6 +349,45 @@ test('detail: who else is watching, by name and since when, coming and going liv
   await page.close();
 });
 
+test('detail: a tab hidden for long stops watching, and watches again when shown', async () => {
+  const tenant = await newTenant(engine);
+  await createUser(tenant, 'sam', 'supervisor');
+  const s = id('hidden');
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u12', name: 'Ann' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(), sessionId: s, message: { id: id('m'), format: 'text', text: 'Hello?' } },
+  ]);
+  const sam = await connect(engine, await login(engine, tenant.id, 'sam', 'person-password'));
+  const page = await browser.page();
+  try {
+    await sam.connection.invoke('WatchSession', s);
+    const seen = () => sam.received.filter((r) => r.name === 'presence' && r.args[0] === s).at(-1)?.args[1].map((w) => w.name).sort().join();
+    // The boss's dashboard keeps its watches for 1 s of a hidden tab instead of 60 s.
+    await page.addInitScript(() => localStorage.setItem('liveorleans.hiddenUnwatchSeconds', '1'));
+    await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+    await page.goto(`${engine.url}/#/conversations/${s}`);
+    await page.locator('.detail .transcript .message').first().waitFor();
+    await eventually(() => assert.equal(seen(), 'boss,sam'), 'Sam sees the boss arrive');
+
+    // The tab is hidden (as the browser reports it when another tab is in front): after 1 s the boss is gone.
+    const visibility = (state) => page.evaluate((v) => {
+      Object.defineProperty(document, 'visibilityState', { value: v, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+    await visibility('hidden');
+    await eventually(() => assert.equal(seen(), 'sam'), 'the hidden tab gave its watch up');
+    await eventually(async () => assert.equal(await text(page, `.card[data-session="${s}"] .watcher-count`), '1 watching'), 'the card counts Sam alone');
+
+    // Shown again: it watches again, and its detail lists Sam.
+    await visibility('visible');
+    await eventually(() => assert.equal(seen(), 'boss,sam'), 'back on screen, watching again');
+    await eventually(async () => assert.equal(await text(page, '.detail .watchers .watcher-name'), 'sam'), 'the detail lists Sam again');
+  } finally {
+    await sam.connection.stop();
+    await page.close();
+  }
+});
+
 test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcript, and the controls stay', async () => {
   // Issue 18: this text made the markdown renderer overflow the stack, and the detail showed no transcript and no
   // intervention buttons. Now italics nest 16 deep and the rest is shown as characters, beside the next message.
