@@ -421,6 +421,49 @@ test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcr
   await page.close();
 });
 
+test('detail: a message the renderer fails on is shown as its characters, and the rest of the view is drawn', async () => {
+  // Issue 18: one message that cannot be drawn must never stop the transcript or the controls. No text makes the
+  // renderer throw any more, so this page's renderer is made to fail on italics, as it once failed on `*_` × 8,000.
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await page.addInitScript(() => {
+    const create = Document.prototype.createElement;
+    Document.prototype.createElement = function (tag, ...rest) {
+      if (String(tag).toLowerCase() === 'em') throw new RangeError('Maximum call stack size exceeded');
+      return create.call(this, tag, ...rest);
+    };
+  });
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('.summary').waitFor();
+  const s = id('unrendered');
+  const failing = 'Where is _my_ parcel?\nIt was due **Monday**.';
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(3000), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u12', name: 'Fay' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(3000), sessionId: s, message: { id: 'before', format: 'text', text: 'Hello **there**' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(2000), sessionId: s, message: { id: 'failing', format: 'text', text: failing } },
+    { id: id('e'), type: 'message_received', timestamp: iso(1000), sessionId: s, message: { id: 'after', format: 'text', text: 'Anyone **home**?' } },
+  ]);
+  await page.goto(`${engine.url}/#/conversations/${s}`);
+  await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
+  assert.deepEqual(await page.locator('.controls button').allTextContents(),
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
+  await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 3), 'all three messages in the transcript');
+
+  // The failing message: its characters as typed, markers included, in one plain paragraph keeping its line break.
+  const body = page.locator('.transcript .message[data-message="failing"] .message-body');
+  assert.equal(await body.locator('p.plain').count(), 1);
+  assert.equal(await body.textContent(), failing);
+  assert.equal(await body.locator('strong, em').count(), 0);
+  assert.equal(await body.locator('p.plain').evaluate((p) => getComputedStyle(p).whiteSpace), 'pre-wrap');
+  // The messages on either side are drawn as markdown.
+  for (const [message, text, strong] of [['before', 'Hello there', 'there'], ['after', 'Anyone home?', 'home']]) {
+    const other = page.locator(`.transcript .message[data-message="${message}"] .message-body`);
+    assert.equal(await other.textContent(), text);
+    assert.equal(await other.locator('strong').textContent(), strong);
+  }
+  await page.close();
+});
+
 test('interventions: a required reason, the result at once, the server’s refusal shown, audit entries listed; none for a viewer', async () => {
   const tenant = await newTenant(engine);
   const { s1 } = await seed(tenant);
