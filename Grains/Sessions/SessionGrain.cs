@@ -38,9 +38,14 @@ public sealed partial class SessionGrain(
         await CatchUpAsync(new SessionEffects());
     }
 
+    /// <summary>
+    /// Writes the snapshot when the grain is collected; not when the silo shuts down: the log holds every event and the
+    /// next activation replays the tail after its snapshot, while a write per active session (hundreds of thousands after
+    /// a burst) kept the stop past Orleans' deactivation time-out and the store's disposal.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_dirty) await WriteSnapshotAsync();
+        if (_dirty && reason.ReasonCode != DeactivationReasonCode.ShuttingDown) await WriteSnapshotAsync();
     }
 
     public async Task<SessionIngestResult> Ingest(SessionBatch batch)
