@@ -118,11 +118,14 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         // Entries at or below it were committed a recovery margin ago (as a covered position's), so a session asked
         // after it has applied them; a stream that moved past it is asked again by a resumed recovery.
         var askedAfter = progress?.AskedAfter ?? EventLog.StablePosition(Options.RecoveryMargin);
+        var done = 0;
         foreach (var batch in ordered.Chunk(Math.Max(1, Options.RecoveryBatch)))
         {
-            cancellationToken.ThrowIfCancellationRequested();
             await RecoverAsync(batch);
-            if (batch.Length == ordered.Length) break; // done in one batch: nothing to resume
+            done += batch.Length;
+            if (done == ordered.Length) break; // the last batch: the activation writes the snapshot next
+            // Past Orleans' activation time-out this activation has failed and a newer one may run: it writes nothing more.
+            cancellationToken.ThrowIfCancellationRequested();
             State.Recovery = new RecoveryProgress(State.CoveredPosition, batch[^1], askedAfter);
             await FlushAsync();
             await stored.WriteStateAsync();
@@ -200,6 +203,13 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
             Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
             DeactivateOnIdle();
         }
+        catch (ObjectDisposedException)
+        {
+            // The process is ending past its shutdown time: one line, not a stack per grain (the snapshot stays unclean).
+            _dirty = true;
+            State.CoveredPosition = covered;
+            Log.StoreClosed(logger, this.GetPrimaryKeyString());
+        }
         catch (Exception ex)
         {
             _dirty = true;
@@ -218,5 +228,8 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
 
         [LoggerMessage(3, LogLevel.Warning, "{Grain}: writing the snapshot failed; the next timer tries again.")]
         public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
+
+        [LoggerMessage(4, LogLevel.Warning, "{Grain}: the store closed before its snapshot was written; its next activation recovers.")]
+        public static partial void StoreClosed(ILogger logger, string grain);
     }
 }

@@ -241,6 +241,12 @@ public sealed partial class SessionGrain(
             Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
             DeactivateOnIdle();
         }
+        catch (ObjectDisposedException)
+        {
+            // The process is ending: the log has every event; one line, not a stack per session.
+            _dirty = true;
+            Log.StoreClosed(logger, this.GetPrimaryKeyString());
+        }
         catch (Exception ex)
         {
             _dirty = true;
@@ -258,5 +264,8 @@ public sealed partial class SessionGrain(
 
         [LoggerMessage(3, LogLevel.Warning, "Session {Grain}: publishing to watchers failed.")]
         public static partial void WatchPublishFailed(ILogger logger, string grain, Exception ex);
+
+        [LoggerMessage(4, LogLevel.Debug, "Session {Grain}: the store closed before its snapshot was written (the log has every event).")]
+        public static partial void StoreClosed(ILogger logger, string grain);
     }
 }
