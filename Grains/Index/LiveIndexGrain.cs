@@ -67,8 +67,12 @@ public sealed partial class LiveIndexGrain(
         _shard = int.Parse(Id, System.Globalization.CultureInfo.InvariantCulture);
         _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString());
         _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
-        foreach (var (_, entry) in await _rows.LoadAsync()) Put(entry);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var entries = await _rows.LoadAsync();
+        var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        foreach (var (_, entry) in entries) Put(entry);
         foreach (var (id, entry) in await _activityRows.LoadAsync()) _activity[id] = entry;
+        Log.Loaded(logger, this.GetPrimaryKeyString(), entries.Count, loaded.TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         ReportLive();
         this.RegisterGrainTimer(TickAsync, TickInterval, TickInterval);
     }
@@ -332,6 +336,9 @@ public sealed partial class LiveIndexGrain(
 
         [LoggerMessage(12, LogLevel.Information, "{Grain}: {Count} sessions without an event for the inactivity time-out were ended (idle_timeout).")]
         public static partial void EndedInactive(ILogger logger, string grain, int count);
+
+        [LoggerMessage(14, LogLevel.Information, "{Grain}: {Count} entries read and deserialized in {ReadMs:F0} ms, indexed by {TotalMs:F0} ms.")]
+        public static partial void Loaded(ILogger logger, string grain, int count, double readMs, double totalMs);
 
         [LoggerMessage(13, LogLevel.Warning, "{Grain}: ending {Count} inactive sessions failed; the next check tries again.")]
         public static partial void EndFailed(ILogger logger, string grain, int count, Exception ex);
