@@ -6,7 +6,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LiveOrleans.Client;
 
 /// <summary>What <see cref="LiveDashboard.SubscribeAsync"/> answers: the whole picture for the filter (pushes keep it current).</summary>
-public sealed record DashboardSnapshot(SummaryView Summary, HourlyView Hourly, AgentsView Agents, MetricsView Metrics, DashboardSessions Sessions, IReadOnlyList<ActivityEntry> Activity);
+/// <param name="Summary">Today's summary.</param>
+/// <param name="Hourly">The hourly chart.</param>
+/// <param name="Agents">The agents panel.</param>
+/// <param name="Metrics">The metrics bar.</param>
+/// <param name="Sessions">The session cards.</param>
+/// <param name="Activity">The newest activity-log entries in scope.</param>
+/// <param name="WatcherCounts">How many people watch each card of the snapshot, for those with at least one (docs/hubs.md, Presence).</param>
+public sealed record DashboardSnapshot(SummaryView Summary, HourlyView Hourly, AgentsView Agents, MetricsView Metrics, DashboardSessions Sessions, IReadOnlyList<ActivityEntry> Activity,
+    IReadOnlyDictionary<string, int>? WatcherCounts = null);
 
 /// <summary>The session cards of a snapshot: how many match, and the most recent of them.</summary>
 public sealed record DashboardSessions(int Total, IReadOnlyList<SessionCard> Items);
@@ -42,6 +50,8 @@ public sealed class LiveDashboard : IAsyncDisposable
         _hub.On<string, string, string, int>("token", (s, m, d, i) => Token?.Invoke(s, m, d, i));
         _hub.On<string, string>("sessionState", (s, state) => SessionState?.Invoke(s, state));
         _hub.On<InterventionView>("intervention", v => Intervention?.Invoke(v));
+        _hub.On<string, IReadOnlyList<LiveOrleans.Live.SessionWatcher>>("presence", (s, w) => Presence?.Invoke(s, w));
+        _hub.On<string, int>("watcherCount", (s, n) => WatcherCount?.Invoke(s, n));
         _hub.Reconnected += _ => { Reconnected?.Invoke(); return Task.CompletedTask; };
     }
 
@@ -69,6 +79,10 @@ public sealed class LiveDashboard : IAsyncDisposable
     public event Action<string, string>? SessionState;
     /// <summary>An intervention in a watched session.</summary>
     public event Action<InterventionView>? Intervention;
+    /// <summary>The people watching a watched session changed (session id, the whole list: replace, do not merge).</summary>
+    public event Action<string, IReadOnlyList<LiveOrleans.Live.SessionWatcher>>? Presence;
+    /// <summary>The number of people watching a session in the subscription's scope changed (session id, count; 0 when the last one left).</summary>
+    public event Action<string, int>? WatcherCount;
     /// <summary>The connection came back: subscribe and watch again.</summary>
     public event Action? Reconnected;
 
