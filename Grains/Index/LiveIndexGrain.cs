@@ -47,9 +47,9 @@ public sealed partial class LiveIndexGrain(
     // Sessions whose idle end is on its way to the log (not asked for again meanwhile).
     private readonly HashSet<string> _ending = new(StringComparer.Ordinal);
 
-    private readonly LiveIndex _index = new(options.Value.EndedGracePeriod);
-    private readonly SortedSet<(DateTimeOffset At, string Id)> _ended = [];
-    private readonly SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
+    private LiveIndex _index = new(options.Value.EndedGracePeriod);
+    private SortedSet<(DateTimeOffset At, string Id)> _ended = [];
+    private SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
     private readonly Dictionary<string, ActivityEntry> _activity = new(StringComparer.Ordinal);
 
     // The waiting alert fires once per session and wait: the start of the wait each session was alerted for.
@@ -70,7 +70,7 @@ public sealed partial class LiveIndexGrain(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var entries = await _rows.LoadAsync();
         var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        foreach (var (_, entry) in entries) Put(entry);
+        Load(entries);
         foreach (var (id, entry) in await _activityRows.LoadAsync()) _activity[id] = entry;
         Log.Loaded(logger, this.GetPrimaryKeyString(), entries.Count, loaded.TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         ReportLive();
@@ -301,6 +301,19 @@ public sealed partial class LiveIndexGrain(
             // Replicas notice the missing version and take a fresh snapshot.
             Log.PublishFailed(logger, this.GetPrimaryKeyString(), change.Version, ex);
         }
+    }
+
+    /// <summary>
+    /// Files the entries of the shard's rows (one per session) at once, as <see cref="Put"/> one by one would: the
+    /// index built in bulk, the retention and waiting queues sorted once (nothing was alerted yet).
+    /// </summary>
+    private void Load(IReadOnlyList<(string Key, SessionEntry Value)> rows)
+    {
+        var entries = new SessionEntry[rows.Count];
+        for (var i = 0; i < entries.Length; i++) entries[i] = rows[i].Value;
+        _index = LiveIndex.Build(Options.EndedGracePeriod, entries);
+        _ended = new SortedSet<(DateTimeOffset At, string Id)>(entries.Where(e => e.Card.EndedAt is not null).Select(e => (e.Card.EndedAt!.Value, e.SessionId)));
+        _waiting = new SortedSet<(DateTimeOffset Since, string Id)>(entries.Where(e => e.WaitingSince is not null && e.Card.EndedAt is null).Select(e => (e.WaitingSince!.Value, e.SessionId)));
     }
 
     /// <summary>Files an entry, in place of its session's former one.</summary>
