@@ -71,7 +71,9 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
         else
         {
             // The serializer is thread-safe for independent buffers; the grain's turn waits for the loop (no grain call inside).
-            Parallel.For(0, rows.Count, i => values[i] = (rows[i].Key, serializer.Deserialize<T>(rows[i].Data)!));
+            // On the thread pool: the default, TaskScheduler.Current, is the activation's own, which runs one task at a time.
+            Parallel.For(0, rows.Count, new ParallelOptions { TaskScheduler = TaskScheduler.Default },
+                i => values[i] = (rows[i].Key, serializer.Deserialize<T>(rows[i].Data)!));
         }
         return values;
     }
