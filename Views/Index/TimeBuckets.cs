@@ -6,11 +6,19 @@ namespace LiveOrleans.Views.Index;
 /// not the slots. Only the members of the partial minutes at its ends need an exact look. Minute buckets also keep a
 /// count and a sum of what was filed (the replies' response times), so an unfiltered total needs no slot at all.
 /// </summary>
-internal sealed class TimeBuckets(bool hours)
+internal sealed class TimeBuckets
 {
     private const long Minute = TimeSpan.TicksPerMinute;
-    private readonly SortedList<long, Bucket> _minutes = [];
-    private readonly SortedList<long, Bucket>? _hours = hours ? [] : null;
+    private readonly SortedList<long, Bucket> _minutes;
+    private readonly SortedList<long, Bucket>? _hours;
+
+    public TimeBuckets(bool hours)
+    {
+        _minutes = [];
+        _hours = hours ? [] : null;
+    }
+
+    private TimeBuckets(SortedList<long, Bucket> minutes, SortedList<long, Bucket>? hours) => (_minutes, _hours) = (minutes, hours);
 
     /// <summary>Files a slot under the minute of <paramref name="ticks"/> (once per slot and minute: the caller groups).</summary>
     public void Add(int slot, long ticks, int count = 0, double sum = 0)
@@ -98,11 +106,52 @@ internal sealed class TimeBuckets(bool hours)
     /// <summary>Bytes of the buckets' bitmaps.</summary>
     public long Bytes() => _minutes.Values.Sum(b => b.Slots.Bytes()) + (_hours?.Values.Sum(b => b.Slots.Bytes()) ?? 0);
 
+    /// <summary>
+    /// Buckets filled at once: slots come in increasing order, so each bucket's bitmap grows at its end; the buckets
+    /// are sorted once at the end. Counts and sums add up in the order <see cref="Add"/> would have added them.
+    /// </summary>
+    public sealed class Builder(bool hours)
+    {
+        private readonly Dictionary<long, Bucket> _minutes = [];
+        private readonly Dictionary<long, Bucket>? _hours = hours ? [] : null;
+
+        /// <summary>Files a slot as <see cref="TimeBuckets.Add"/> does; slots in increasing order (a slot's times together).</summary>
+        public void Add(int slot, long ticks, int count = 0, double sum = 0)
+        {
+            var minute = Get(_minutes, ticks / Minute);
+            if (minute.Last != slot) minute.Append(slot);
+            minute.Count += count;
+            minute.Sum += sum;
+            if (_hours is not null)
+            {
+                var hour = Get(_hours, ticks / Minute / 60);
+                if (hour.Last != slot) hour.Append(slot);
+            }
+        }
+
+        public TimeBuckets Build() => new(new SortedList<long, Bucket>(_minutes), _hours is null ? null : new SortedList<long, Bucket>(_hours));
+
+        private static Bucket Get(Dictionary<long, Bucket> buckets, long key)
+        {
+            if (!buckets.TryGetValue(key, out var bucket)) buckets.Add(key, bucket = new Bucket());
+            return bucket;
+        }
+    }
+
     private sealed class Bucket
     {
         public readonly CompactBitmap Slots = new();
         public int Count;
         public double Sum;
+
+        /// <summary>The slot a builder appended last (-1: none).</summary>
+        public int Last = -1;
+
+        public void Append(int slot)
+        {
+            Slots.AddLast(slot);
+            Last = slot;
+        }
 
         public static Bucket Get(SortedList<long, Bucket> list, long key)
         {

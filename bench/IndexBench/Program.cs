@@ -5,7 +5,8 @@ using LiveOrleans.Queries;
 using LiveOrleans.Views;
 using LiveOrleans.Views.Index;
 
-// The live index against the walk over every entry it replaces (the brute force with SessionRules), in process.
+// The live index against the walk over every entry it replaces (the brute force with SessionRules), in process; and its
+// bulk build (LiveIndex.Build, a shard's load) against upserts one by one, whose answers it must equal.
 // Usage: dotnet run -c Release --project bench/IndexBench -- [sessions...]   (default: 100000 1000000)
 var sizes = args.Length > 0 ? args.Select(int.Parse).ToArray() : [100_000, 1_000_000];
 var grace = TimeSpan.FromSeconds(60);
@@ -26,6 +27,23 @@ foreach (var size in sizes)
     var withIndex = GC.GetTotalMemory(true);
     Console.WriteLine($"\n{size:N0} sessions: entries {(withEntries - before) / (double)size:N0} B each (cards, strings, lists: not the index's);"
         + $" index {(withIndex - withEntries) / (double)size:N0} B per entry; built in {built.TotalMilliseconds:N0} ms ({built.TotalMilliseconds * 1000 / size:F2} µs per upsert)");
+
+    // The same entries built at once, as a shard's load does (LiveIndex.Build); its answers are checked below with the other's.
+    var bulkTimes = new double[3];
+    LiveIndex bulk = null!;
+    for (var run = 0; run < bulkTimes.Length; run++)
+    {
+        bulk = null!;
+        GC.Collect();
+        watch.Restart();
+        bulk = LiveIndex.Build(grace, entries);
+        bulkTimes[run] = watch.Elapsed.TotalMilliseconds;
+    }
+    Array.Sort(bulkTimes);
+    GC.Collect();
+    var withBoth = GC.GetTotalMemory(true);
+    Console.WriteLine($"bulk build (LiveIndex.Build, {Environment.ProcessorCount} cores): {bulkTimes[1]:N0} ms, median of {bulkTimes.Length} (runs {string.Join(" / ", bulkTimes.Select(t => t.ToString("N0")))} ms);"
+        + $" {built.TotalMilliseconds / bulkTimes[1]:F1}x faster than upserts one by one; {(withBoth - withIndex) / (double)size:N0} B per entry");
 
     // The former grain's structures, for the walk.
     var byId = entries.ToDictionary(e => e.SessionId, StringComparer.Ordinal);
@@ -58,6 +76,9 @@ foreach (var size in sizes)
         object Walk() => metrics ? WalkMetrics(byId, filter, now, grace) : WalkPage(order, byId, filter, 50, after, now, grace);
         var a = Index();
         var b = Walk();
+        var c = metrics ? (object)bulk.Metrics(filter, now) : bulk.Page(filter, 50, after, now);
+        var sameBulk = a is LivePage x ? x.Total == ((LivePage)c).Total && x.Items.SequenceEqual(((LivePage)c).Items) && x.More == ((LivePage)c).More : a.Equals(c);
+        if (!sameBulk) throw new InvalidOperationException($"{name}: the bulk-built index and the other disagree");
         var total = a is LivePage p ? p.Total : ((MetricsPart)a).LiveSessions;
         var same = a is LivePage pa ? pa.Total == ((SessionPagePartLike)b).Total && pa.Items.Select(e => e.SessionId).SequenceEqual(((SessionPagePartLike)b).Items.Select(e => e.SessionId))
             : ((MetricsPart)a with { ReplyMilliseconds = 0 }) == ((MetricsPart)b with { ReplyMilliseconds = 0 });
@@ -81,6 +102,7 @@ foreach (var size in sizes)
     }
     Console.WriteLine($"upserts of existing sessions (half with a new text and reply): {watch.Elapsed.TotalMilliseconds * 1000 / changes:F2} µs each");
     GC.KeepAlive(entries);
+    GC.KeepAlive(bulk);
 }
 
 static double Median(Func<object> run, int runs)

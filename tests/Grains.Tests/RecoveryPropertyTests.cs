@@ -43,6 +43,8 @@ public sealed class RecoveryPropertyTests : IAsyncLifetime
         ["Live:InactiveSessionTimeout"] = "00:00:00",
         ["Live:SnapshotInterval"] = "00:10:00",
         ["Live:SessionSnapshotEntries"] = "5",
+        // Recoveries go by batches of a few streams, each writing its progress.
+        ["Live:RecoveryBatch"] = "3",
     });
 
     public async Task DisposeAsync() => await _live.DisposeAsync();

@@ -11,7 +11,7 @@ namespace LiveOrleans.Grains.Tests.Index;
 [Trait("Category", "unit")]
 public sealed class LiveIndexPropertyTests
 {
-    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
     private static readonly string?[] Teams = [null, "t1", "t2", "t3"];
     private static readonly string?[] Owners = [null, "o1", "o2", "o3", "o4"];
     private static readonly string?[] Channels = [null, "web", "sms", "whatsapp"];
@@ -26,7 +26,7 @@ public sealed class LiveIndexPropertyTests
 
     public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 200)];
 
-    private sealed class World(Random random, DateTimeOffset now)
+    internal sealed class World(Random random, DateTimeOffset now)
     {
         public readonly Dictionary<string, SessionEntry> Entries = new(StringComparer.Ordinal);
         public readonly LiveIndex Index = new(Grace);
@@ -34,15 +34,21 @@ public sealed class LiveIndexPropertyTests
         public int Ids;
         public long Position;
 
+        /// <summary>Another index given every change too (a bulk-built one, say).</summary>
+        public LiveIndex? Twin;
+
         public void Upsert(SessionEntry entry)
         {
             Entries[entry.SessionId] = entry;
             Index.Upsert(entry);
+            Twin?.Upsert(entry);
         }
 
         public void Remove(string id)
         {
-            Assert.Equal(Entries.Remove(id), Index.Remove(id));
+            var removed = Entries.Remove(id);
+            Assert.Equal(removed, Index.Remove(id));
+            if (Twin is not null) Assert.Equal(removed, Twin.Remove(id));
         }
 
         public string AnyId() => Entries.Keys.ElementAt(random.Next(Entries.Count));
@@ -140,7 +146,7 @@ public sealed class LiveIndexPropertyTests
         Assert.Equal(GramIndex.Fold('\uD801'), GramIndex.Fold('\uDC28')); // surrogates: one char for all
     }
 
-    private static SessionEntry NewEntry(Random random, World world, string id)
+    internal static SessionEntry NewEntry(Random random, World world, string id)
     {
         var now = world.Now;
         var started = now - TimeSpan.FromTicks(random.NextInt64(-TimeSpan.TicksPerSecond * 30, TimeSpan.TicksPerHour * 3));
@@ -184,7 +190,7 @@ public sealed class LiveIndexPropertyTests
             broadcast, texts ?? [], null, replies ?? [], interventions ?? []);
 
     /// <summary>Random changes: new sessions, removals, and replacements that change some parts and keep others (the same lists, by reference).</summary>
-    private static void Change(Random random, World world, int count)
+    internal static void Change(Random random, World world, int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -212,7 +218,7 @@ public sealed class LiveIndexPropertyTests
         }
     }
 
-    private static LiveFilter RandomFilter(Random random, World world, bool sparse = false)
+    internal static LiveFilter RandomFilter(Random random, World world, bool sparse = false)
     {
         var p = sparse ? 6 : 3;
         IReadOnlyList<string>? Some(string?[] values)
@@ -246,7 +252,7 @@ public sealed class LiveIndexPropertyTests
     }
 
     /// <summary>None, a listed session's position, or a position no session has.</summary>
-    private static SessionListPosition? RandomCursor(Random random, World world)
+    internal static SessionListPosition? RandomCursor(Random random, World world)
     {
         if (random.Next(3) == 0 || world.Entries.Count == 0) return null;
         var entry = world.Entries[world.AnyId()];
