@@ -23,8 +23,9 @@ public sealed record NodeTick(DateTimeOffset Now, IReadOnlyList<WindowDelta> Win
 /// Between ticks the book only records, per session, the entry it had at the last tick and the newest one. A tick
 /// applies each such change to the windows that may select the old or the new entry (<see cref="GroupRouter"/>): the
 /// old entry is judged at the last tick's time, the new one at the tick's. Every entry is scheduled at its next change
-/// by time, so the entries that change with time alone are applied like any other. Windows with a duration filter
-/// select by time per filter: they are rebuilt from the index at every tick.
+/// by time, so the entries that change with time alone are applied like any other. A new window is built after the
+/// others are brought to its instant the same way (publishing nothing): every window always stands at the same time.
+/// Windows with a duration filter select by time per filter: they are rebuilt from the index at every tick.
 /// </remarks>
 public sealed class WindowBook
 {
@@ -39,6 +40,8 @@ public sealed class WindowBook
     // When each session's state changes next by time alone; the queue may hold stale times (checked against _due).
     private readonly PriorityQueue<string, long> _schedule = new();
     private readonly Dictionary<string, long> _due = new(StringComparer.Ordinal);
+    // Windows changed since the screens were published last.
+    private readonly List<Window> _dirty = [];
     private int _nextId;
     private DateTimeOffset _last;
 
@@ -72,13 +75,13 @@ public sealed class WindowBook
         Renew(node, now);
         if (!_byKey.TryGetValue((key, size), out var window))
         {
+            // The others are brought to now first (unpublished), so that the new one, built now, stands at the same instant.
+            Advance(now);
             window = new Window(_nextId++, key, filter, size);
             _byKey.Add((key, size), window);
             _windows.Add(window.Id, window);
-            Rebuild(window, now);
+            Rebuild(window, _last);
             window.Publish();
-            // Built at now, while the others stand at the last tick: rebuilt at the next tick, not changed incrementally until then.
-            window.Fresh = true;
             if (!window.Timed) _router.Add(window);
         }
         window.Nodes.Add(node);
@@ -129,6 +132,34 @@ public sealed class WindowBook
     /// </summary>
     public IReadOnlyDictionary<string, NodeTick> Tick(DateTimeOffset now)
     {
+        Advance(now);
+        now = _last;
+        foreach (var window in _windows.Values)
+        {
+            if (!window.Timed) continue;
+            Rebuild(window, now);
+            MarkDirty(window);
+        }
+        var ticks = new Dictionary<string, List<WindowDelta>>(StringComparer.Ordinal);
+        foreach (var window in _dirty)
+        {
+            window.Dirty = false;
+            if (!_windows.ContainsKey(window.Id)) continue; // released since
+            if (window.Prefix.Count < window.Size && window.Prefix.Count < window.Total) Refill(window, now);
+            if (window.Delta() is not { } delta) continue;
+            foreach (var node in window.Nodes)
+            {
+                if (!ticks.TryGetValue(node, out var list)) ticks.Add(node, list = []);
+                list.Add(delta);
+            }
+        }
+        _dirty.Clear();
+        return ticks.ToDictionary(p => p.Key, p => new NodeTick(now, p.Value), StringComparer.Ordinal);
+    }
+
+    /// <summary>Applies the changes recorded since and those by time up to <paramref name="now"/> to every window, publishing nothing.</summary>
+    private void Advance(DateTimeOffset now)
+    {
         if (now < _last) now = _last;
         var prev = _last;
         // Entries whose state changes by time alone: a change from themselves to themselves.
@@ -141,7 +172,6 @@ public sealed class WindowBook
             var entry = _index.Get(id);
             if (entry is not null) _pending[id] = (entry, entry);
         }
-        var dirty = new List<Window>();
         foreach (var (id, (first, last)) in _pending)
         {
             if (last is null) _due.Remove(id);
@@ -149,43 +179,19 @@ public sealed class WindowBook
             if (first is null && last is null) continue;
             foreach (var window in _router.Candidates(first, last))
             {
-                if (window.Fresh) continue;
-                if (Apply(window, first, prev, last, now) && !window.Dirty)
-                {
-                    window.Dirty = true;
-                    dirty.Add(window);
-                }
+                if (Apply(window, first, prev, last, now)) MarkDirty(window);
             }
         }
         _pending.Clear();
         if (_schedule.Count > 2 * _due.Count + 1024) Compact();
-
-        foreach (var window in _windows.Values)
-        {
-            if (!window.Fresh && !window.Timed) continue;
-            window.Fresh = false;
-            Rebuild(window, now);
-            if (!window.Dirty)
-            {
-                window.Dirty = true;
-                dirty.Add(window);
-            }
-        }
-
-        var ticks = new Dictionary<string, List<WindowDelta>>(StringComparer.Ordinal);
-        foreach (var window in dirty)
-        {
-            window.Dirty = false;
-            if (window.Prefix.Count < window.Size && window.Prefix.Count < window.Total) Refill(window, now);
-            if (window.Delta() is not { } delta) continue;
-            foreach (var node in window.Nodes)
-            {
-                if (!ticks.TryGetValue(node, out var list)) ticks.Add(node, list = []);
-                list.Add(delta);
-            }
-        }
         _last = now;
-        return ticks.ToDictionary(p => p.Key, p => new NodeTick(now, p.Value), StringComparer.Ordinal);
+    }
+
+    private void MarkDirty(Window window)
+    {
+        if (window.Dirty) return;
+        window.Dirty = true;
+        _dirty.Add(window);
     }
 
     /// <summary>The window's prefix: the first matches in list order, at the last tick (for tests).</summary>
@@ -282,7 +288,6 @@ public sealed class WindowBook
         public readonly SortedSet<SessionEntry> Prefix = new(ListOrder);
         public int Total;
         public MetricsPart Metrics = MetricsPart.Empty;
-        public bool Fresh;
         public bool Dirty;
         public int Stamp;
         public int Refills;
