@@ -44,7 +44,7 @@ public sealed class LiveIndex
     private TimeBuckets _interventions = new(hours: false);
     private GramIndex _grams = new();
     private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, (int Count, double Sum)> _perMinute = [];
+    private readonly Dictionary<long, (int Count, long Sum)> _perMinute = [];
 
     /// <param name="grace">How long an ended session stays listed (<see cref="SessionRules.IsListed"/>).</param>
     public LiveIndex(TimeSpan grace)
@@ -273,7 +273,7 @@ public sealed class LiveIndex
         var liveInWindow = CompactBitmap.Or(_live, endedInWindow);
         var replied = new CompactBitmap();
         var repliedEdge = new CompactBitmap();
-        var (replies, replyMs) = _replies.Collect(windowStart + 1, MaxTicks, replied, repliedEdge);
+        var (replies, replyMicros) = _replies.Collect(windowStart + 1, MaxTicks, replied, repliedEdge);
         var intervened = new CompactBitmap();
         _interventions.Collect(windowStart + 1, MaxTicks, intervened, intervened);
         intervened = CompactBitmap.And(intervened, liveInWindow);
@@ -287,10 +287,10 @@ public sealed class LiveIndex
                 foreach (var reply in _entries[slot]!.Replies)
                 {
                     var at = reply.At.UtcTicks;
-                    if (at > windowStart && at / Minute == edgeMinute) { replies++; replyMs += reply.Milliseconds; }
+                    if (at > windowStart && at / Minute == edgeMinute) { replies++; replyMicros += MetricsPart.Micros(reply.Milliseconds); }
                 }
             }
-            return new MetricsPart(listed.Cardinality, started.Cardinality, replies, replyMs, liveInWindow.Cardinality, CountIntervened(intervened, windowStart));
+            return new MetricsPart(listed.Cardinality, started.Cardinality, replies, replyMicros, liveInWindow.Cardinality, CountIntervened(intervened, windowStart));
         }
 
         // Only entries some count can see: listed, started in the window, live in it, with a reply in it.
@@ -298,17 +298,17 @@ public sealed class LiveIndex
         var universe = CompactBitmap.Or(CompactBitmap.Or(listed, started), CompactBitmap.Or(liveInWindow, replied));
         var matches = Match(filter, now, universe);
         replies = 0;
-        replyMs = 0;
+        replyMicros = 0;
         foreach (var slot in CompactBitmap.And(matches, replied).Values())
         {
             foreach (var reply in _entries[slot]!.Replies)
             {
                 if (reply.At.UtcTicks <= windowStart) continue;
                 replies++;
-                replyMs += reply.Milliseconds;
+                replyMicros += MetricsPart.Micros(reply.Milliseconds);
             }
         }
-        return new MetricsPart(CompactBitmap.AndCardinality(matches, listed), CompactBitmap.AndCardinality(matches, started), replies, replyMs,
+        return new MetricsPart(CompactBitmap.AndCardinality(matches, listed), CompactBitmap.AndCardinality(matches, started), replies, replyMicros,
             CompactBitmap.AndCardinality(matches, liveInWindow), CountIntervened(CompactBitmap.And(intervened, matches), windowStart));
     }
 
@@ -535,20 +535,20 @@ public sealed class LiveIndex
     }
 
     /// <summary>The replies' count and sum of response times per minute (the sums added in the replies' order: a bulk build files the same figures).</summary>
-    private Dictionary<long, (int Count, double Sum)> RepliesPerMinute(IReadOnlyList<ReplySample> replies)
+    private Dictionary<long, (int Count, long Sum)> RepliesPerMinute(IReadOnlyList<ReplySample> replies)
     {
         _perMinute.Clear();
         foreach (var reply in replies)
         {
             var minute = reply.At.UtcTicks / Minute;
             var (count, sum) = _perMinute.GetValueOrDefault(minute);
-            _perMinute[minute] = (count + 1, sum + reply.Milliseconds);
+            _perMinute[minute] = (count + 1, sum + MetricsPart.Micros(reply.Milliseconds));
         }
         return _perMinute;
     }
 
     /// <summary>The minutes with an intervention, each once.</summary>
-    private Dictionary<long, (int Count, double Sum)>.KeyCollection InterventionMinutes(IReadOnlyList<DateTimeOffset> interventions)
+    private Dictionary<long, (int Count, long Sum)>.KeyCollection InterventionMinutes(IReadOnlyList<DateTimeOffset> interventions)
     {
         _perMinute.Clear();
         foreach (var at in interventions) _perMinute[at.UtcTicks / Minute] = default;

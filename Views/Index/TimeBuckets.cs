@@ -21,7 +21,7 @@ internal sealed class TimeBuckets
     private TimeBuckets(SortedList<long, Bucket> minutes, SortedList<long, Bucket>? hours) => (_minutes, _hours) = (minutes, hours);
 
     /// <summary>Files a slot under the minute of <paramref name="ticks"/> (once per slot and minute: the caller groups).</summary>
-    public void Add(int slot, long ticks, int count = 0, double sum = 0)
+    public void Add(int slot, long ticks, int count = 0, long sum = 0)
     {
         var minute = Bucket.Get(_minutes, ticks / Minute);
         minute.Slots.Add(slot);
@@ -30,7 +30,7 @@ internal sealed class TimeBuckets
         if (_hours is not null) Bucket.Get(_hours, ticks / Minute / 60).Slots.Add(slot);
     }
 
-    public void Remove(int slot, long ticks, int count = 0, double sum = 0)
+    public void Remove(int slot, long ticks, int count = 0, long sum = 0)
     {
         var key = ticks / Minute;
         var minute = _minutes[key];
@@ -51,7 +51,7 @@ internal sealed class TimeBuckets
     /// inside in <paramref name="sure"/>, those of the partial minutes at the ends (which may be outside) in
     /// <paramref name="edge"/>; the count and sum of the minutes wholly inside in the answer.
     /// </summary>
-    public (int Count, double Sum) Collect(long from, long to, CompactBitmap sure, CompactBitmap edge)
+    public (int Count, long Sum) Collect(long from, long to, CompactBitmap sure, CompactBitmap edge)
     {
         from = Math.Max(from, 0);
         if (from > to) return (0, 0);
@@ -64,7 +64,7 @@ internal sealed class TimeBuckets
         if (m1 != last && (last != first || m0 == first) && _minutes.TryGetValue(last, out var tail)) edge.UnionWith(tail.Slots);
         if (m0 > m1) return (0, 0);
         int count = 0;
-        double sum = 0;
+        long sum = 0;
         if (_hours is null || m1 - m0 < 120) return AddMinutes(m0, m1, sure);
         // Whole hours [h0, h1] from the hour bitmaps, the minutes around them from the minutes'.
         var h0 = (m0 + 59) / 60;
@@ -76,10 +76,10 @@ internal sealed class TimeBuckets
         return (count + c, sum + s);
     }
 
-    private (int Count, double Sum) AddMinutes(long m0, long m1, CompactBitmap sure)
+    private (int Count, long Sum) AddMinutes(long m0, long m1, CompactBitmap sure)
     {
         int count = 0;
-        double sum = 0;
+        long sum = 0;
         for (var i = LowerBound(_minutes, m0); i < _minutes.Count && _minutes.Keys[i] <= m1; i++)
         {
             var bucket = _minutes.Values[i];
@@ -116,7 +116,7 @@ internal sealed class TimeBuckets
         private readonly Dictionary<long, Bucket>? _hours = hours ? [] : null;
 
         /// <summary>Files a slot as <see cref="TimeBuckets.Add"/> does; slots in increasing order (a slot's times together).</summary>
-        public void Add(int slot, long ticks, int count = 0, double sum = 0)
+        public void Add(int slot, long ticks, int count = 0, long sum = 0)
         {
             var minute = Get(_minutes, ticks / Minute);
             if (minute.Last != slot) minute.Append(slot);
@@ -142,7 +142,7 @@ internal sealed class TimeBuckets
     {
         public readonly CompactBitmap Slots = new();
         public int Count;
-        public double Sum;
+        public long Sum;
 
         /// <summary>The slot a builder appended last (-1: none).</summary>
         public int Last = -1;
