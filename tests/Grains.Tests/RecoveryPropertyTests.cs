@@ -42,6 +42,8 @@ public sealed class RecoveryPropertyTests : IAsyncLifetime
         ["Live:InactiveSessionTimeout"] = "00:00:00",
         ["Live:SnapshotInterval"] = "00:10:00",
         ["Live:SessionSnapshotEntries"] = "5",
+        // Tenants are put on chosen silos with placement hints, against their owner: they must stay there.
+        ["Live:RebalanceConcurrency"] = "0",
     });
 
     public async Task DisposeAsync() => await _live.DisposeAsync();
