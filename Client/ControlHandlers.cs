@@ -33,6 +33,18 @@ public sealed class ControlHandlers
     /// </summary>
     public Func<string, string, CancellationToken, Task>? Guide { get; init; }
 
+    /// <summary>
+    /// A person took the conversation over: session id, their user id, their name (or null). Stop the AI agent for the
+    /// session (its replies are refused from now on) and route the person's replies with sender <c>human</c> and that id.
+    /// </summary>
+    public Func<string, string, string?, CancellationToken, Task>? Takeover { get; init; }
+
+    /// <summary>
+    /// The conversation is the AI agent's again: session id, the person's note for the agent's next turn (or null), to
+    /// be used like a guidance and never sent to the customer.
+    /// </summary>
+    public Func<string, string?, CancellationToken, Task>? Handback { get; init; }
+
     /// <summary>Any other kind of command.</summary>
     public Func<ControlCommand, CancellationToken, Task>? Other { get; init; }
 
@@ -49,6 +61,8 @@ public sealed class ControlHandlers
             "transfer" => Transfer?.Invoke(command.SessionId, Target("agentId"), Target("queue"), cancellationToken),
             "guide" => Guide?.Invoke(command.SessionId, command.Content ?? "", cancellationToken),
             "reassign" => Reassign?.Invoke(command.SessionId, Target("ownerId"), Target("teamId"), cancellationToken),
+            "takeover" => Takeover?.Invoke(command.SessionId, Target("userId") ?? "", Target("name"), cancellationToken),
+            "handback" => Handback?.Invoke(command.SessionId, string.IsNullOrEmpty(command.Content) ? null : command.Content, cancellationToken),
             _ => Other?.Invoke(command, cancellationToken),
         } ?? Task.CompletedTask;
     }

@@ -21,7 +21,7 @@ public sealed class LiveOrleansValidationException(string message, IReadOnlyDict
 /// A session is paused by a supervisor (409): its agent's events were refused; the other sessions' events of the same
 /// call were stored (<see cref="Accepted"/>, <see cref="Duplicates"/>). Stop the agent until <c>resume</c> arrives.
 /// </summary>
-public sealed class SessionPausedException(string message, int accepted, int duplicates) : LiveOrleansException(message, 409)
+public class SessionPausedException(string message, int accepted, int duplicates) : LiveOrleansException(message, 409)
 {
     /// <summary>Events of other sessions stored and applied by the same call.</summary>
     public int Accepted { get; } = accepted;
@@ -29,3 +29,10 @@ public sealed class SessionPausedException(string message, int accepted, int dup
     /// <summary>Events of other sessions the tenant had sent before.</summary>
     public int Duplicates { get; } = duplicates;
 }
+
+/// <summary>
+/// A person took the session over (409, <c>refusal: taken_over</c>): the AI agent's replies and token deltas were refused;
+/// only the holder's own replies (sender <c>human</c> with their user id) go through until <c>handback</c> arrives.
+/// A <see cref="SessionPausedException"/>, so code that stops a paused agent stops this one too.
+/// </summary>
+public sealed class SessionTakenOverException(string message, int accepted, int duplicates) : SessionPausedException(message, accepted, duplicates);

@@ -15,7 +15,7 @@ public sealed record SendResult(int Accepted, int Duplicates, int Retries);
 /// Sends lifecycle events over <c>POST /api/v1/events</c>: in batches within the engine's limits, each retried as
 /// it stands (same ids, so a retry that had landed counts as a duplicate, never twice) after a 429 — waiting as
 /// <c>Retry-After</c> says — a 5xx or a lost connection, with a growing delay. A 400 is never retried: it throws
-/// <see cref="LiveOrleansValidationException"/> naming the bad fields; a 409 throws <see cref="SessionPausedException"/>.
+/// <see cref="LiveOrleansValidationException"/> naming the bad fields; a 409 throws <see cref="SessionPausedException"/> (<see cref="SessionTakenOverException"/> for a session a person took over).
 /// When it returns, every event is durable and applied.
 /// </summary>
 public sealed class LiveOrleansProducer(HttpClient http, LiveOrleansClientOptions options)
@@ -130,7 +130,10 @@ public sealed class LiveOrleansProducer(HttpClient http, LiveOrleansClientOption
         if (status == 409)
         {
             int Count(string name) => problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
-            return new SessionPausedException(message, Count("accepted"), Count("duplicates"));
+            var takenOver = problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("refusal", out var r) && r.ValueKind == JsonValueKind.String && r.GetString() == "taken_over";
+            return takenOver
+                ? new SessionTakenOverException(message, Count("accepted"), Count("duplicates"))
+                : new SessionPausedException(message, Count("accepted"), Count("duplicates"));
         }
         return new LiveOrleansException(message, status);
     }

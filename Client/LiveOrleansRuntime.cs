@@ -9,9 +9,9 @@ namespace LiveOrleans.Client;
 /// <param name="InterventionId">The intervention's id: acknowledged once handled; a command seen twice has the same one.</param>
 /// <param name="SessionId">The session concerned.</param>
 /// <param name="AgentId">The agent that ran the session when the supervisor intervened.</param>
-/// <param name="Type">pause, resume, system_message, override, transfer, reassign or guide.</param>
-/// <param name="Content">The text of a system message or an override, or a guidance's note to the agent (never for the customer).</param>
-/// <param name="Target">A transfer's <c>{agentId}</c> or <c>{queue}</c>, a reassignment's <c>{ownerId, teamId}</c>.</param>
+/// <param name="Type">pause, resume, system_message, override, transfer, reassign, guide, takeover or handback.</param>
+/// <param name="Content">The text of a system message or an override, or a guidance's or handback's note to the agent (never for the customer).</param>
+/// <param name="Target">A transfer's <c>{agentId}</c> or <c>{queue}</c>, a reassignment's <c>{ownerId, teamId}</c>, a takeover's <c>{userId, name}</c>.</param>
 public sealed record ControlCommand(string InterventionId, string SessionId, string? AgentId, string Type, string? Content, JsonElement? Target);
 
 /// <summary>

@@ -45,7 +45,7 @@ public enum AttachmentType { Image, Document, Audio, Video }
 /// <summary>What a supervisor can do to a live session (docs/semantics.md, Interventions).</summary>
 /// <remarks>New kinds go at the end: the grains' serializer writes the number.</remarks>
 [GenerateSerializer]
-public enum InterventionType { Pause, Resume, SystemMessage, Override, Transfer, Reassign, CobrowseStart, CobrowseStop, Guide }
+public enum InterventionType { Pause, Resume, SystemMessage, Override, Transfer, Reassign, CobrowseStart, CobrowseStop, Guide, Takeover, Handback }
 
 /// <summary>Roles of people; see docs/contract.md, Authentication.</summary>
 [GenerateSerializer]

@@ -21,6 +21,9 @@ public sealed partial class TrafficModel
         public string? Owner { get; set; }
         public int TurnsLeft { get; set; }
         public bool Paused { get; set; }
+
+        /// <summary>A person took the conversation over: its agent waits until the handback.</summary>
+        public bool Held { get; set; }
         public (string InterventionId, string Content)? Override { get; set; }
         public string? Guidance { get; set; }
         public string[] ReplyWords { get; set; } = [];
@@ -65,8 +68,8 @@ public sealed partial class TrafficModel
             return;
         }
         if (!_conversations.TryGetValue((step.Tenant, step.Key!), out var c)) return;
-        // A paused conversation's agent waits; the customer does not.
-        if (c.Paused && step.Kind is StepKind.AgentThink or StepKind.AgentDelta or StepKind.AgentReply or StepKind.HumanReply)
+        // A paused conversation's agent waits, and so does one's a person took over; the customer does not.
+        if ((c.Paused || c.Held) && step.Kind is StepKind.AgentThink or StepKind.AgentDelta or StepKind.AgentReply or StepKind.HumanReply)
         {
             Schedule(at.AddSeconds(2), step with { Kind = step.Kind == StepKind.AgentDelta ? StepKind.AgentThink : step.Kind });
             return;
@@ -216,6 +219,12 @@ public sealed partial class TrafficModel
             case "resume": c.Paused = false; break;
             case "override" when content is not null: c.Override = (interventionId, content); break;
             case "guide" when !string.IsNullOrWhiteSpace(content): c.Guidance = content.Trim(); break;
+            case "takeover": c.Held = true; break;
+            case "handback":
+                c.Held = false;
+                // A handback's note is guidance for the agent's next reply.
+                if (!string.IsNullOrWhiteSpace(content)) c.Guidance = content.Trim();
+                break;
             case "transfer":
                 if (targetAgent is not null) c.Agent = targetAgent;
                 c.Kind = ConversationKind.Human;

@@ -81,6 +81,12 @@ public sealed class LiveOptions
     /// </summary>
     public TimeSpan RecoveryMargin { get; set; } = DefaultRecoveryMargin;
 
+    /// <summary>
+    /// Streams a recovering derived grain asks about before it writes its progress: a recovery interrupted part way
+    /// resumes after the last batch written.
+    /// </summary>
+    public int RecoveryBatch { get; set; } = 16_384;
+
     /// <summary>After the cluster's silos change, how long a silo waits for membership to settle before moving the tenants it no longer owns.</summary>
     public TimeSpan RebalanceDelay { get; set; } = DefaultRebalanceDelay;
 

@@ -88,6 +88,7 @@ public sealed record ControlPayload(string InterventionId, string SessionId, str
 
     private static object? TargetOf(ControlCommand c) => c.Target switch
     {
+        null when c.Holder is { } holder => new { userId = holder.UserId, name = holder.Name },
         null => null,
         { AgentId: { } agent } => new { agentId = agent },
         { Queue: { } queue } => new { queue },

@@ -75,7 +75,7 @@ public static class IngestEndpoints
                     : $"{i.BadEvents} events are invalid; nothing of the batch was stored.");
             case IngestOutcome.Paused p:
                 return TypedResults.Problem(detail: p.Detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                    extensions: new Dictionary<string, object?> { ["accepted"] = p.Stored, ["duplicates"] = p.Duplicates });
+                    extensions: new Dictionary<string, object?> { ["accepted"] = p.Stored, ["duplicates"] = p.Duplicates, ["refusal"] = p.Refusal });
             case IngestOutcome.Limited l:
                 context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(l.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Problems.Status(StatusCodes.Status429TooManyRequests, l.Reason, "Too Many Requests");

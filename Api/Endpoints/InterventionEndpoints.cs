@@ -11,7 +11,7 @@ public sealed record InterventionRequest([property: System.ComponentModel.DataAn
 
 public sealed record InterventionList(IReadOnlyList<InterventionEntry> Items);
 
-/// <summary>Supervisors step in: pause, resume, system message, override, transfer, reassign, silent monitoring, guidance to the agent.</summary>
+/// <summary>Supervisors step in: pause, resume, system message, override, transfer, reassign, silent monitoring, guidance to the agent, takeover and handback.</summary>
 public static class InterventionEndpoints
 {
     public static RouteGroupBuilder MapInterventionEndpoints(this RouteGroupBuilder api)
@@ -39,6 +39,8 @@ public static class InterventionEndpoints
         if (string.IsNullOrWhiteSpace(request.Reason)) errors.Add("reason", "Required: say why, for the audit log.");
         else if (request.Reason.Length > Limits.MaxReasonLength) errors.Add("reason", $"At most {Limits.MaxReasonLength} characters.");
         var needsContent = type is InterventionType.SystemMessage or InterventionType.Override or InterventionType.Guide;
+        // A handback's note to the agent is optional; a takeover carries none.
+        var takesContent = needsContent || type == InterventionType.Handback;
         if (errors.IsEmpty && needsContent && string.IsNullOrWhiteSpace(request.Content))
             errors.Add("content", type == InterventionType.Guide ? "Required for guide: the note to the agent (the customer never sees it)." : "Required for this type: the text the customer sees.");
         if (request.Content is not null && System.Text.Encoding.UTF8.GetByteCount(request.Content) > Limits.MaxMessageTextBytes) errors.Add("content", "At most 32 KiB of UTF-8 text.");
@@ -51,13 +53,16 @@ public static class InterventionEndpoints
             InterventionId = "int_" + ApiKeys.NewSecret(9).Replace('-', 'x').Replace('_', 'y'),
             Timestamp = TruncatedToMilliseconds(time.GetUtcNow()),
             AdminId = user.UserId(), Type = type, Reason = request.Reason!.Trim(),
-            Content = needsContent ? request.Content : null, Target = target,
+            Content = takesContent && !string.IsNullOrWhiteSpace(request.Content) ? request.Content : null, Target = target,
+            HolderName = type == InterventionType.Takeover ? names.Of(user.TenantId(), user.UserId()) : null,
+            ByAdmin = type == InterventionType.Handback && user.IsInRole("admin"),
         };
         var outcome = await grains.GetGrain<IIngestGrain>(user.TenantId()).Intervene(id, command);
         return outcome switch
         {
             { Entry: { } entry } => TypedResults.Created($"/api/v1/interventions?sessionId={id}", InterventionEntry.From(entry, names)),
             { Refusal: InterventionRefusal.UnknownSession } r => Problems.Status(StatusCodes.Status404NotFound, r.Detail!, "Not Found"),
+            { Refusal: InterventionRefusal.NotHolder } r => Problems.Status(StatusCodes.Status403Forbidden, r.Detail!, "Forbidden"),
             var r => Problems.Status(StatusCodes.Status409Conflict, r.Detail!, "Conflict"),
         };
     }

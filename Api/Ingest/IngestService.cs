@@ -43,8 +43,9 @@ public abstract record IngestOutcome
     /// <param name="Duplicates">Events of the batch the tenant had sent before.</param>
     public sealed record Limited(TimeSpan RetryAfter, string Reason, string Kind = "overload", int Stored = 0, int Duplicates = 0) : IngestOutcome;
 
-    /// <summary>Paused sessions refused their events; the other sessions' events were stored.</summary>
-    public sealed record Paused(string Detail, int Stored, int Duplicates) : IngestOutcome;
+    /// <summary>Paused or taken-over sessions refused their agent's events; the other sessions' events were stored.</summary>
+    /// <param name="Refusal"><c>paused</c>, or <c>taken_over</c> when every refusing session was taken over by a person.</param>
+    public sealed record Paused(string Detail, int Stored, int Duplicates, string Refusal = "paused") : IngestOutcome;
 
     /// <summary>The store could not make the events durable (disk full, its file gone, PostgreSQL refusing): 503, send again after <paramref name="RetryAfter"/>.</summary>
     public sealed record Unavailable(TimeSpan RetryAfter, string Reason) : IngestOutcome;
@@ -82,7 +83,7 @@ public sealed class IngestService(
             case IngestOutcome.Paused p:
                 LiveTelemetry.EventsAccepted.Add(p.Stored);
                 LiveTelemetry.EventsDuplicated.Add(p.Duplicates);
-                LiveTelemetry.EventsRefused.Add(Math.Max(0, sent - p.Stored - p.Duplicates), new KeyValuePair<string, object?>("reason", "paused"));
+                LiveTelemetry.EventsRefused.Add(Math.Max(0, sent - p.Stored - p.Duplicates), new KeyValuePair<string, object?>("reason", p.Refusal));
                 break;
             case IngestOutcome.Invalid:
                 LiveTelemetry.EventsRefused.Add(sent, new KeyValuePair<string, object?>("reason", "invalid"));
@@ -161,7 +162,8 @@ public sealed class IngestService(
                 + (stored == 0
                     ? " Nothing of the batch was stored."
                     : $" Nothing of that session's events was stored; the other {stored} events were (sending the batch again is safe: they count as duplicates).");
-            return new IngestOutcome.Paused(detail, result.Accepted, result.Duplicates);
+            var kind = result.Refused.All(r => r.Kind == RefusalKind.TakenOver) ? "taken_over" : "paused";
+            return new IngestOutcome.Paused(detail, result.Accepted, result.Duplicates, kind);
         }
         return new IngestOutcome.Accepted(result.Accepted, result.Duplicates);
     }

@@ -58,7 +58,7 @@ public sealed class RuntimeHub(IngestService ingest, ControlStreams control, ICo
             IngestOutcome.Invalid i => throw new HubException(
                 $"{i.BadEvents} event(s) invalid; nothing of the batch was stored. "
                 + string.Join(" ", i.Errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))),
-            IngestOutcome.Paused p => throw new HubException(p.Detail),
+            IngestOutcome.Paused p => throw new HubException($"{p.Refusal}: {p.Detail}"),
             IngestOutcome.Limited l => throw new HubException($"{l.Reason} (retry after {Math.Max(1, (int)Math.Ceiling(l.RetryAfter.TotalSeconds))} s)"),
             IngestOutcome.Unavailable u => throw new HubException($"{u.Reason} (retry after {Math.Max(1, (int)Math.Ceiling(u.RetryAfter.TotalSeconds))} s)"),
             _ => throw new HubException("The batch was not accepted."),

@@ -32,7 +32,12 @@ export interface Card {
   user: { id: string | null; name: string | null }; startedAt: string; lastActivityAt: string; state: LiveState;
   priority: Priority; preview: string; ownerId: string | null; teamId: string | null; status: 'open' | 'closed';
   waitingForFirstResponse: boolean; endedAt?: string | null;
+  /** The person who took the conversation over (the AI's replies are refused until a handback); null when the AI answers. */
+  heldBy?: Holder | null;
 }
+
+/** Who holds a conversation taken over: their user id, their name when they took it, since when. */
+export interface Holder { userId: string; name: string | null; since: string }
 
 export interface ActivityEntry { id: string; at: string; type: string; sessionId?: string | null; agentId?: string | null; summary: string }
 export interface Alert { id: string; at: string; severity: string; kind: string; sessionId?: string | null; text: string }

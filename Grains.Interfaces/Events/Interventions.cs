@@ -28,10 +28,16 @@ public sealed record InterventionCommand
     /// <summary>Why, for the audit log; never empty.</summary>
     public required string Reason { get; init; }
 
-    /// <summary>The text of a system message or of an override, or a guidance's note to the agent (never shown to the customer).</summary>
+    /// <summary>The text of a system message or of an override, a guidance's note to the agent, or a handback's optional note (never shown to the customer).</summary>
     public string? Content { get; init; }
 
     public InterventionTarget? Target { get; init; }
+
+    /// <summary>For a takeover: the name of the person taking the conversation (who acts), as the card shows it.</summary>
+    public string? HolderName { get; init; }
+
+    /// <summary>For a handback: the person acting is an admin, who may hand back a conversation someone else holds.</summary>
+    public bool ByAdmin { get; init; }
 
     /// <summary>For an override: the reply being streamed when the session took the command (set by the session grain: deltas are not logged).</summary>
     public string? Original { get; init; }

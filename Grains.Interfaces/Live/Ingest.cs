@@ -13,6 +13,9 @@ public enum RefusalKind
 
     /// <summary>The session does not exist yet and the tenant has as many live sessions as it may.</summary>
     SessionCap,
+
+    /// <summary>A person took the conversation over and the share holds a reply that is not theirs (or a token delta).</summary>
+    TakenOver,
 }
 
 /// <summary>What a session did with its share of a batch.</summary>

@@ -58,7 +58,13 @@ public sealed record SessionCard(
     ConversationStatus Status,
     bool WaitingForFirstResponse,
     DateTimeOffset? EndedAt,
-    string? EndReason = null);
+    string? EndReason = null,
+    SessionHolder? HeldBy = null);
+
+/// <summary>The person who took a conversation over (SEMANTICS.md, Interventions, <c>takeover</c>): the AI agent's replies are refused until a handback.</summary>
+/// <param name="Name">Their name when they took it over (null when the people list did not know it).</param>
+[GenerateSerializer, Immutable]
+public sealed record SessionHolder(string UserId, string? Name, DateTimeOffset Since);
 
 [GenerateSerializer, Immutable]
 public sealed record UserView(string? Id, string? Name);
@@ -114,6 +120,7 @@ public sealed record InterventionView(
     string? Original);
 
 /// <summary>What the producer running a session's agent must do; <paramref name="Sequence"/> orders the tenant's commands (the SSE event id).</summary>
+/// <param name="Holder">For a takeover: the person whose replies go through from now on.</param>
 [GenerateSerializer, Immutable]
 public sealed record ControlCommand(
     long Sequence,
@@ -122,7 +129,8 @@ public sealed record ControlCommand(
     string? AgentId,
     InterventionType Type,
     string? Content,
-    Events.InterventionTarget? Target);
+    Events.InterventionTarget? Target,
+    SessionHolder? Holder = null);
 
 /// <summary>Why an intervention was refused.</summary>
 [GenerateSerializer]
@@ -134,8 +142,11 @@ public enum InterventionRefusal
     /// <summary>The session does not exist.</summary>
     UnknownSession,
 
-    /// <summary>The session's state does not allow it (ended; already paused; not paused).</summary>
+    /// <summary>The session's state does not allow it (ended; already paused; not paused; held by someone else; not held).</summary>
     NotAllowed,
+
+    /// <summary>A handback by someone who neither holds the conversation nor is an admin.</summary>
+    NotHolder,
 }
 
 /// <summary>The answer to an intervention: the audit entry, or why it was refused.</summary>

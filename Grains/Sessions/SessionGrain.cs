@@ -40,9 +40,14 @@ public sealed partial class SessionGrain(
         await CatchUpAsync(new SessionEffects());
     }
 
+    /// <summary>
+    /// Writes the snapshot when the grain is collected; not when the silo shuts down: the log holds every event and the
+    /// next activation replays the tail after its snapshot, while a write per active session (hundreds of thousands after
+    /// a burst) kept the stop past Orleans' deactivation time-out and the store's disposal.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_dirty) await WriteSnapshotAsync();
+        if (_dirty && reason.ReasonCode != DeactivationReasonCode.ShuttingDown) await WriteSnapshotAsync();
     }
 
     /// <summary>A migration carries the watchers' lease, so token deltas keep flowing from the new activation at once.</summary>
@@ -55,7 +60,8 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionIngestResult> Ingest(SessionBatch batch)
     {
-        if (_model.Refusal(batch.Events) is { } refusal) return new SessionIngestResult(0, 0, refusal, null);
+        // Checked in the same turn as the events are stored: a takeover or pause either precedes them in the log or follows them.
+        if (_model.RefusalOf(batch.Events) is { } refusal) return new SessionIngestResult(0, 0, refusal.Detail, null, refusal.Kind);
         if (!batch.MayStart && !_model.Exists)
         {
             DeactivateOnIdle();
@@ -126,6 +132,8 @@ public sealed partial class SessionGrain(
             return new SessionInterventionResult(new InterventionOutcome(done, InterventionRefusal.None, null), null, null);
         if (_model.Refusal(command) is { } refusal)
             return new SessionInterventionResult(InterventionOutcome.Refused(InterventionRefusal.NotAllowed, refusal), null, null);
+        if (_model.HolderRefusal(command) is { } notHolder)
+            return new SessionInterventionResult(InterventionOutcome.Refused(InterventionRefusal.NotHolder, notHolder), null, null);
 
         command = command with { Original = command.Type == InterventionType.Override ? _model.StreamingText : null };
         var audit = new InterventionView(command.InterventionId, _model.SessionId, command.AdminId, command.Type, command.Reason, command.Timestamp,
@@ -133,7 +141,8 @@ public sealed partial class SessionGrain(
         // Silent monitoring tells nobody, the producer included.
         var control = command.Type is InterventionType.CobrowseStart or InterventionType.CobrowseStop
             ? null
-            : new ControlCommand(0, command.InterventionId, _model.SessionId, _model.State.AgentId, command.Type, command.Content, command.Target);
+            : new ControlCommand(0, command.InterventionId, _model.SessionId, _model.State.AgentId, command.Type, command.Content, command.Target,
+                command.Type == InterventionType.Takeover ? new SessionHolder(command.AdminId, command.HolderName, command.Timestamp) : null);
         var payload = JsonSerializer.SerializeToUtf8Bytes(command, LiveJson.Options);
         var appended = await log.AppendInterventionAsync(_tenant, _stream, new LogAppend(LogEntryKind.Intervention, command.InterventionId, payload), audit, control);
 
@@ -246,6 +255,12 @@ public sealed partial class SessionGrain(
             Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
             DeactivateOnIdle();
         }
+        catch (ObjectDisposedException)
+        {
+            // The process is ending: the log has every event; one line, not a stack per session.
+            _dirty = true;
+            Log.StoreClosed(logger, this.GetPrimaryKeyString());
+        }
         catch (Exception ex)
         {
             _dirty = true;
@@ -263,5 +278,8 @@ public sealed partial class SessionGrain(
 
         [LoggerMessage(3, LogLevel.Warning, "Session {Grain}: publishing to watchers failed.")]
         public static partial void WatchPublishFailed(ILogger logger, string grain, Exception ex);
+
+        [LoggerMessage(4, LogLevel.Debug, "Session {Grain}: the store closed before its snapshot was written (the log has every event).")]
+        public static partial void StoreClosed(ILogger logger, string grain);
     }
 }

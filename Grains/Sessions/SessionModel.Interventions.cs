@@ -12,9 +12,19 @@ public sealed partial class SessionModel
             InterventionType.Pause when State.State == LiveState.Paused => $"Session '{SessionId}' is already paused.",
             InterventionType.Resume when State.State != LiveState.Paused =>
                 $"Session '{SessionId}' is not paused (it is {Validation.EnumNames<LiveState>.Name(LiveState)}); only a paused session can be resumed.",
+            InterventionType.Takeover when State.HeldBy is { } holder => holder.UserId == command.AdminId
+                ? $"Session '{SessionId}' is already yours: you took it over at {holder.Since:O}."
+                : $"Session '{SessionId}' is held by {Named(holder)} since {holder.Since:O}; they (or an admin) must hand it back first.",
+            InterventionType.Handback when State.HeldBy is null => $"Session '{SessionId}' is not taken over; there is nothing to hand back.",
             _ => null,
         };
     }
+
+    /// <summary>Why the person may not hand the conversation back (it is someone else's and they are no admin), or null.</summary>
+    public string? HolderRefusal(InterventionCommand command)
+        => command.Type == InterventionType.Handback && State.HeldBy is { } holder && holder.UserId != command.AdminId && !command.ByAdmin
+            ? $"Session '{SessionId}' is held by {Named(holder)}: only they or an admin may hand it back."
+            : null;
 
     /// <summary>Applies a logged intervention; answers its audit entry and the agent that ran the session when it was taken.</summary>
     public (InterventionView Entry, string? AgentBefore) Apply(InterventionCommand command, long position, SessionEffects effects)
@@ -48,6 +58,20 @@ public sealed partial class SessionModel
                 if (command.Target!.ChangesOwner) State.OwnerId = command.Target.OwnerId;
                 if (command.Target.ChangesTeam) State.TeamId = command.Target.TeamId;
                 if (State.OwnerId is not null) Signal(State.OwnerId, AgentKind.Human, null, null, effects);
+                break;
+            case InterventionType.Takeover:
+                // From this entry on the AI agent's replies are refused (RefusalOf); the reply it was streaming is cut.
+                State.HeldBy = new SessionHolder(command.AdminId, command.HolderName, command.Timestamp);
+                _streaming = false;
+                _streamingText = null;
+                if (State.State is LiveState.Thinking or LiveState.Streaming) State.State = LiveState.Active;
+                State.Stream = StreamState.Idle;
+                SystemMessage(command, "A member of our team has joined the conversation.", effects);
+                break;
+            case InterventionType.Handback:
+                // The note, if any, goes to the producer with the command, like a guidance; never to the customer.
+                State.HeldBy = null;
+                SystemMessage(command, "Our assistant will continue the conversation.", effects);
                 break;
             case InterventionType.Guide:
                 // A private note to the agent: it goes to the producer as a control command and stays in the

@@ -34,7 +34,8 @@ public sealed partial class SessionModel
         State.Status,
         State.HasIncoming && !State.HasBusinessReply,
         State.EndedAt,
-        State.State == LiveState.Ended ? State.EndReason : null);
+        State.State == LiveState.Ended ? State.EndReason : null,
+        State.HeldBy);
 
     /// <summary>The session as the live index keeps it.</summary>
     public SessionEntry Entry()

@@ -34,17 +34,47 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
     public static bool IsAgentEvent(LiveEvent e) => e is AgentThinking or MessageDelta || (e is MessageSent m && m.Sender.Kind != SenderKind.System);
 
     /// <summary>Why the session refuses these events now, or null. A paused session refuses its agent's events.</summary>
-    public string? Refusal(IReadOnlyList<LiveEvent> events)
+    public string? Refusal(IReadOnlyList<LiveEvent> events) => RefusalOf(events)?.Detail;
+
+    /// <summary>
+    /// Why the session refuses these events now, and as what, or null. A paused session refuses its agent's events; a
+    /// session a person took over refuses token deltas and every reply but the holder's own (sender <c>human</c> with
+    /// their user id) and the engine's (<c>system</c>).
+    /// </summary>
+    public (string Detail, RefusalKind Kind)? RefusalOf(IReadOnlyList<LiveEvent> events)
     {
-        if (State.State != LiveState.Paused || !Exists) return null;
-        foreach (var e in events)
+        if (!Exists) return null;
+        if (State.State == LiveState.Paused)
         {
-            if (!IsAgentEvent(e)) continue;
-            var name = e switch { AgentThinking => "agent_thinking", MessageDelta => "message_delta", _ => "message_sent" };
-            return $"Session '{SessionId}' is paused by an intervention: the agent's {name} is refused until a supervisor resumes it.";
+            foreach (var e in events)
+            {
+                if (!IsAgentEvent(e)) continue;
+                var name = e switch { AgentThinking => "agent_thinking", MessageDelta => "message_delta", _ => "message_sent" };
+                return ($"Session '{SessionId}' is paused by an intervention: the agent's {name} is refused until a supervisor resumes it.", RefusalKind.Paused);
+            }
+        }
+        if (State.HeldBy is { } holder)
+        {
+            foreach (var e in events)
+            {
+                if (!IsRefusedWhileHeld(e, holder)) continue;
+                var name = e is MessageDelta ? "message_delta" : "message_sent";
+                return ($"Session '{SessionId}' is taken over by {Named(holder)}: the agent's {name} is refused until they hand it back.", RefusalKind.TakenOver);
+            }
         }
         return null;
     }
+
+    /// <summary>While a person holds the conversation only they (and the engine) answer: token deltas, and replies from anyone else, are refused.</summary>
+    private static bool IsRefusedWhileHeld(LiveEvent e, SessionHolder holder) => e switch
+    {
+        MessageDelta => true,
+        MessageSent m => m.Sender.Kind != SenderKind.System && !(m.Sender.Kind == SenderKind.Human && m.Sender.Id == holder.UserId),
+        _ => false,
+    };
+
+    /// <summary>A holder as refusals name them: name and user id.</summary>
+    private static string Named(SessionHolder holder) => holder.Name is null ? holder.UserId : $"{holder.Name} ({holder.UserId})";
 
     /// <summary>Applies a logged event at its position.</summary>
     public void Apply(LiveEvent e, long position, SessionEffects effects)
@@ -168,6 +198,7 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
     {
         var wasEnded = State.State == LiveState.Ended;
         State.State = LiveState.Ended;
+        State.HeldBy = null;
         State.Stream = StreamState.Idle;
         State.EndReason = s.Reason;
         if (State.EndedAt is null || s.Timestamp > State.EndedAt) State.EndedAt = s.Timestamp;

@@ -90,4 +90,7 @@ public sealed class SessionState
 
     /// <summary>The session's latest activity entries, so a derived grain that lost some can get them back.</summary>
     [Id(36)] public List<ActivityEntry> RecentActivity { get; set; } = [];
+
+    /// <summary>The person who took the conversation over, until a handback (or the end): the AI agent's replies are refused meanwhile.</summary>
+    [Id(39)] public SessionHolder? HeldBy { get; set; }
 }

@@ -174,6 +174,49 @@ public sealed class SessionModelTests
         Assert.Equal(["2026-11-26", "2026-11-27", "2026-11-28"], s.Model.Days("UTC").Select(d => d.Day));
     }
 
+    [Fact]
+    public void A_takeover_refuses_the_AI_and_others_but_not_the_holder_and_a_replay_keeps_the_hold()
+    {
+        var s = new Session().Apply(Ev.Started("s", T), Ev.Received("s", T), Ev.Thinking("s", T));
+        Assert.True(s.Model.Delta(Ev.Delta("s", T, "m1", "Hel", 0), new SessionEffects()));
+        var takeover = Ev.Intervention(InterventionType.Takeover, T) with { HolderName = "Sue" };
+        Assert.Null(s.Model.Refusal(takeover));
+        s.Apply(takeover);
+        Assert.Equal(new SessionHolder("usr_test", "Sue", takeover.Timestamp), s.Model.Card().HeldBy);
+        Assert.Equal(LiveState.Active, s.State); // the reply that was streaming is cut
+        Assert.Equal("A member of our team has joined the conversation.", s.Model.State.Messages[^1].Text);
+
+        Assert.Equal(RefusalKind.TakenOver, s.Model.RefusalOf([Ev.Sent("s", T)])!.Value.Kind);
+        Assert.Contains("taken over by Sue (usr_test)", s.Model.Refusal([Ev.Received("s", T), Ev.Delta("s", T, "m2", "x", 0)]));
+        Assert.NotNull(s.Model.Refusal([Ev.Sent("s", T, kind: SenderKind.Human, sender: "usr_other")]));
+        Assert.NotNull(s.Model.Refusal([Ev.Sent("s", T, kind: SenderKind.Human)]));
+        Assert.Null(s.Model.Refusal([Ev.Sent("s", T, kind: SenderKind.Human, sender: "usr_test"), Ev.Sent("s", T, kind: SenderKind.System), Ev.Received("s", T), Ev.Thinking("s", T)]));
+
+        // One holder: a second takeover is refused; a handback by someone else needs an admin.
+        Assert.Contains("held by Sue (usr_test)", s.Model.Refusal(Ev.Intervention(InterventionType.Takeover, T) with { AdminId = "usr_max" }));
+        Assert.Contains("already yours", s.Model.Refusal(Ev.Intervention(InterventionType.Takeover, T)));
+        Assert.Contains("only they or an admin", s.Model.HolderRefusal(Ev.Intervention(InterventionType.Handback, T) with { AdminId = "usr_max" }));
+        Assert.Null(s.Model.HolderRefusal(Ev.Intervention(InterventionType.Handback, T) with { AdminId = "usr_max", ByAdmin = true }));
+
+        // Paused as well, the pause speaks first and refuses the holder too.
+        s.Apply(Ev.Intervention(InterventionType.Pause, T));
+        Assert.Equal(RefusalKind.Paused, s.Model.RefusalOf([Ev.Sent("s", T, kind: SenderKind.Human, sender: "usr_test")])!.Value.Kind);
+        s.Apply(Ev.Intervention(InterventionType.Resume, T));
+
+        // What the log keeps gives the same hold on replay.
+        var replayed = new SessionModel("acme", "s", new SessionState(), new LiveOptions());
+        replayed.Apply(Ev.Started("s", T), 1, new SessionEffects());
+        replayed.Apply(JsonSerializer.Deserialize<InterventionCommand>(JsonSerializer.SerializeToUtf8Bytes(takeover, LiveJson.Options), LiveJson.Options)!, 2, new SessionEffects());
+        Assert.Equal(s.Model.Card().HeldBy, replayed.Card().HeldBy);
+
+        s.Apply(Ev.Intervention(InterventionType.Handback, T, "Refund approved"));
+        Assert.Null(s.Model.Card().HeldBy);
+        Assert.Null(s.Model.Refusal([Ev.Sent("s", T)]));
+        Assert.Contains("not taken over", s.Model.Refusal(Ev.Intervention(InterventionType.Handback, T)));
+        s.Apply(takeover with { InterventionId = "int_again1234" }).Apply(Ev.Ended("s", T));
+        Assert.Null(s.Model.Card().HeldBy); // the end releases the hold
+    }
+
     /// <summary>A seeded mix of every logged event type and intervention, timestamps not in arrival order.</summary>
     private static IEnumerable<object> Conversation(Random random, string id)
     {

@@ -1,7 +1,7 @@
 // Control commands to producers: the runtime hub (with Ack and redelivery) and the Server-Sent-Events stream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest, ev, waitFor, producer as connectProducer, connect, createUser, login } from './engine.js';
+import { startEngine, newTenant, ingest, ev, waitFor, producer as connectProducer, connect, createUser, login, getJson } from './engine.js';
 
 let engine;
 before(async () => { engine = await startEngine(); });
@@ -149,5 +149,44 @@ test('Guidance reaches the producer over the runtime hub; a watcher sees it as a
     await runtime.connection.stop();
     await supervisor.connection.stop();
     await alice.connection.stop();
+  }
+});
+
+test('Takeover over the runtime hub: the producer is told who answers, the AI is refused as taken over, the holder is not; handback carries its note', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, [ev.started('t'), ev.received('t', 'I want a person')]);
+  await createUser(engine, tenant, { username: 'sue', password: 'sue-password', name: 'Sue', role: 'supervisor' });
+  const sue = { ...tenant, token: await login(engine, tenant.id, 'sue', 'sue-password') };
+  const runtime = await connectProducer(engine, tenant.key);
+  const watcher = await connect(engine, tenant.token);
+  try {
+    await watcher.connection.invoke('Subscribe', {});
+    const takeover = await intervene(sue, 't', { type: 'takeover', reason: 'Escalation' });
+    const told = await waitFor(runtime.controls, (c) => c.args[0].interventionId === takeover.interventionId, 'the takeover command');
+    assert.deepEqual(told.args[0], { interventionId: takeover.interventionId, sessionId: 't', agentId: 'bot', type: 'takeover', content: null,
+      target: { userId: takeover.adminId, name: 'Sue' } });
+    await runtime.connection.invoke('Ack', takeover.interventionId);
+
+    // The AI's reply and its tokens are refused, typed; the holder's reply goes through.
+    await assert.rejects(runtime.connection.invoke('Publish', [ev.sent('t', 'The AI answers')]), /taken_over: Session 't' is taken over by Sue/);
+    await assert.rejects(runtime.connection.invoke('Publish', [ev.delta('t', 'm1', 'The', 0)]), /taken_over:/);
+    const human = { ...ev.sent('t', 'Sue here'), sender: { kind: 'human', id: takeover.adminId } };
+    assert.deepEqual(await runtime.connection.invoke('Publish', [human]), { accepted: 1, duplicates: 0 });
+
+    // Dashboards see who holds it on the card.
+    const card = await waitFor(watcher.received, (x) => x.name === 'sessionUpserted' && x.args[0].sessionId === 't' && x.args[0].heldBy, 'the held card');
+    assert.equal(card.args[0].heldBy.userId, takeover.adminId);
+    assert.equal(card.args[0].heldBy.name, 'Sue');
+
+    const handback = await intervene(sue, 't', { type: 'handback', reason: 'Resolved', content: 'Refund approved; confirm the date.' });
+    const back = await waitFor(runtime.controls, (c) => c.args[0].interventionId === handback.interventionId, 'the handback command');
+    assert.equal(back.args[0].type, 'handback');
+    assert.equal(back.args[0].content, 'Refund approved; confirm the date.');
+    assert.deepEqual(await runtime.connection.invoke('Publish', [ev.sent('t', 'The AI again')]), { accepted: 1, duplicates: 0 });
+    const texts = (await getJson(engine, tenant, '/api/v1/sessions/t')).messages.map((m) => m.text);
+    assert.deepEqual(texts.filter((t) => !t.startsWith('A member') && !t.startsWith('Our assistant')), ['I want a person', 'Sue here', 'The AI again']);
+  } finally {
+    await runtime.connection.stop();
+    await watcher.connection.stop();
   }
 });

@@ -162,6 +162,8 @@ export function cardView(card: Card, keyword: string | undefined, open: (id: str
       h('div', { class: 'card-middle' },
         h('span', { class: 'user' }, user),
         h('span', { class: `state-badge ${card.state}` }, STATE_LABELS[card.state] ?? card.state),
+        card.heldBy ? h('span', { class: 'held-badge', 'data-holder': card.heldBy.userId, title: 'Taken over: the AI agent’s replies are refused until it is handed back' },
+          `Held by ${card.heldBy.name || card.heldBy.userId}`) : null,
         watching > 0 ? h('span', { class: 'watcher-count', title: `${watching} ${watching === 1 ? 'person is' : 'people are'} watching this conversation` }, `${watching} watching`) : null),
       h('p', { class: 'preview' }, marked(highlight(preview(card.preview), keyword)))));
 }

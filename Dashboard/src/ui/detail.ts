@@ -6,7 +6,7 @@ import { STATE_LABELS, bytes, clock, elapsed, highlight } from '../format';
 import type { LiveConnection, WatchListener } from '../live';
 import { render, webHref } from '../markdown';
 import { INTERVENTION_TYPES, refusal, type InterventionType } from '../interventions';
-import type { Intervention, Message, SessionDetail, StreamState } from '../types';
+import type { Holder, Intervention, Message, SessionDetail, StreamState } from '../types';
 import { safeColor } from './conversations';
 import type { Directory } from './directory';
 import { clear, field, formDialog, h, marked } from './dom';
@@ -18,8 +18,12 @@ const STREAM_LABELS: Record<StreamState, string> = { idle: 'Idle', thinking: 'Th
 const INTERVENTION_LABELS: Record<InterventionType, string> = {
   pause: 'Pause', resume: 'Resume', system_message: 'System message', override: 'Override', transfer: 'Transfer',
   reassign: 'Reassign', cobrowse_start: 'Co-browse started', cobrowse_stop: 'Co-browse stopped',
-  guide: 'Guidance to the agent',
+  guide: 'Guidance to the agent', takeover: 'Takeover', handback: 'Handback',
 };
+
+/** Who holds a conversation taken over, for the detail's header. */
+const heldBadge = (holder: Holder) => h('span', { class: 'held-badge', 'data-holder': holder.userId, title: `Taken over at ${clock(holder.since)}: the AI agent's replies are refused` },
+  `Held by ${holder.name || holder.userId}`);
 
 /** Who intervened: their name as the tenant has it, else their id. */
 const authorOf = (i: Intervention) => i.adminName || i.adminId;
@@ -64,6 +68,7 @@ export function detailView(deps: {
       h('span', { class: 'elapsed', 'data-started': detail.startedAt }, elapsed(detail.startedAt, Date.now())),
       h('span', { class: `state-badge ${detail.state}` }, STATE_LABELS[detail.state] ?? detail.state),
       h('span', { class: `priority-badge ${detail.priority}` }, detail.priority),
+      ...(detail.heldBy ? [heldBadge(detail.heldBy)] : []),
       h('button', { type: 'button', class: 'close', 'aria-label': 'Close', onclick: close }, '×'));
   };
 
@@ -105,7 +110,8 @@ export function detailView(deps: {
 
   // A supervisor's guidance is a private note in the timeline: the customer never saw it, the agent was told.
   const addGuidanceNote = (i: Intervention) => {
-    if (i.type !== 'guide' || transcript.querySelector(`[data-guidance="${CSS.escape(i.interventionId)}"]`)) return;
+    // A handback's note is guidance too.
+    if (!(i.type === 'guide' || (i.type === 'handback' && i.content)) || transcript.querySelector(`[data-guidance="${CSS.escape(i.interventionId)}"]`)) return;
     const el = h('li', { class: 'message guidance-note', 'data-guidance': i.interventionId, 'data-at': i.timestamp },
       h('div', { class: 'message-meta' }, h('strong', {}, 'Guidance to the agent'), ' · by ', h('span', { class: 'author', title: i.adminId }, authorOf(i)), ' · ',
         h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · private, not shown to the customer'),
@@ -155,7 +161,7 @@ export function detailView(deps: {
     h('div', {}, h('strong', {}, INTERVENTION_LABELS[i.type as InterventionType] ?? i.type), ' · ', h('time', { datetime: i.timestamp }, clock(i.timestamp)), ' · ',
       h('span', { class: 'admin', title: i.adminId }, i.adminName || i.adminId)),
     h('div', { class: 'reason' }, `Reason: ${i.reason}`),
-    i.content ? h('div', { class: 'content' }, `${i.type === 'guide' ? 'Note' : 'Content'}: ${i.content}`) : null,
+    i.content ? h('div', { class: 'content' }, `${i.type === 'guide' || i.type === 'handback' ? 'Note' : 'Content'}: ${i.content}`) : null,
     i.target ? h('div', { class: 'target' }, `Target: ${Object.entries(i.target).filter(([, v]) => v != null).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`) : null,
     i.original ? h('div', { class: 'original' }, `Discarded reply: ${i.original}`) : null,
     h('div', { class: 'muted id' }, i.interventionId));
@@ -165,6 +171,10 @@ export function detailView(deps: {
     detail.interventions.push(i);
     interventions.append(interventionView(i));
     addGuidanceNote(i);
+    // Who holds the conversation follows its takeovers and handbacks as they come.
+    if (i.type === 'takeover') detail.heldBy = { userId: i.adminId, name: i.adminName ?? null, since: i.timestamp };
+    if (i.type === 'handback') detail.heldBy = null;
+    if (i.type === 'takeover' || i.type === 'handback') drawHeader();
     drawControls();
   };
 
@@ -175,7 +185,8 @@ export function detailView(deps: {
     const cobrowsing = detail.interventions.filter((i) => i.adminId === me && i.type.startsWith('cobrowse_')).at(-1)?.type === 'cobrowse_start';
     // Drawn again only when what they offer changes (state pushes come with every reply), keeping the focus.
     const state = detail.state;
-    const key = JSON.stringify([cobrowsing, INTERVENTION_TYPES.map((t) => refusal(state, t))]);
+    const hold = { heldBy: detail.heldBy, me, admin: auth.current?.user.role === 'admin' };
+    const key = JSON.stringify([cobrowsing, INTERVENTION_TYPES.map((t) => refusal(state, t, hold))]);
     if (key === drawn) return;
     drawn = key;
     const focused = controls.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.type : undefined;
@@ -194,12 +205,13 @@ export function detailView(deps: {
       }
     };
     const agentOptions = () => [h('option', { value: '' }, '—'), ...directory.agentOptions().map((o) => h('option', { value: o.value }, o.label))];
-    // An action the session's state does not allow is shown disabled, its reason on hover and for screen readers.
+    // An action the session's state does not allow is shown refused, its reason on hover and for screen readers. It is
+    // aria-disabled rather than disabled, so a keyboard user can still reach it and hear why.
     const button = (label: string, type: InterventionType, run: () => void) => {
-      const why = refusal(state, type);
+      const why = refusal(state, type, hold);
       if (!why) return h('button', { type: 'button', 'data-type': type, onclick: run }, label);
       const describedBy = `why-${type}-${sessionId}`.replace(/[^A-Za-z0-9_-]/g, '_');
-      return [h('button', { type: 'button', 'data-type': type, disabled: true, title: why, 'aria-describedby': describedBy }, label),
+      return [h('button', { type: 'button', 'data-type': type, 'aria-disabled': 'true', title: why, 'aria-describedby': describedBy }, label),
         h('span', { id: describedBy, class: 'visually-hidden' }, why)];
     };
     controls.append(...[
@@ -213,6 +225,16 @@ export function detailView(deps: {
         h('p', {}, 'A private note the agent takes into its next reply. The customer never sees it; it is logged.'),
         field('Guidance', h('textarea', { name: 'content', required: true, rows: 4, placeholder: 'e.g. Offer the loyalty discount before a refund.' })), reason()],
         'Send guidance', (f) => send('guide', f, { content: String(f.get('content') ?? '').trim() }))),
+      button('Take over', 'takeover', () => formDialog('Take over the conversation', [
+        h('p', {}, 'You become the only responder: the AI agent’s replies are refused until you hand it back. The customer is told a member of the team joined.'), reason()],
+        'Take over', (f) => send('takeover', f))),
+      button('Hand back', 'handback', () => formDialog('Hand back to the AI agent', [
+        h('p', {}, 'The AI agent answers again. An optional note goes to it like a guidance; the customer never sees it.'),
+        field('Note to the agent (optional)', h('textarea', { name: 'content', rows: 3, placeholder: 'e.g. Refund approved; confirm the date.' })), reason()],
+        'Hand back', (f) => {
+          const note = String(f.get('content') ?? '').trim();
+          return send('handback', f, note ? { content: note } : {});
+        })),
       button('Transfer', 'transfer', () => formDialog('Transfer', [
         field('To agent', h('select', { name: 'agentId' }, agentOptions())), field('Or to queue', h('input', { name: 'queue', placeholder: 'e.g. human-handoff' })), reason()],
         'Transfer', (f) => {
