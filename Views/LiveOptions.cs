@@ -23,6 +23,8 @@ public sealed class LiveOptions
     public static readonly TimeSpan DefaultInactiveSessionTimeout = TimeSpan.FromHours(1);
     public const int DefaultMaxLiveSessionsPerTenant = 2_000_000;
     public static readonly TimeSpan DefaultRecoveryMargin = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan DefaultRebalanceDelay = TimeSpan.FromSeconds(2);
+    public const int DefaultRebalanceConcurrency = 8;
 
     /// <summary>The rolling window of the metrics bar.</summary>
     public static readonly TimeSpan MetricsWindow = SessionRules.MetricsWindow;
@@ -84,6 +86,12 @@ public sealed class LiveOptions
     /// resumes after the last batch written.
     /// </summary>
     public int RecoveryBatch { get; set; } = 16_384;
+
+    /// <summary>After the cluster's silos change, how long a silo waits for membership to settle before moving the tenants it no longer owns.</summary>
+    public TimeSpan RebalanceDelay { get; set; } = DefaultRebalanceDelay;
+
+    /// <summary>Grains a silo moves at once to a tenant's new owner (each awaited until it left), so moving tenants never stops their ingest; zero: grains stay where they are until they deactivate.</summary>
+    public int RebalanceConcurrency { get; set; } = DefaultRebalanceConcurrency;
 
     /// <summary>An ended session stays in the live index this long, so the metrics window still sees it.</summary>
     public TimeSpan EndedRetention => EndedGracePeriod > MetricsWindow ? EndedGracePeriod : MetricsWindow;

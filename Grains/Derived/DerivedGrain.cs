@@ -50,8 +50,10 @@ public interface IPublishedState
 /// covered position for their facts again, so nothing they delivered is lost with the process that held it.
 /// </summary>
 public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stored, IEventLog log, LiveOptions options, ILogger logger)
-    : Grain where TState : class, IDerivedState, new()
+    : Grain, IGrainMigrationParticipant where TState : class, IDerivedState, new()
 {
+    private const string ListenedKey = "live.listened-until";
+
     protected LiveOptions Options { get; } = options;
 
     protected IEventLog EventLog { get; } = log;
@@ -75,6 +77,17 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         _listenedUntil = TimeProvider.System.GetUtcNow() + lease;
         DelayDeactivation(lease);
         return Task.FromResult(State is IPublishedState published ? published.Version : 0);
+    }
+
+    /// <summary>
+    /// A migration (a tenant moving to a silo that joined) carries the listeners' lease: the new activation publishes
+    /// at once instead of waiting for the next renewal. Its snapshot is carried by Orleans with the persistent state.
+    /// </summary>
+    public void OnDehydrate(IDehydrationContext dehydrationContext) => dehydrationContext.TryAddValue(ListenedKey, _listenedUntil);
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue<DateTimeOffset>(ListenedKey, out var until)) _listenedUntil = until;
     }
 
     /// <summary>Marks the state as changed: the next timer writes it.</summary>

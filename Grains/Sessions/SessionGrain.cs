@@ -18,8 +18,10 @@ public sealed partial class SessionGrain(
     [PersistentState("session", LiveStorage.Name)] IPersistentState<SessionState> stored,
     IEventLog log,
     IOptions<LiveOptions> options,
-    ILogger<SessionGrain> logger) : Grain, ISessionGrain
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain, IGrainMigrationParticipant
 {
+    private const string WatchedKey = "live.watched-until";
+
     private readonly LiveOptions _options = options.Value;
     private SessionModel _model = null!;
     private string _tenant = "";
@@ -46,6 +48,14 @@ public sealed partial class SessionGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_dirty && reason.ReasonCode != DeactivationReasonCode.ShuttingDown) await WriteSnapshotAsync();
+    }
+
+    /// <summary>A migration carries the watchers' lease, so token deltas keep flowing from the new activation at once.</summary>
+    public void OnDehydrate(IDehydrationContext dehydrationContext) => dehydrationContext.TryAddValue(WatchedKey, _watchedUntil);
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue<DateTimeOffset>(WatchedKey, out var until)) _watchedUntil = until;
     }
 
     public async Task<SessionIngestResult> Ingest(SessionBatch batch)

@@ -118,6 +118,10 @@ public static class LiveSiloBuilderExtensions
         services.AddSingleton<LiveChangeDispatcher>();
         // A tenant's grains live together on the silo that owns the tenant (docs/cluster.md, "Placement").
         services.AddPlacementDirector<TenantPlacement, TenantPlacementDirector>();
+        // When silos join or leave, the tenants this silo no longer owns move to their owner (docs/cluster.md).
+        services.AddSingleton<TenantRebalancer>();
+        services.AddSingleton<IActivationWorkingSetObserver>(sp => sp.GetRequiredService<TenantRebalancer>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TenantRebalancer>());
         silo.AddIncomingGrainCallFilter<Diagnostics.GrainCallCounter>();
         services.AddOptions<GrainCollectionOptions>().Configure<IOptions<LiveOptions>>((collection, live) =>
             collection.ClassSpecificCollectionAge[typeof(SessionGrain).FullName!] = live.Value.SessionIdleTimeout);

@@ -45,6 +45,8 @@ public sealed class RecoveryPropertyTests : IAsyncLifetime
         ["Live:SessionSnapshotEntries"] = "5",
         // Recoveries go by batches of a few streams, each writing its progress.
         ["Live:RecoveryBatch"] = "3",
+        // Tenants are put on chosen silos with placement hints, against their owner: they must stay there.
+        ["Live:RebalanceConcurrency"] = "0",
     });
 
     public async Task DisposeAsync() => await _live.DisposeAsync();

@@ -50,6 +50,56 @@ public sealed class TenantPlacementTests
         }
     }
 
+    [Fact]
+    public async Task After_a_silo_joins_the_tenants_it_now_owns_move_to_it_whole_and_their_figures_stay()
+    {
+        await using var live = await LiveCluster.StartAsync(new Dictionary<string, string?>
+        {
+            ["Live:IndexShards"] = "2",
+            ["Live:RebalanceDelay"] = "00:00:00.200",
+        }, silos: 2);
+        var before = live.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToArray();
+        // 24 tenants: the joining silo owns none of them once in 17,000 runs ((2/3)^24).
+        var tenants = Enumerable.Range(0, 24).Select(i => $"j{i}").ToArray();
+        foreach (var tenant in tenants) await UseEveryGrainAsync(live, tenant, "a");
+        var placed = await PlacementAsync(live, tenants);
+        foreach (var tenant in tenants) Assert.All(placed[tenant], p => Assert.Equal(TenantOwnership.Owner(tenant, before), p.Silo));
+
+        var joined = await live.Cluster.StartAdditionalSiloAsync();
+        await live.Cluster.WaitForLivenessToStabilizeAsync();
+        var after = live.Cluster.GetActiveSilos().Select(s => s.SiloAddress).ToArray();
+        Assert.Equal(3, after.Length);
+        var moving = tenants.Where(t => TenantOwnership.Owner(t, after) == joined.SiloAddress).ToArray();
+        Assert.NotEmpty(moving);
+        // Rendezvous hashing: a tenant moves only to the silo that joined.
+        Assert.All(tenants.Except(moving), t => Assert.Equal(TenantOwnership.Owner(t, before), TenantOwnership.Owner(t, after)));
+
+        // Without any call, the moved tenants' active grains leave their old silo for the new one, every grain class.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        Dictionary<string, Placed[]> now;
+        while (true)
+        {
+            now = await PlacementAsync(live, tenants);
+            if (tenants.All(t => now[t].All(p => p.Silo == TenantOwnership.Owner(t, after)))) break;
+            Assert.True(DateTime.UtcNow < deadline, "the tenants the new silo owns did not all move to it within 60 s");
+            await Task.Delay(100);
+        }
+        foreach (var tenant in moving)
+        {
+            Assert.Equal(placed[tenant].Select(p => p.Grain).Order(), now[tenant].Select(p => p.Grain).Order());
+        }
+
+        // Their figures are what they were, and they take events on the new silo: each tenant has both conversations.
+        foreach (var tenant in tenants) await UseEveryGrainAsync(live, tenant, "b");
+        var used = await PlacementAsync(live, tenants);
+        foreach (var tenant in tenants)
+        {
+            Assert.All(used[tenant], p => Assert.Equal(TenantOwnership.Owner(tenant, after), p.Silo));
+            var summary = await live.Reader.SummaryAsync(tenant, LiveFilter.All);
+            Assert.Equal((2, 0), (summary.ActiveConversations, summary.WaitingForFirstResponse));
+        }
+    }
+
     /// <summary>Activates every grain class of the tenant, from the client as the Api would.</summary>
     private static async Task UseEveryGrainAsync(LiveCluster live, string tenant, string session)
     {

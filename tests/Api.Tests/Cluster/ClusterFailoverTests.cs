@@ -218,7 +218,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<IReadOnlyList<string>> MessageIdsAsync(HttpClient reader, string session)
+    internal static async Task<IReadOnlyList<string>> MessageIdsAsync(HttpClient reader, string session)
     {
         var ids = new List<string>();
         string? cursor = null;
@@ -232,7 +232,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         return ids;
     }
 
-    private static async Task<Dictionary<string, string>> SessionStatesAsync(HttpClient reader)
+    internal static async Task<Dictionary<string, string>> SessionStatesAsync(HttpClient reader)
     {
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         string? cursor = null;
@@ -254,14 +254,14 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         return (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
     }
 
-    private static HttpClient Reader(Uri address, string token, TimeSpan timeout)
+    internal static HttpClient Reader(Uri address, string token, TimeSpan timeout)
     {
         var client = new HttpClient { BaseAddress = address, Timeout = timeout };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
-    private static async Task<IHost> OrleansClientAsync(ClusterProcesses cluster)
+    internal static async Task<IHost> OrleansClientAsync(ClusterProcesses cluster)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(cluster.Settings().ToDictionary(p => p.Key.Replace("__", ":"), p => (string?)p.Value)).Build();
         var host = new HostBuilder().UseOrleansClient(client => client.AddLiveOrleansClient(configuration)).Build();
