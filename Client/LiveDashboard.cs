@@ -59,9 +59,13 @@ public sealed class DashboardScreen
     public int Window { get; }
     /// <summary>How many sessions the filter selects (all of them, not only those on the screen).</summary>
     public int Total { get; private set; }
+    /// <summary>Today's summary.</summary>
     public SummaryView Summary { get; private set; }
+    /// <summary>The hourly chart.</summary>
     public HourlyView Hourly { get; private set; }
+    /// <summary>The agents panel.</summary>
     public AgentsView Agents { get; private set; }
+    /// <summary>The metrics bar.</summary>
     public MetricsView Metrics { get; private set; }
 
     /// <summary>The cards on the screen, most recent activity first.</summary>
