@@ -79,6 +79,12 @@ public sealed class LiveOptions
     /// </summary>
     public TimeSpan RecoveryMargin { get; set; } = DefaultRecoveryMargin;
 
+    /// <summary>
+    /// Streams a recovering derived grain asks about before it writes its progress: a recovery interrupted part way
+    /// resumes after the last batch written.
+    /// </summary>
+    public int RecoveryBatch { get; set; } = 16_384;
+
     /// <summary>An ended session stays in the live index this long, so the metrics window still sees it.</summary>
     public TimeSpan EndedRetention => EndedGracePeriod > MetricsWindow ? EndedGracePeriod : MetricsWindow;
 }

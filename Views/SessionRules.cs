@@ -56,19 +56,19 @@ public static class SessionRules
         var windowStart = now - MetricsWindow;
         var card = entry.Card;
         int replies = 0;
-        double replyMs = 0;
+        long replyMicros = 0;
         foreach (var reply in entry.Replies)
         {
             if (reply.At <= windowStart) continue;
             replies++;
-            replyMs += reply.Milliseconds;
+            replyMicros += MetricsPart.Micros(reply.Milliseconds);
         }
         var liveInWindow = card.EndedAt is null || card.EndedAt > windowStart;
         return new MetricsPart(
             IsListed(entry, now, grace) ? 1 : 0,
             card.StartedAt > windowStart && card.StartedAt <= now ? 1 : 0,
             replies,
-            replyMs,
+            replyMicros,
             liveInWindow ? 1 : 0,
             liveInWindow && entry.Interventions.Any(t => t > windowStart) ? 1 : 0);
     }
@@ -83,6 +83,41 @@ public static class SessionRules
             sum = sum.Add(Metrics(entry, now, grace));
         }
         return sum;
+    }
+
+    /// <summary>
+    /// The first instant after <paramref name="now"/> at which the entry's listed state or its share of the metrics bar
+    /// (<see cref="IsListed"/>, <see cref="Metrics(SessionEntry, DateTimeOffset, TimeSpan)"/>) differs from the one at
+    /// <paramref name="now"/> with no change to the entry; null when it never does. Both are constant before it. Duration
+    /// filters (<see cref="Matches"/>) are not covered: they change with time per filter.
+    /// </summary>
+    public static DateTimeOffset? NextChange(SessionEntry entry, DateTimeOffset now, TimeSpan grace)
+    {
+        if (entry.BroadcastOnly) return null; // never listed, no share
+        var card = entry.Card;
+        DateTimeOffset? next = null;
+        void Consider(DateTimeOffset at)
+        {
+            if (at > now && (next is null || at < next)) next = at;
+        }
+        // Started in the window: from the start (included) to an hour after it (excluded).
+        Consider(card.StartedAt);
+        Consider(card.StartedAt + MetricsWindow);
+        // A reply counts until an hour after it.
+        foreach (var reply in entry.Replies) Consider(reply.At + MetricsWindow);
+        if (card.EndedAt is { } ended)
+        {
+            Consider(ended + grace); // leaves the list
+            Consider(ended + MetricsWindow); // leaves the window, and so counts as intervened no more
+        }
+        // Intervened while some intervention is in the window (and live in it): only the latest one's exit can matter,
+        // and only before the end's exit.
+        if (entry.Interventions.Count > 0)
+        {
+            var latest = entry.Interventions.Max();
+            if (card.EndedAt is not { } end || end > latest) Consider(latest + MetricsWindow);
+        }
+        return next;
     }
 
     /// <summary>Whether the session counts as a live session of its agent in the agents panel. Not ended means listed whatever the time, so no clock is needed.</summary>

@@ -35,6 +35,12 @@ function pollSeconds(): number {
   return Math.min(300, Math.max(1, chosen));
 }
 
+/** How long a hidden tab keeps its watches: localStorage liveorleans.hiddenUnwatchSeconds (1 to 3,600), or 60 s. */
+function hiddenUnwatchMs(): number {
+  const chosen = Number(localStorage.getItem('liveorleans.hiddenUnwatchSeconds')) || 60;
+  return Math.min(3600, Math.max(1, chosen)) * 1000;
+}
+
 /** Shows the dashboard or the sign-in form; one switch at a time. */
 function boot(notice?: string): Promise<void> {
   booting = booting.then(async () => {
@@ -61,7 +67,9 @@ function startDashboard(): { dispose: () => Promise<void> } {
   const store = new LiveStore();
   const directory = new Directory(store);
   const notifications = new Notifications(localStorage);
-  const live = new LiveConnection(api, store, () => auth.current?.accessToken ?? '', { pollSeconds: pollSeconds(), reconnectForMs: 30_000, hubRetryMs: 15_000 });
+  const live = new LiveConnection(api, store, () => auth.current?.accessToken ?? '', {
+    pollSeconds: pollSeconds(), reconnectForMs: 30_000, hubRetryMs: 15_000, hiddenUnwatchMs: hiddenUnwatchMs(),
+  });
 
   const status = h('span', { class: 'connection', role: 'status', 'aria-live': 'polite' });
   const drawStatus = () => {

@@ -8,17 +8,28 @@ public sealed record SessionListPosition(DateTimeOffset LastActivityAt, string S
 [GenerateSerializer, Immutable]
 public sealed record SessionPagePart(int Total, bool More, IReadOnlyList<SessionEntry> Items);
 
-/// <summary>One shard's share of the metrics bar, added up over shards by the reader.</summary>
+/// <summary>
+/// One shard's share of the metrics bar, added up over shards by the reader. Reply times are summed as whole
+/// microseconds (each reply rounded once, <see cref="Micros"/>) so that sums kept by adding and subtracting equal a
+/// fresh sum exactly, and the average is divided from the same integers on every path.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record MetricsPart(int LiveSessions, int StartedLastHour, int Replies, double ReplyMilliseconds, int LiveInWindow, int Intervened)
+public sealed record MetricsPart(int LiveSessions, int StartedLastHour, int Replies, long ReplyMicros, int LiveInWindow, int Intervened)
 {
     public static readonly MetricsPart Empty = new(0, 0, 0, 0, 0, 0);
 
-    public MetricsPart Add(MetricsPart other) => new(LiveSessions + other.LiveSessions, StartedLastHour + other.StartedLastHour,
-        Replies + other.Replies, ReplyMilliseconds + other.ReplyMilliseconds, LiveInWindow + other.LiveInWindow, Intervened + other.Intervened);
+    /// <summary>A reply time as it enters the sums: whole microseconds.</summary>
+    public static long Micros(double milliseconds) => (long)Math.Round(milliseconds * 1000, MidpointRounding.AwayFromZero);
 
+    public MetricsPart Add(MetricsPart other) => new(LiveSessions + other.LiveSessions, StartedLastHour + other.StartedLastHour,
+        Replies + other.Replies, ReplyMicros + other.ReplyMicros, LiveInWindow + other.LiveInWindow, Intervened + other.Intervened);
+
+    public MetricsPart Subtract(MetricsPart other) => new(LiveSessions - other.LiveSessions, StartedLastHour - other.StartedLastHour,
+        Replies - other.Replies, ReplyMicros - other.ReplyMicros, LiveInWindow - other.LiveInWindow, Intervened - other.Intervened);
+
+    /// <summary>The figures the API shows: the average reply time in milliseconds (one decimal), the intervention rate.</summary>
     public Queries.MetricsView ToView() => new(LiveSessions, StartedLastHour,
-        Replies == 0 ? null : Math.Round(ReplyMilliseconds / Replies, 1),
+        Replies == 0 ? null : Math.Round(ReplyMicros / 1000.0 / Replies, 1),
         LiveInWindow == 0 ? 0 : Math.Round((double)Intervened / LiveInWindow, 4));
 }
 

@@ -21,6 +21,7 @@ public sealed class AgentState : IDerivedState
     [Id(8)] public DateTimeOffset? LastSignalAt { get; set; }
     [Id(9)] public DateTimeOffset? OfflineAt { get; set; }
     [Id(10)] public DateTimeOffset? LastMessageAt { get; set; }
+    [Id(11)] public RecoveryProgress? Recovery { get; set; }
 
     /// <summary>The agent's record as the agents panel shows it.</summary>
     public AgentRecord Record(string id) => new(id, Name ?? id, Kind ?? AgentKind.Human, [.. Teams], Color ?? AgentColors.For(id),

@@ -11,7 +11,19 @@ public interface IDerivedState
 
     /// <summary>True when written by a deactivation: nothing can have reached this grain after it.</summary>
     bool Clean { get; set; }
+
+    /// <summary>How far an interrupted recovery from <see cref="CoveredPosition"/> got (null when none is under way).</summary>
+    RecoveryProgress? Recovery { get; set; }
 }
+
+/// <summary>
+/// A recovery's progress, written after each batch of streams so a retried activation resumes rather than starting
+/// over: the streams up to <paramref name="Through"/> (ordinal order) were asked for their facts, none of them before
+/// log position <paramref name="AskedAfter"/> (so only those of them that moved after it need asking again), all of it
+/// for a recovery from covered position <paramref name="From"/>.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RecoveryProgress([property: Id(0)] long From, [property: Id(1)] string Through, [property: Id(2)] long AskedAfter);
 
 /// <summary>
 /// A derived grain that publishes its changes to replicas as consecutive versions (a live-index shard, a tenant-day,
@@ -74,9 +86,8 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         await OnLoadedAsync();
         if (stored.RecordExists && !State.Clean)
         {
-            var changed = await EventLog.ChangedStreamsAsync(Tenant, State.CoveredPosition);
-            await RecoverAsync(changed);
-            Log.Recovered(logger, this.GetPrimaryKeyString(), State.CoveredPosition, changed.Count);
+            var count = await RecoverInBatchesAsync(cancellationToken);
+            Log.Recovered(logger, this.GetPrimaryKeyString(), State.CoveredPosition, count);
         }
         // Written at once: from now on a crash must find this activation's snapshot unclean (or, for a new grain, find one
         // at all), and the next activation a higher epoch of versions than this one publishes.
@@ -89,6 +100,39 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
         => await WriteAsync(clean: true);
+
+    /// <summary>
+    /// Recovers the streams that moved after the covered position, a batch at a time, writing the progress after each
+    /// (covered position unchanged, snapshot unclean): an activation that fails or is cancelled part way leaves the
+    /// next one the rest, plus the streams already asked whose log moved since they were. Answers the streams recovered.
+    /// </summary>
+    private async Task<int> RecoverInBatchesAsync(CancellationToken cancellationToken)
+    {
+        var progress = State.Recovery is { } p && p.From == State.CoveredPosition ? p : null;
+        var streams = (await EventLog.ChangedStreamsAsync(Tenant, State.CoveredPosition)).Where(s => progress is null || string.CompareOrdinal(s, progress.Through) > 0);
+        if (progress is not null)
+        {
+            streams = streams.Concat((await EventLog.ChangedStreamsAsync(Tenant, progress.AskedAfter)).Where(s => string.CompareOrdinal(s, progress.Through) <= 0));
+        }
+        var ordered = streams.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        // Entries at or below it were committed a recovery margin ago (as a covered position's), so a session asked
+        // after it has applied them; a stream that moved past it is asked again by a resumed recovery.
+        var askedAfter = progress?.AskedAfter ?? EventLog.StablePosition(Options.RecoveryMargin);
+        var done = 0;
+        foreach (var batch in ordered.Chunk(Math.Max(1, Options.RecoveryBatch)))
+        {
+            await RecoverAsync(batch);
+            done += batch.Length;
+            if (done == ordered.Length) break; // the last batch: the activation writes the snapshot next
+            // Past Orleans' activation time-out this activation has failed and a newer one may run: it writes nothing more.
+            cancellationToken.ThrowIfCancellationRequested();
+            State.Recovery = new RecoveryProgress(State.CoveredPosition, batch[^1], askedAfter);
+            await FlushAsync();
+            await stored.WriteStateAsync();
+        }
+        State.Recovery = null;
+        return ordered.Length;
+    }
 
     /// <summary>Called before the state is written: save keyed rows that changed (see <see cref="RowChanges{T}"/>).</summary>
     protected virtual Task FlushAsync() => Task.CompletedTask;
@@ -106,8 +150,33 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     protected async Task<IReadOnlyList<SessionChanges>> SessionFactsAsync(IReadOnlyList<string> streams, Func<string, bool>? include = null, string? timeZone = null)
     {
         var sessions = streams.Select(LiveKeys.SessionOfStream).OfType<string>().Where(s => include?.Invoke(s) ?? true).ToArray();
-        var facts = await Task.WhenAll(sessions.Select(s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s)).GetFacts(timeZone)));
+        var facts = await BoundedAsync(sessions, s => GrainFactory.GetGrain<ISessionGrain>(LiveKeys.Of(Tenant, s)).GetFacts(timeZone));
         return [.. facts.OfType<SessionChanges>()];
+    }
+
+    /// <summary>Calls made during recovery at most at once: each may activate a grain from the store.</summary>
+    internal const int RecoveryConcurrency = 128;
+
+    /// <summary>
+    /// <paramref name="call"/> for every item, at most <see cref="RecoveryConcurrency"/> in flight, answers in the items'
+    /// order. A recovery after a burst may concern a million sessions: asked all at once, their activations queued past
+    /// the response time-out, failed, and the recovery failed with them.
+    /// </summary>
+    protected static async Task<T[]> BoundedAsync<TItem, T>(IReadOnlyList<TItem> items, Func<TItem, Task<T>> call)
+    {
+        var results = new T[items.Count];
+        var next = 0;
+        // Workers take the next item when their call ends; they run on the grain's scheduler, one at a time, so the counter needs no lock.
+        async Task WorkAsync()
+        {
+            while (next < items.Count)
+            {
+                var index = next++;
+                results[index] = await call(items[index]);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(items.Count, RecoveryConcurrency)).Select(_ => WorkAsync()));
+        return results;
     }
 
     /// <summary>Writes the state now (settings that must not wait for the timer).</summary>
@@ -134,6 +203,13 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
             Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
             DeactivateOnIdle();
         }
+        catch (ObjectDisposedException)
+        {
+            // The process is ending past its shutdown time: one line, not a stack per grain (the snapshot stays unclean).
+            _dirty = true;
+            State.CoveredPosition = covered;
+            Log.StoreClosed(logger, this.GetPrimaryKeyString());
+        }
         catch (Exception ex)
         {
             _dirty = true;
@@ -152,5 +228,8 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
 
         [LoggerMessage(3, LogLevel.Warning, "{Grain}: writing the snapshot failed; the next timer tries again.")]
         public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
+
+        [LoggerMessage(4, LogLevel.Warning, "{Grain}: the store closed before its snapshot was written; its next activation recovers.")]
+        public static partial void StoreClosed(ILogger logger, string grain);
     }
 }

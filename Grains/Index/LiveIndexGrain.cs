@@ -16,6 +16,7 @@ public sealed class IndexState : IDerivedState, IPublishedState
     [Id(0)] public long CoveredPosition { get; set; }
     [Id(1)] public bool Clean { get; set; }
     [Id(2)] public long Version { get; set; }
+    [Id(3)] public RecoveryProgress? Recovery { get; set; }
 }
 
 /// <summary>
@@ -46,9 +47,9 @@ public sealed partial class LiveIndexGrain(
     // Sessions whose idle end is on its way to the log (not asked for again meanwhile).
     private readonly HashSet<string> _ending = new(StringComparer.Ordinal);
 
-    private readonly LiveIndex _index = new(options.Value.EndedGracePeriod);
-    private readonly SortedSet<(DateTimeOffset At, string Id)> _ended = [];
-    private readonly SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
+    private LiveIndex _index = new(options.Value.EndedGracePeriod);
+    private SortedSet<(DateTimeOffset At, string Id)> _ended = [];
+    private SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
     private readonly Dictionary<string, ActivityEntry> _activity = new(StringComparer.Ordinal);
 
     // The waiting alert fires once per session and wait: the start of the wait each session was alerted for.
@@ -66,8 +67,12 @@ public sealed partial class LiveIndexGrain(
         _shard = int.Parse(Id, System.Globalization.CultureInfo.InvariantCulture);
         _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString());
         _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
-        foreach (var (_, entry) in await _rows.LoadAsync()) Put(entry);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var entries = await _rows.LoadAsync();
+        var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Load(entries);
         foreach (var (id, entry) in await _activityRows.LoadAsync()) _activity[id] = entry;
+        Log.Loaded(logger, this.GetPrimaryKeyString(), entries.Count, loaded.TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         ReportLive();
         this.RegisterGrainTimer(TickAsync, TickInterval, TickInterval);
     }
@@ -298,6 +303,19 @@ public sealed partial class LiveIndexGrain(
         }
     }
 
+    /// <summary>
+    /// Files the entries of the shard's rows (one per session) at once, as <see cref="Put"/> one by one would: the
+    /// index built in bulk, the retention and waiting queues sorted once (nothing was alerted yet).
+    /// </summary>
+    private void Load(IReadOnlyList<(string Key, SessionEntry Value)> rows)
+    {
+        var entries = new SessionEntry[rows.Count];
+        for (var i = 0; i < entries.Length; i++) entries[i] = rows[i].Value;
+        _index = LiveIndex.Build(Options.EndedGracePeriod, entries);
+        _ended = new SortedSet<(DateTimeOffset At, string Id)>(entries.Where(e => e.Card.EndedAt is not null).Select(e => (e.Card.EndedAt!.Value, e.SessionId)));
+        _waiting = new SortedSet<(DateTimeOffset Since, string Id)>(entries.Where(e => e.WaitingSince is not null && e.Card.EndedAt is null).Select(e => (e.WaitingSince!.Value, e.SessionId)));
+    }
+
     /// <summary>Files an entry, in place of its session's former one.</summary>
     private void Put(SessionEntry entry)
     {
@@ -331,6 +349,9 @@ public sealed partial class LiveIndexGrain(
 
         [LoggerMessage(12, LogLevel.Information, "{Grain}: {Count} sessions without an event for the inactivity time-out were ended (idle_timeout).")]
         public static partial void EndedInactive(ILogger logger, string grain, int count);
+
+        [LoggerMessage(14, LogLevel.Information, "{Grain}: {Count} entries read and deserialized in {ReadMs:F0} ms, indexed by {TotalMs:F0} ms.")]
+        public static partial void Loaded(ILogger logger, string grain, int count, double readMs, double totalMs);
 
         [LoggerMessage(13, LogLevel.Warning, "{Grain}: ending {Count} inactive sessions failed; the next check tries again.")]
         public static partial void EndFailed(ILogger logger, string grain, int count, Exception ex);

@@ -38,9 +38,14 @@ public sealed partial class SessionGrain(
         await CatchUpAsync(new SessionEffects());
     }
 
+    /// <summary>
+    /// Writes the snapshot when the grain is collected; not when the silo shuts down: the log holds every event and the
+    /// next activation replays the tail after its snapshot, while a write per active session (hundreds of thousands after
+    /// a burst) kept the stop past Orleans' deactivation time-out and the store's disposal.
+    /// </summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_dirty) await WriteSnapshotAsync();
+        if (_dirty && reason.ReasonCode != DeactivationReasonCode.ShuttingDown) await WriteSnapshotAsync();
     }
 
     public async Task<SessionIngestResult> Ingest(SessionBatch batch)
@@ -240,6 +245,12 @@ public sealed partial class SessionGrain(
             Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
             DeactivateOnIdle();
         }
+        catch (ObjectDisposedException)
+        {
+            // The process is ending: the log has every event; one line, not a stack per session.
+            _dirty = true;
+            Log.StoreClosed(logger, this.GetPrimaryKeyString());
+        }
         catch (Exception ex)
         {
             _dirty = true;
@@ -257,5 +268,8 @@ public sealed partial class SessionGrain(
 
         [LoggerMessage(3, LogLevel.Warning, "Session {Grain}: publishing to watchers failed.")]
         public static partial void WatchPublishFailed(ILogger logger, string grain, Exception ex);
+
+        [LoggerMessage(4, LogLevel.Debug, "Session {Grain}: the store closed before its snapshot was written (the log has every event).")]
+        public static partial void StoreClosed(ILogger logger, string grain);
     }
 }

@@ -13,6 +13,7 @@ public sealed class DayState : IDerivedState, IPublishedState
     [Id(0)] public long CoveredPosition { get; set; }
     [Id(1)] public bool Clean { get; set; }
     [Id(2)] public long Version { get; set; }
+    [Id(3)] public RecoveryProgress? Recovery { get; set; }
 }
 
 /// <summary>A conversation's facts for the day at its log position.</summary>

@@ -15,6 +15,7 @@ public sealed class TenantState : IDerivedState, IPublishedState
     [Id(3)] public TenantSettings Settings { get; set; } = TenantSettings.Default;
     [Id(4)] public Dictionary<string, string> Teams { get; set; } = [];
     [Id(5)] public Dictionary<string, AgentRecord> Agents { get; set; } = [];
+    [Id(6)] public RecoveryProgress? Recovery { get; set; }
 }
 
 /// <summary>
@@ -42,7 +43,7 @@ public sealed class TenantGrain(
         {
             foreach (var signal in facts.Agents) agents.Add(signal.AgentId);
         }
-        var records = await Task.WhenAll(agents.Select(a => GrainFactory.GetGrain<IAgentGrain>(LiveKeys.Of(Tenant, a)).GetRecord()));
+        var records = await BoundedAsync([.. agents], a => GrainFactory.GetGrain<IAgentGrain>(LiveKeys.Of(Tenant, a)).GetRecord());
         foreach (var record in records) State.Agents[record.Id] = record;
         State.Version++;
         Changed();

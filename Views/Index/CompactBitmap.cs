@@ -28,6 +28,62 @@ public sealed class CompactBitmap
         _chunks = new Chunk[capacity];
     }
 
+    /// <summary>The set of <paramref name="ascending"/> (strictly increasing, non-negative), built a chunk at a time: no search, no value moved.</summary>
+    public static CompactBitmap FromAscending(ReadOnlySpan<int> ascending)
+    {
+        var result = new CompactBitmap();
+        var start = 0;
+        while (start < ascending.Length)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(ascending[start]);
+            var high = ascending[start] >> 16;
+            var end = start + 1;
+            while (end < ascending.Length && ascending[end] >> 16 == high)
+            {
+                if (ascending[end] <= ascending[end - 1]) throw new ArgumentException("The values are not strictly increasing.", nameof(ascending));
+                end++;
+            }
+            if (end < ascending.Length && ascending[end] <= ascending[end - 1]) throw new ArgumentException("The values are not strictly increasing.", nameof(ascending));
+            result.Append((ushort)high, Chunk.FromAscending(ascending[start..end]));
+            start = end;
+        }
+        return result;
+    }
+
+    /// <summary>Adds a value greater than every value held, in constant time (a bulk build's appends, which come in order).</summary>
+    internal void AddLast(int value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        var key = (ushort)(value >> 16);
+        if (_size == 0 || _keys[_size - 1] != key)
+        {
+            if (_size > 0 && _keys[_size - 1] > key) throw new ArgumentException("Not greater than the values held.", nameof(value));
+            Append(key, new Chunk());
+        }
+        if (!_chunks[_size - 1].AddLast((ushort)value)) throw new ArgumentException("Not greater than the values held.", nameof(value));
+        Cardinality++;
+    }
+
+    /// <summary>Moves the values of <paramref name="later"/>, all greater than this set's, to its end; <paramref name="later"/> is not to be used again (its chunks are taken over).</summary>
+    internal void AppendAll(CompactBitmap later)
+    {
+        for (var j = 0; j < later._size; j++)
+        {
+            var key = later._keys[j];
+            if (_size > 0 && _keys[_size - 1] == key)
+            {
+                var before = _chunks[_size - 1].Count;
+                _chunks[_size - 1] = Chunk.OrInPlace(_chunks[_size - 1], later._chunks[j]);
+                Cardinality += _chunks[_size - 1].Count - before;
+            }
+            else
+            {
+                if (_size > 0 && _keys[_size - 1] > key) throw new ArgumentException("Not greater than the values held.", nameof(later));
+                Append(key, later._chunks[j]);
+            }
+        }
+    }
+
     /// <summary>How many values the set holds.</summary>
     public int Cardinality { get; private set; }
 
@@ -258,6 +314,45 @@ public sealed class CompactBitmap
         public Chunk Clone() => Bits is not null
             ? new Chunk(null, (ulong[])Bits.Clone(), Count)
             : new Chunk(Values.AsSpan(0, Count).ToArray(), null, Count);
+
+        /// <summary>A chunk of strictly increasing values of one high key.</summary>
+        public static Chunk FromAscending(ReadOnlySpan<int> values)
+        {
+            if (values.Length > ArrayMax)
+            {
+                var bits = new ulong[Words];
+                foreach (var v in values) bits[(v & 0xFFFF) >> 6] |= 1UL << v;
+                return new Chunk(null, bits, values.Length);
+            }
+            var lows = new ushort[Math.Max(4, values.Length)];
+            for (var i = 0; i < values.Length; i++) lows[i] = (ushort)values[i];
+            return new Chunk(lows, null, values.Length);
+        }
+
+        /// <summary>Adds a value above every value held; false when it is not.</summary>
+        public bool AddLast(ushort low)
+        {
+            if (Bits is not null)
+            {
+                // Checked within the value's word only (a full check would scan the words above it): callers append in order.
+                ref var word = ref Bits[low >> 6];
+                if (word >> (low & 63) != 0) return false;
+                word |= 1UL << low;
+                Count++;
+                return true;
+            }
+            if (Count > 0 && Values![Count - 1] >= low) return false;
+            if (Count == ArrayMax)
+            {
+                ToBits();
+                Bits![low >> 6] |= 1UL << low;
+                Count++;
+                return true;
+            }
+            if (Count == Values!.Length) Array.Resize(ref Values, Math.Min(ArrayMax, Count * 2));
+            Values[Count++] = low;
+            return true;
+        }
 
         public bool Contains(ushort low)
             => Bits is not null ? (Bits[low >> 6] & (1UL << low)) != 0 : Values.AsSpan(0, Count).BinarySearch(low) >= 0;

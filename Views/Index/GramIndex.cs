@@ -14,9 +14,13 @@ namespace LiveOrleans.Views.Index;
 internal sealed class GramIndex
 {
     private static readonly char[] Folding = BuildFolding();
-    private readonly Dictionary<long, CompactBitmap> _grams = [];
+    private readonly Dictionary<long, CompactBitmap> _grams;
     private readonly HashSet<long> _old = [];
     private readonly HashSet<long> _new = [];
+
+    public GramIndex() => _grams = [];
+
+    private GramIndex(Dictionary<long, CompactBitmap> grams) => _grams = grams;
 
     public int Grams => _grams.Count;
 
@@ -107,6 +111,61 @@ internal sealed class GramIndex
             grams.Add(Gram(text, i, 1));
             if (i + 2 <= text.Length) grams.Add(Gram(text, i, 2));
             if (i + 3 <= text.Length) grams.Add(Gram(text, i, 3));
+        }
+    }
+
+    /// <summary>
+    /// Grams filed at once, for slots in increasing order: each gram's bitmap grows at its end, and an entry's repeated
+    /// grams are told apart by the last slot filed, not by a set. Builders of consecutive slot ranges (one per core)
+    /// are joined in range order.
+    /// </summary>
+    public sealed class Builder
+    {
+        private readonly Dictionary<long, Posting> _postings = [];
+
+        /// <summary>Files a slot under the grams of its texts, as <see cref="Update"/> from none would; slots in increasing order.</summary>
+        public void Add(int slot, IReadOnlyList<string> texts)
+        {
+            foreach (var text in texts)
+            {
+                for (var i = 0; i < text.Length; i++)
+                {
+                    Post(Gram(text, i, 1), slot);
+                    if (i + 2 <= text.Length) Post(Gram(text, i, 2), slot);
+                    if (i + 3 <= text.Length) Post(Gram(text, i, 3), slot);
+                }
+            }
+        }
+
+        private void Post(long gram, int slot)
+        {
+            ref var posting = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_postings, gram, out _);
+            posting ??= new Posting();
+            if (posting.Last == slot) return;
+            posting.Slots.AddLast(slot);
+            posting.Last = slot;
+        }
+
+        /// <summary>The index of this builder's slots and those of <paramref name="later"/>, builders of the slot ranges after this one's, in order.</summary>
+        public GramIndex Build(params ReadOnlySpan<Builder> later)
+        {
+            var grams = new Dictionary<long, CompactBitmap>(_postings.Count);
+            foreach (var (gram, posting) in _postings) grams.Add(gram, posting.Slots);
+            foreach (var builder in later)
+            {
+                foreach (var (gram, posting) in builder._postings)
+                {
+                    if (grams.TryGetValue(gram, out var slots)) slots.AppendAll(posting.Slots);
+                    else grams.Add(gram, posting.Slots);
+                }
+            }
+            return new GramIndex(grams);
+        }
+
+        private sealed class Posting
+        {
+            public readonly CompactBitmap Slots = new();
+            public int Last = -1;
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class LiveIndex
     private int _highWater;
     private readonly Stack<int> _free = new();
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
-    private readonly OrderIndex _order;
+    private OrderIndex _order;
 
     private readonly Dictionary<string, CompactBitmap> _teams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CompactBitmap> _owners = new(StringComparer.Ordinal);
@@ -37,20 +37,117 @@ public sealed class LiveIndex
     private readonly Dictionary<string, CompactBitmap> _agents = new(StringComparer.Ordinal);
     private readonly Dictionary<Priority, CompactBitmap> _priorities = [];
     private readonly Dictionary<LiveState, CompactBitmap> _states = [];
-    private readonly CompactBitmap _live = new();
-    private readonly TimeBuckets _starts = new(hours: true);
-    private readonly TimeBuckets _ends = new(hours: true);
-    private readonly TimeBuckets _replies = new(hours: false);
-    private readonly TimeBuckets _interventions = new(hours: false);
-    private readonly GramIndex _grams = new();
+    private CompactBitmap _live = new();
+    private TimeBuckets _starts = new(hours: true);
+    private TimeBuckets _ends = new(hours: true);
+    private TimeBuckets _replies = new(hours: false);
+    private TimeBuckets _interventions = new(hours: false);
+    private GramIndex _grams = new();
     private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, (int Count, double Sum)> _perMinute = [];
+    private readonly Dictionary<long, (int Count, long Sum)> _perMinute = [];
 
     /// <param name="grace">How long an ended session stays listed (<see cref="SessionRules.IsListed"/>).</param>
     public LiveIndex(TimeSpan grace)
     {
         _grace = grace;
         _order = new OrderIndex(slot => _entries[slot]!.SessionId);
+    }
+
+    /// <summary>
+    /// The index of <paramref name="entries"/> (one per session), built at once, as a shard's load needs: slots in the
+    /// entries' order, the list order sorted once, every bitmap and time bucket grown at its end in one pass over the
+    /// slots, the keyword grams in two halves. The order, the grams' halves and the rest are independent, so they are
+    /// built in parallel. It answers every query as the index of the same entries upserted one by one in that order.
+    /// </summary>
+    public static LiveIndex Build(TimeSpan grace, IReadOnlyList<SessionEntry> entries)
+    {
+        var index = new LiveIndex(grace);
+        var n = entries.Count;
+        index._entries = new SessionEntry?[Math.Max(64, n)];
+        index._slots.EnsureCapacity(n);
+        for (var slot = 0; slot < n; slot++)
+        {
+            var entry = entries[slot];
+            if (!index._slots.TryAdd(entry.SessionId, slot)) throw new ArgumentException($"Two entries of session {entry.SessionId}.", nameof(entries));
+            index._entries[slot] = entry;
+        }
+        index._highWater = n;
+        var grams = new[] { new GramIndex.Builder(), new GramIndex.Builder() };
+        void FileGrams(int half)
+        {
+            for (int slot = half * n / 2, end = (half + 1) * n / 2; slot < end; slot++)
+            {
+                var entry = entries[slot];
+                if (!entry.BroadcastOnly) grams[half].Add(slot, entry.SearchTexts);
+            }
+        }
+        // Not TaskScheduler.Current: in a grain that is the activation's own, one turn at a time.
+        Parallel.Invoke(new ParallelOptions { TaskScheduler = TaskScheduler.Default },
+            () => index.BuildOrder(entries),
+            () => FileGrams(0),
+            () => FileGrams(1),
+            () => index.BuildSets(entries));
+        index._grams = grams[0].Build(grams[1]);
+        return index;
+    }
+
+    private void BuildOrder(IReadOnlyList<SessionEntry> entries)
+    {
+        var keys = new long[entries.Count];
+        var slots = new int[entries.Count];
+        for (var slot = 0; slot < keys.Length; slot++)
+        {
+            keys[slot] = OrderIndex.KeyOf(entries[slot].Card.LastActivityAt);
+            slots[slot] = slot;
+        }
+        _order = OrderIndex.Build(_order.IdOf, keys, slots);
+    }
+
+    /// <summary>The counts, the filter dimensions' bitmaps, the live set and the time buckets, in one pass over the slots.</summary>
+    private void BuildSets(IReadOnlyList<SessionEntry> entries)
+    {
+        var starts = new TimeBuckets.Builder(hours: true);
+        var ends = new TimeBuckets.Builder(hours: true);
+        var replies = new TimeBuckets.Builder(hours: false);
+        var interventions = new TimeBuckets.Builder(hours: false);
+        var live = new CompactBitmap();
+        for (var slot = 0; slot < entries.Count; slot++)
+        {
+            var entry = entries[slot];
+            var card = entry.Card;
+            if (card.EndedAt is null) LiveCount++;
+            if (SessionRules.CountsForAgent(entry)) System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_agentSessions, card.AgentId!, out _)++;
+            if (entry.BroadcastOnly) continue;
+            FileLast(_teams, slot, card.TeamId);
+            FileLast(_owners, slot, card.OwnerId);
+            FileLast(_channels, slot, card.Channel);
+            FileLast(_agents, slot, card.AgentId);
+            FileLast(_priorities, slot, card.Priority);
+            FileLast(_states, slot, card.State);
+            if (card.EndedAt is null) live.AddLast(slot);
+            starts.Add(slot, card.StartedAt.UtcTicks);
+            if (card.EndedAt is { } ended) ends.Add(slot, ended.UtcTicks);
+            if (entry.Replies.Count > 0)
+            {
+                foreach (var (minute, (count, sum)) in RepliesPerMinute(entry.Replies)) replies.Add(slot, minute * Minute, count, sum);
+            }
+            if (entry.Interventions.Count > 0)
+            {
+                foreach (var minute in InterventionMinutes(entry.Interventions)) interventions.Add(slot, minute * Minute);
+            }
+        }
+        _live = live;
+        _starts = starts.Build();
+        _ends = ends.Build();
+        _replies = replies.Build();
+        _interventions = interventions.Build();
+    }
+
+    private static void FileLast<TKey>(Dictionary<TKey, CompactBitmap> values, int slot, TKey? value) where TKey : notnull
+    {
+        if (value is null) return;
+        if (!values.TryGetValue(value, out var slots)) values.Add(value, slots = new CompactBitmap());
+        slots.AddLast(slot);
     }
 
     /// <summary>Entries held.</summary>
@@ -176,7 +273,7 @@ public sealed class LiveIndex
         var liveInWindow = CompactBitmap.Or(_live, endedInWindow);
         var replied = new CompactBitmap();
         var repliedEdge = new CompactBitmap();
-        var (replies, replyMs) = _replies.Collect(windowStart + 1, MaxTicks, replied, repliedEdge);
+        var (replies, replyMicros) = _replies.Collect(windowStart + 1, MaxTicks, replied, repliedEdge);
         var intervened = new CompactBitmap();
         _interventions.Collect(windowStart + 1, MaxTicks, intervened, intervened);
         intervened = CompactBitmap.And(intervened, liveInWindow);
@@ -190,10 +287,10 @@ public sealed class LiveIndex
                 foreach (var reply in _entries[slot]!.Replies)
                 {
                     var at = reply.At.UtcTicks;
-                    if (at > windowStart && at / Minute == edgeMinute) { replies++; replyMs += reply.Milliseconds; }
+                    if (at > windowStart && at / Minute == edgeMinute) { replies++; replyMicros += MetricsPart.Micros(reply.Milliseconds); }
                 }
             }
-            return new MetricsPart(listed.Cardinality, started.Cardinality, replies, replyMs, liveInWindow.Cardinality, CountIntervened(intervened, windowStart));
+            return new MetricsPart(listed.Cardinality, started.Cardinality, replies, replyMicros, liveInWindow.Cardinality, CountIntervened(intervened, windowStart));
         }
 
         // Only entries some count can see: listed, started in the window, live in it, with a reply in it.
@@ -201,17 +298,17 @@ public sealed class LiveIndex
         var universe = CompactBitmap.Or(CompactBitmap.Or(listed, started), CompactBitmap.Or(liveInWindow, replied));
         var matches = Match(filter, now, universe);
         replies = 0;
-        replyMs = 0;
+        replyMicros = 0;
         foreach (var slot in CompactBitmap.And(matches, replied).Values())
         {
             foreach (var reply in _entries[slot]!.Replies)
             {
                 if (reply.At.UtcTicks <= windowStart) continue;
                 replies++;
-                replyMs += reply.Milliseconds;
+                replyMicros += MetricsPart.Micros(reply.Milliseconds);
             }
         }
-        return new MetricsPart(CompactBitmap.AndCardinality(matches, listed), CompactBitmap.AndCardinality(matches, started), replies, replyMs,
+        return new MetricsPart(CompactBitmap.AndCardinality(matches, listed), CompactBitmap.AndCardinality(matches, started), replies, replyMicros,
             CompactBitmap.AndCardinality(matches, liveInWindow), CountIntervened(CompactBitmap.And(intervened, matches), windowStart));
     }
 
@@ -420,14 +517,7 @@ public sealed class LiveIndex
     private void FileReplies(int slot, IReadOnlyList<ReplySample> replies, bool remove)
     {
         if (replies.Count == 0) return;
-        _perMinute.Clear();
-        foreach (var reply in replies)
-        {
-            var minute = reply.At.UtcTicks / Minute;
-            var (count, sum) = _perMinute.GetValueOrDefault(minute);
-            _perMinute[minute] = (count + 1, sum + reply.Milliseconds);
-        }
-        foreach (var (minute, (count, sum)) in _perMinute)
+        foreach (var (minute, (count, sum)) in RepliesPerMinute(replies))
         {
             if (remove) _replies.Remove(slot, minute * Minute, count, sum);
             else _replies.Add(slot, minute * Minute, count, sum);
@@ -437,12 +527,31 @@ public sealed class LiveIndex
     private void FileInterventions(int slot, IReadOnlyList<DateTimeOffset> interventions, bool remove)
     {
         if (interventions.Count == 0) return;
-        _perMinute.Clear();
-        foreach (var at in interventions) _perMinute[at.UtcTicks / Minute] = default;
-        foreach (var minute in _perMinute.Keys)
+        foreach (var minute in InterventionMinutes(interventions))
         {
             if (remove) _interventions.Remove(slot, minute * Minute);
             else _interventions.Add(slot, minute * Minute);
         }
+    }
+
+    /// <summary>The replies' count and sum of response times per minute (the sums added in the replies' order: a bulk build files the same figures).</summary>
+    private Dictionary<long, (int Count, long Sum)> RepliesPerMinute(IReadOnlyList<ReplySample> replies)
+    {
+        _perMinute.Clear();
+        foreach (var reply in replies)
+        {
+            var minute = reply.At.UtcTicks / Minute;
+            var (count, sum) = _perMinute.GetValueOrDefault(minute);
+            _perMinute[minute] = (count + 1, sum + MetricsPart.Micros(reply.Milliseconds));
+        }
+        return _perMinute;
+    }
+
+    /// <summary>The minutes with an intervention, each once.</summary>
+    private Dictionary<long, (int Count, long Sum)>.KeyCollection InterventionMinutes(IReadOnlyList<DateTimeOffset> interventions)
+    {
+        _perMinute.Clear();
+        foreach (var at in interventions) _perMinute[at.UtcTicks / Minute] = default;
+        return _perMinute.Keys;
     }
 }

@@ -12,6 +12,35 @@ internal sealed class OrderIndex(Func<int, string> idOf)
 
     public int Count { get; private set; }
 
+    /// <summary>How the index finds a slot's session id (a rebuilt index reads the same entries).</summary>
+    public Func<int, string> IdOf => idOf;
+
+    /// <summary>
+    /// The order of the slots with these keys (arrays taken over and sorted): sorted once, by key and then by id only
+    /// among equal keys, and cut into leaves three-quarters full, room for the changes to come before a leaf splits.
+    /// </summary>
+    public static OrderIndex Build(Func<int, string> idOf, long[] keys, int[] slots)
+    {
+        Array.Sort(keys, slots);
+        var byId = Comparer<int>.Create((a, b) => string.CompareOrdinal(idOf(a), idOf(b)));
+        for (var start = 0; start < keys.Length;)
+        {
+            var end = start + 1;
+            while (end < keys.Length && keys[end] == keys[start]) end++;
+            if (end - start > 1) Array.Sort(slots, start, end - start, byId);
+            start = end;
+        }
+        var order = new OrderIndex(idOf) { Count = keys.Length };
+        const int fill = LeafMax * 3 / 4;
+        for (var start = 0; start < keys.Length; start += fill)
+        {
+            var leaf = new Leaf { Count = Math.Min(fill, keys.Length - start) };
+            for (var i = 0; i < leaf.Count; i++) leaf.Items[i] = new Item(keys[start + i], slots[start + i]);
+            order._leaves.Add(leaf);
+        }
+        return order;
+    }
+
     /// <summary>The key of an activity time: ascending keys are most recent first.</summary>
     public static long KeyOf(DateTimeOffset lastActivityAt) => -lastActivityAt.UtcTicks;
 

@@ -106,6 +106,14 @@ public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
     {
         var tenant = await api.NewTenantAsync();
         var token = tenant.AdminToken;
+        // A person and a saved view to rename, as the routes that change them take names too.
+        await tenant.UserTokenAsync("vera", "viewer");
+        var vera = (await tenant.GetAsync("/api/v1/users")).GetProperty("items").EnumerateArray()
+            .Single(u => u.GetProperty("username").GetString() == "vera").GetProperty("id").GetString();
+        var created = await api.SendAsync(HttpMethod.Post, "/api/v1/views", token, new { name = "Mine", filter = new { } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var view = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        var keys = (await tenant.GetAsync("/api/v1/apikeys")).GetRawText();
         var requests = new (HttpMethod Method, string Path, string? Token, object Body, string Field)[]
         {
             (HttpMethod.Post, "/api/v1/tenants", api.PlatformToken, new { id = "t" + Guid.NewGuid().ToString("N")[..10], name, admin = new { username = "boss", password = "boss-password" } }, "name"),
@@ -114,6 +122,9 @@ public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
             (HttpMethod.Put, "/api/v1/agents/bot", token, new { name, kind = "ai" }, "name"),
             (HttpMethod.Put, "/api/v1/teams/sales", token, new { name }, "name"),
             (HttpMethod.Post, "/api/v1/views", token, new { name, filter = new { } }, "name"),
+            (HttpMethod.Put, $"/api/v1/views/{view}", token, new { name, filter = new { } }, "name"),
+            (HttpMethod.Put, $"/api/v1/users/{vera}", token, new { name }, "name"),
+            (HttpMethod.Post, "/api/v1/apikeys", token, new { name }, "name"),
         };
         foreach (var (method, path, caller, body, field) in requests)
         {
@@ -126,7 +137,10 @@ public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
         }
         // Nothing was changed or created.
         Assert.Equal($"Tenant {tenant.Id}", (await tenant.GetAsync("/api/v1/tenant")).GetProperty("name").GetString());
-        Assert.Empty((await tenant.GetAsync("/api/v1/views")).EnumerateArray());
+        Assert.Equal(["Mine"], (await tenant.GetAsync("/api/v1/views")).EnumerateArray().Select(v => v.GetProperty("name").GetString()));
+        Assert.Equal("vera", (await tenant.GetAsync("/api/v1/users")).GetProperty("items").EnumerateArray()
+            .Single(u => u.GetProperty("id").GetString() == vera).GetProperty("name").GetString());
+        Assert.Equal(keys, (await tenant.GetAsync("/api/v1/apikeys")).GetRawText());
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.Client.PostAsJsonAsync("/api/v1/auth/token", new { tenant = tenant.Id, username = "ann", password = "person-password" })).StatusCode);
     }
 

@@ -59,6 +59,13 @@ public sealed class StoreLossTests : IAsyncLifetime
                 var signIn = await anonymous.PostAsJsonAsync("/api/v1/auth/token", new { tenant = "crash", username = "admin", password = "crash-password" });
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, signIn.StatusCode);
                 Assert.NotNull(signIn.Headers.RetryAfter);
+
+                // Without credentials, readiness names the failing check but not the store's path nor why it failed.
+                var anonymousReady = await anonymous.GetAsync("/health/ready");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, anonymousReady.StatusCode);
+                var plain = await anonymousReady.Content.ReadAsStringAsync();
+                Assert.Equal("""{"status":"unhealthy"}""", JsonDocument.Parse(plain).RootElement.GetProperty("checks").GetProperty("store").GetRawText());
+                Assert.DoesNotContain(_directory, plain);
             }
 
             var ready = await reader.GetAsync("/health/ready");

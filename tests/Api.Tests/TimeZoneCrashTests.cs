@@ -11,10 +11,17 @@ namespace LiveOrleans.Api.Tests;
 /// those of a fresh engine given the same acknowledged events.
 /// </summary>
 [Trait("Category", "http")]
-public sealed class TimeZoneCrashTests : IAsyncLifetime
+public sealed class TimeZoneCrashTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int BatchSize = 40;
     private const int AcksBeforeKill = 60;
+
+    /// <summary>
+    /// How far from its own midnight each zone must be when the test starts, so that its date holds until the figures
+    /// are compared (the test takes well under a minute; the end checks that every date still differed).
+    /// </summary>
+    private static readonly TimeSpan MidnightMargin = TimeSpan.FromMinutes(5);
+
     private readonly string _crashed = Path.Combine(Path.GetTempPath(), $"lo-tzcrash-{Guid.NewGuid():N}");
     private readonly string _replayed = Path.Combine(Path.GetTempPath(), $"lo-tzreplay-{Guid.NewGuid():N}");
 
@@ -44,33 +51,81 @@ public sealed class TimeZoneCrashTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Five zones whose date now differs from the UTC date, east and west of it where the hour allows, none within half
-    /// an hour of its midnight (the test takes a few minutes).
+    /// Five zones whose date differs from the UTC date at <paramref name="now"/>, east and west of it where the hour
+    /// allows, each at least <see cref="MidnightMargin"/> from its own midnight, or null when there are not five. Distinct offsets first, spread over those found; then other zones of the same offsets,
+    /// farthest from their midnight first. The Etc/GMT±h zones are IANA ids the engine takes, though Linux does not list
+    /// them: near 11:00 UTC only they and a few Pacific zones (+13:45, +14, −11 hours) have another date.
     /// </summary>
-    private static IReadOnlyList<string> ZonesOffTheUtcDate(DateTimeOffset now)
+    private static IReadOnlyList<string>? ZonesOffTheUtcDate(DateTimeOffset now)
     {
         var utcDay = DateOnly.FromDateTime(now.UtcDateTime);
-        var candidates = TimeZoneInfo.GetSystemTimeZones()
-            .Where(z => z.Id.Contains('/') && !z.Id.StartsWith("Etc/", StringComparison.Ordinal) || z.Id.StartsWith("Etc/GMT", StringComparison.Ordinal))
-            .Select(z => (Zone: z, Local: TimeZoneInfo.ConvertTime(now, z)))
+        var candidates = AllZones.Value
+            .Select(z => (z.Id, Local: TimeZoneInfo.ConvertTime(now, z)))
             .Where(c => DateOnly.FromDateTime(c.Local.DateTime) != utcDay)
-            .Where(c => c.Local.TimeOfDay > TimeSpan.FromMinutes(30) && c.Local.TimeOfDay < TimeSpan.FromHours(23.5))
-            .GroupBy(c => c.Local.Offset)
-            .Select(g => g.OrderBy(c => c.Zone.Id, StringComparer.Ordinal).First())
-            .OrderBy(c => c.Local.Offset)
+            .Select(c => (c.Id, c.Local.Offset, Margin: c.Local.TimeOfDay < TimeSpan.FromHours(12) ? c.Local.TimeOfDay : TimeSpan.FromDays(1) - c.Local.TimeOfDay))
+            .Where(c => c.Margin >= MidnightMargin)
+            .OrderBy(c => c.Id, StringComparer.Ordinal)
             .ToList();
-        Assert.True(candidates.Count >= 5, $"only {candidates.Count} time zones have another date than UTC at {now:O}");
-        // Spread over the offsets found: both ends first, then between.
-        var picked = new[] { 0, candidates.Count - 1, candidates.Count / 2, candidates.Count / 4, 3 * candidates.Count / 4 }
-            .Distinct().Select(i => candidates[i].Zone.Id).ToList();
-        foreach (var c in candidates) if (picked.Count < 5 && !picked.Contains(c.Zone.Id)) picked.Add(c.Zone.Id);
+        if (candidates.Count < 5) return null;
+        var offsets = candidates.GroupBy(c => c.Offset).Select(g => g.First()).OrderBy(c => c.Offset).ToList();
+        var picked = new[] { 0, offsets.Count - 1, offsets.Count / 2, offsets.Count / 4, 3 * offsets.Count / 4 }
+            .Distinct().Select(i => offsets[i].Id).ToList();
+        foreach (var c in offsets.Concat(candidates.OrderByDescending(c => c.Margin)))
+        {
+            if (picked.Count < 5 && !picked.Contains(c.Id)) picked.Add(c.Id);
+        }
         return picked;
+    }
+
+    private static readonly Lazy<TimeZoneInfo[]> AllZones = new(() =>
+        [.. TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id).Where(id => id.Contains('/') && !id.StartsWith("Etc/", StringComparison.Ordinal))
+            .Concat(Enumerable.Range(-14, 27).Where(h => h != 0).Select(h => h < 0 ? $"Etc/GMT{h}" : $"Etc/GMT+{h}"))
+            .Distinct(StringComparer.Ordinal).Select(TimeZoneInfo.FindSystemTimeZoneById)]);
+
+    /// <summary>
+    /// The first minute from <paramref name="now"/> at which five zones have another date than UTC's, and those zones:
+    /// for a few minutes a day (near 11:00 UTC) only four do, and the test waits them out.
+    /// </summary>
+    private static (DateTimeOffset At, IReadOnlyList<string> Zones) FirstFiveZonesOffTheUtcDate(DateTimeOffset now)
+    {
+        for (var at = now; at < now.AddHours(1); at = at.AddMinutes(1))
+        {
+            if (ZonesOffTheUtcDate(at) is { } zones) return (at, zones);
+        }
+        throw new InvalidOperationException($"no five time zones have another date than UTC within an hour of {now:O}");
+    }
+
+    [Fact]
+    public void Five_zones_off_the_utc_date_are_found_at_any_time_of_day_all_year_within_minutes()
+    {
+        var longest = TimeSpan.Zero;
+        // Every 7 minutes of the day, over every 5th day of 2026 (days on either side of the clock changes among them).
+        for (var day = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero); day.Year == 2026; day = day.AddDays(5).AddMinutes(7))
+        {
+            for (var minute = 0; minute < 24 * 60; minute += 7 * 13)
+            {
+                var now = day.AddMinutes(minute);
+                var (at, zones) = FirstFiveZonesOffTheUtcDate(now);
+                longest = at - now > longest ? at - now : longest;
+                Assert.Equal(5, zones.Distinct(StringComparer.Ordinal).Count());
+                foreach (var zone in zones)
+                {
+                    var local = TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById(zone));
+                    Assert.True(DateOnly.FromDateTime(local.DateTime) != DateOnly.FromDateTime(at.UtcDateTime), $"{zone} at {at:O} is on the UTC date");
+                    Assert.True(local.TimeOfDay >= MidnightMargin && TimeSpan.FromDays(1) - local.TimeOfDay >= MidnightMargin, $"{zone} at {at:O} is at {local:HH:mm}");
+                }
+            }
+        }
+        // The test never waits long for its zones.
+        output.WriteLine($"The longest wait for five zones: {longest}.");
+        Assert.True(longest <= TimeSpan.FromMinutes(10), $"waited {longest} for five zones");
     }
 
     [Fact]
     public async Task Figures_of_tenants_whose_date_is_not_the_utc_date_survive_a_kill_under_traffic()
     {
-        var zones = ZonesOffTheUtcDate(DateTimeOffset.UtcNow);
+        var (start, zones) = FirstFiveZonesOffTheUtcDate(DateTimeOffset.UtcNow);
+        if (start > DateTimeOffset.UtcNow) await Task.Delay(start - DateTimeOffset.UtcNow);
         var tenants = zones.Select((zone, i) => new SimulatedTenant($"tz{i}", zone)).ToArray();
         var model = new TrafficModel(23, tenants, DateTimeOffset.UtcNow, sessionsPerMinute: 300);
         var batches = model.Take(12_000).Where(e => e.Event is not Events.MessageDelta)
@@ -146,6 +201,10 @@ public sealed class TimeZoneCrashTests : IAsyncLifetime
         }
 
         Assert.True(sent.Sum(s => s.Count) >= AcksBeforeKill);
+        // The test tested what it says: every zone still had another date than UTC when the figures were read.
+        var end = DateTimeOffset.UtcNow;
+        Assert.All(tenants, t => Assert.NotEqual(DateOnly.FromDateTime(end.UtcDateTime),
+            DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(end, TimeZoneInfo.FindSystemTimeZoneById(t.TimeZone)).DateTime)));
         foreach (var tenant in tenants)
         {
             Assert.Contains("\"activeConversations\":", replayedFigures[tenant.Id]);

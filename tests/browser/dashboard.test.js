@@ -349,6 +349,45 @@ test('detail: who else is watching, by name and since when, coming and going liv
   await page.close();
 });
 
+test('detail: a tab hidden for long stops watching, and watches again when shown', async () => {
+  const tenant = await newTenant(engine);
+  await createUser(tenant, 'sam', 'supervisor');
+  const s = id('hidden');
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u12', name: 'Ann' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(), sessionId: s, message: { id: id('m'), format: 'text', text: 'Hello?' } },
+  ]);
+  const sam = await connect(engine, await login(engine, tenant.id, 'sam', 'person-password'));
+  const page = await browser.page();
+  try {
+    await sam.connection.invoke('WatchSession', s);
+    const seen = () => sam.received.filter((r) => r.name === 'presence' && r.args[0] === s).at(-1)?.args[1].map((w) => w.name).sort().join();
+    // The boss's dashboard keeps its watches for 1 s of a hidden tab instead of 60 s.
+    await page.addInitScript(() => localStorage.setItem('liveorleans.hiddenUnwatchSeconds', '1'));
+    await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+    await page.goto(`${engine.url}/#/conversations/${s}`);
+    await page.locator('.detail .transcript .message').first().waitFor();
+    await eventually(() => assert.equal(seen(), 'boss,sam'), 'Sam sees the boss arrive');
+
+    // The tab is hidden (as the browser reports it when another tab is in front): after 1 s the boss is gone.
+    const visibility = (state) => page.evaluate((v) => {
+      Object.defineProperty(document, 'visibilityState', { value: v, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+    await visibility('hidden');
+    await eventually(() => assert.equal(seen(), 'sam'), 'the hidden tab gave its watch up');
+    await eventually(async () => assert.equal(await text(page, `.card[data-session="${s}"] .watcher-count`), '1 watching'), 'the card counts Sam alone');
+
+    // Shown again: it watches again, and its detail lists Sam.
+    await visibility('visible');
+    await eventually(() => assert.equal(seen(), 'boss,sam'), 'back on screen, watching again');
+    await eventually(async () => assert.equal(await text(page, '.detail .watchers .watcher-name'), 'sam'), 'the detail lists Sam again');
+  } finally {
+    await sam.connection.stop();
+    await page.close();
+  }
+});
+
 test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcript, and the controls stay', async () => {
   // Issue 18: this text made the markdown renderer overflow the stack, and the detail showed no transcript and no
   // intervention buttons. Now italics nest 16 deep and the rest is shown as characters, beside the next message.
@@ -379,6 +418,49 @@ test('detail: a customer’s `*_` × 8,000 is shown with the rest of the transcr
   // The text wraps inside the transcript rather than widening the view.
   const [bubble, panel] = await Promise.all([first.boundingBox(), page.locator('.transcript-panel').boundingBox()]);
   assert.ok(bubble.x + bubble.width <= panel.x + panel.width + 1, `the message (${bubble.width} px) fits its panel (${panel.width} px)`);
+  await page.close();
+});
+
+test('detail: a message the renderer fails on is shown as its characters, and the rest of the view is drawn', async () => {
+  // Issue 18: one message that cannot be drawn must never stop the transcript or the controls. No text makes the
+  // renderer throw any more, so this page's renderer is made to fail on italics, as it once failed on `*_` × 8,000.
+  const tenant = await newTenant(engine);
+  const page = await browser.page();
+  await page.addInitScript(() => {
+    const create = Document.prototype.createElement;
+    Document.prototype.createElement = function (tag, ...rest) {
+      if (String(tag).toLowerCase() === 'em') throw new RangeError('Maximum call stack size exceeded');
+      return create.call(this, tag, ...rest);
+    };
+  });
+  await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
+  await page.locator('.summary').waitFor();
+  const s = id('unrendered');
+  const failing = 'Where is _my_ parcel?\nIt was due **Monday**.';
+  await ingest(engine, tenant, [
+    { id: id('e'), type: 'session_started', timestamp: iso(3000), sessionId: s, channel: 'web', agentId: 'bot-a', user: { id: 'u12', name: 'Fay' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(3000), sessionId: s, message: { id: 'before', format: 'text', text: 'Hello **there**' } },
+    { id: id('e'), type: 'message_received', timestamp: iso(2000), sessionId: s, message: { id: 'failing', format: 'text', text: failing } },
+    { id: id('e'), type: 'message_received', timestamp: iso(1000), sessionId: s, message: { id: 'after', format: 'text', text: 'Anyone **home**?' } },
+  ]);
+  await page.goto(`${engine.url}/#/conversations/${s}`);
+  await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
+  assert.deepEqual(await page.locator('.controls button').allTextContents(),
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
+  await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 3), 'all three messages in the transcript');
+
+  // The failing message: its characters as typed, markers included, in one plain paragraph keeping its line break.
+  const body = page.locator('.transcript .message[data-message="failing"] .message-body');
+  assert.equal(await body.locator('p.plain').count(), 1);
+  assert.equal(await body.textContent(), failing);
+  assert.equal(await body.locator('strong, em').count(), 0);
+  assert.equal(await body.locator('p.plain').evaluate((p) => getComputedStyle(p).whiteSpace), 'pre-wrap');
+  // The messages on either side are drawn as markdown.
+  for (const [message, text, strong] of [['before', 'Hello there', 'there'], ['after', 'Anyone home?', 'home']]) {
+    const other = page.locator(`.transcript .message[data-message="${message}"] .message-body`);
+    assert.equal(await other.textContent(), text);
+    assert.equal(await other.locator('strong').textContent(), strong);
+  }
   await page.close();
 });
 

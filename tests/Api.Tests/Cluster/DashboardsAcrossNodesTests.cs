@@ -78,6 +78,70 @@ public sealed class DashboardsAcrossNodesTests
         await EventuallyAsync(() => { lock (commands) return commands.FirstOrDefault(c => c.InterventionId == pause.InterventionId); }, "the pause at the producer on node B");
     }
 
+    [Fact]
+    public async Task People_watching_a_session_through_two_nodes_see_each_other_come_and_go()
+    {
+        await using var cluster = new ClusterProcesses();
+        var nodeA = await cluster.StartApiAsync(client: false);
+        var nodeB = await cluster.StartApiAsync(client: false);
+        var admin = new LiveOrleansReader(new HttpClient { BaseAddress = nodeA.Address });
+        await admin.SignInAsync("crash", "admin", "crash-password");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/users"))
+        using (var http = new HttpClient { BaseAddress = nodeA.Address })
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", admin.AccessToken);
+            request.Content = System.Net.Http.Json.JsonContent.Create(new { username = "sue", password = "person-password", name = "Sue Park", role = "supervisor" });
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await http.SendAsync(request)).StatusCode);
+        }
+        var sue = new LiveOrleansReader(new HttpClient { BaseAddress = nodeB.Address });
+        await sue.SignInAsync("crash", "sue", "person-password");
+        using var producerHttp = new HttpClient { BaseAddress = nodeA.Address };
+        var producer = new LiveOrleansProducer(producerHttp, new LiveOrleansClientOptions { BaseAddress = nodeA.Address, ApiKey = "lo_crash_key" });
+        var now = DateTimeOffset.UtcNow;
+        await producer.SendAsync([
+            new SessionStarted { Id = Id(), Timestamp = now, SessionId = "p1", Channel = "web", AgentId = "bot", User = new UserRef("u", "Ann") },
+            new MessageReceived { Id = Id(), Timestamp = now, SessionId = "p1", Message = new MessageContent(Id(), MessageFormat.Text, "Hello?", null, null, null) },
+        ]);
+
+        // The admin watches on node A; Sue, on node B, opens the same conversation.
+        await using var adminDashboard = new LiveDashboard(nodeA.Address, admin.AccessToken!);
+        var lists = new List<string>();
+        var counts = new List<int>();
+        adminDashboard.Presence += (s, watchers) => { if (s == "p1") lock (lists) lists.Add(string.Join(",", watchers.Select(w => w.Name).Order())); };
+        adminDashboard.WatcherCount += (s, n) => { if (s == "p1") lock (counts) counts.Add(n); };
+        await adminDashboard.StartAsync();
+        await adminDashboard.SubscribeAsync();
+        await EventuallyAsync(async () => (await admin.SessionAsync("p1")) is not null, "the session on node A");
+        var adminWatch = await adminDashboard.WatchSessionAsync("p1");
+        var adminName = adminWatch.GetProperty("watchers").EnumerateArray().Single().GetProperty("name").GetString()!;
+
+        var sueDashboard = new LiveDashboard(nodeB.Address, sue.AccessToken!);
+        await sueDashboard.StartAsync();
+        var sueWatch = await sueDashboard.WatchSessionAsync("p1");
+        Assert.Equal(new[] { adminName, "Sue Park" }.Order(),
+            sueWatch.GetProperty("watchers").EnumerateArray().Select(w => w.GetProperty("name").GetString()!).Order());
+        var both = string.Join(",", new[] { adminName, "Sue Park" }.Order());
+        await EventuallyAsync(() => { lock (lists) return lists.LastOrDefault() == both ? both : null; }, "node A's watcher sees Sue, who came through node B");
+        await EventuallyAsync(() => { lock (counts) return counts.LastOrDefault() == 2 ? "2" : null; }, "node A's card counts two watchers");
+
+        // Sue closes her dashboard on node B: node A's list and count follow.
+        await sueDashboard.DisposeAsync();
+        await EventuallyAsync(() => { lock (lists) return lists.LastOrDefault() == adminName ? adminName : null; }, "Sue leaves node A's list");
+        await EventuallyAsync(() => { lock (counts) return counts.LastOrDefault() == 1 ? "1" : null; }, "node A's count back to one");
+        lock (counts) Assert.Equal([1, 2, 1], counts.Where((n, i) => i == 0 || counts[i - 1] != n));
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> check, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await check()) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"timed out waiting for {what}");
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<T?> found, string what) where T : class
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);

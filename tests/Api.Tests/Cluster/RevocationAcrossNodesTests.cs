@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LiveOrleans.Api.Tests.Cluster;
 
 /// <summary>
 /// Access taken back on one Api node is refused on another within seconds: two Api nodes (each a silo) on one
-/// PostgreSQL database; the key, the person and the role change through node 1, while node 2 had them in its cache.
+/// PostgreSQL database; the key, the person and the role change through node 1, while node 2 had them in its cache
+/// and held their hub connections, which it closes.
 /// </summary>
 [Collection("cluster")]
 [Trait("Category", "cluster")]
@@ -49,6 +51,31 @@ public sealed class RevocationAcrossNodesTests
         }
     }
 
+    /// <summary>A started hub connection on <paramref name="node"/> and what its close reports.</summary>
+    private static async Task<(HubConnection Connection, Task<Exception?> Closed)> ConnectAsync(Uri node, string hub, string token, Func<HubConnection, Task> first)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(node, hub), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+        await connection.StartAsync();
+        await first(connection);
+        return (connection, closed.Task);
+    }
+
+    private static async Task<Exception?> ClosedAsync(Task<Exception?> closed, string what)
+    {
+        try
+        {
+            return await closed.WaitAsync(Within);
+        }
+        catch (TimeoutException)
+        {
+            throw new Xunit.Sdk.XunitException($"{what}: the connection on node 2 was still open after {Within}.");
+        }
+    }
+
     [Fact]
     public async Task A_key_revoked_a_person_removed_and_a_supervisor_demoted_on_node_1_are_refused_on_node_2_within_seconds()
     {
@@ -81,6 +108,17 @@ public sealed class RevocationAcrossNodesTests
             return true;
         });
 
+        // Their hub connections on node 2: two dashboards and a producer's runtime connection.
+        var (viewerHub, viewerClosed) = await ConnectAsync(two.Address, "hubs/live", viewer, c => c.InvokeAsync<JsonElement>("Subscribe", new { }));
+        await using var viewerLease = viewerHub;
+        var (supervisorHub, supervisorClosed) = await ConnectAsync(two.Address, "hubs/live", supervisor, c => c.InvokeAsync<JsonElement>("Subscribe", new { }));
+        await using var supervisorLease = supervisorHub;
+        var (runtimeHub, runtimeClosed) = await ConnectAsync(two.Address, "hubs/runtime", key, c => c.InvokeAsync<JsonElement>("Publish", new[]
+        {
+            new { type = "session_started", id = "ax-rt", timestamp = DateTimeOffset.UtcNow, sessionId = "across-rt", channel = "web", agentId = "bot", user = new { id = "u", name = "Ann" } },
+        }));
+        await using var runtimeLease = runtimeHub;
+
         // Taken back on node 1.
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(node1, HttpMethod.Delete, $"/api/v1/apikeys/{created.GetProperty("id").GetString()}", admin)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(node1, HttpMethod.Delete, $"/api/v1/users/{IdOf("viewer1")}", admin)).StatusCode);
@@ -94,5 +132,10 @@ public sealed class RevocationAcrossNodesTests
         var supervisorRefused = await UntilAsync(HttpStatusCode.Forbidden, "the demoted supervisor's intervention",
             () => SendAsync(node2, HttpMethod.Post, "/api/v1/sessions/across-1/interventions", supervisor, new { type = "resume", reason = "after" }));
         Assert.True(supervisorRefused < Within, $"{keyRefused}, {viewerRefused}, {supervisorRefused}");
+
+        // And node 2 closed their hub connections, each saying why.
+        Assert.Contains("person was removed", (await ClosedAsync(viewerClosed, "the removed viewer's dashboard"))?.Message);
+        Assert.Contains("role or agent changed", (await ClosedAsync(supervisorClosed, "the demoted supervisor's dashboard"))?.Message);
+        await ClosedAsync(runtimeClosed, "the revoked key's runtime connection");
     }
 }

@@ -81,6 +81,21 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
         return (connection, closed.Task);
     }
 
+    /// <summary>The engine's line that audits a change of access (AccessAudit), waited for as the console logger writes in the background.</summary>
+    private async Task<string> AuditLineAsync(string pattern)
+    {
+        var audit = new System.Text.RegularExpressions.Regex(@"^\s*Access: tenant crash, admin \S+ " + pattern + "$");
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var line = Engine.Output.Split('\n').FirstOrDefault(audit.IsMatch);
+            if (line is not null) return line;
+            Assert.True(DateTime.UtcNow < deadline, $"no audit line matching '{audit}' in what the engine logged:\n"
+                + string.Join("\n", Engine.Output.Split('\n').Where(l => l.Contains("Access:", StringComparison.Ordinal))));
+            await Task.Delay(100);
+        }
+    }
+
     private static async Task<Exception?> ClosedWithinAsync(Task<Exception?> closed, TimeSpan within, string what)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -123,6 +138,9 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
         var error = await ClosedWithinAsync(closed, TimeSpan.FromSeconds(4), "a removed person's dashboard");
 
         Assert.Contains("person was removed", error?.Message);
+        // Audited: who removed whom, never a password.
+        await AuditLineAsync(System.Text.RegularExpressions.Regex.Escape($"removed person {id} (leaving, role viewer)."));
+        Assert.DoesNotContain("person-password", Engine.Output);
     }
 
     [Fact]
@@ -137,6 +155,7 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
         var error = await ClosedWithinAsync(closed, TimeSpan.FromSeconds(4), "a changed person's dashboard");
 
         Assert.Contains("role or agent changed", error?.Message);
+        await AuditLineAsync(System.Text.RegularExpressions.Regex.Escape($"changed person {id} (moving): role supervisor -> agent, agent  -> agent-7, name changed False."));
     }
 
     [Fact]
@@ -161,6 +180,11 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"/api/v1/apikeys/{created.GetProperty("id").GetString()}", admin)).StatusCode);
         await ClosedWithinAsync(closed.Task, TimeSpan.FromSeconds(4), "a revoked key's runtime connection");
         Assert.NotEqual(HubConnectionState.Connected, connection.State);
+        // Audited, by the key's id: the key itself is never logged.
+        var keyId = created.GetProperty("id").GetString()!;
+        await AuditLineAsync(System.Text.RegularExpressions.Regex.Escape($"created API key {keyId} (runtime)."));
+        await AuditLineAsync(System.Text.RegularExpressions.Regex.Escape($"revoked API key {keyId}."));
+        Assert.DoesNotContain(key, Engine.Output);
     }
 
     [Fact]

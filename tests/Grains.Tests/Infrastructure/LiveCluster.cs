@@ -62,6 +62,7 @@ public sealed class LiveCluster : IAsyncDisposable
             // The test clock, when a test asks for it: registered before the silo's own, which is added only when none is.
             if (siloBuilder.Configuration["Test:Clock"] == "shared") siloBuilder.Services.AddKeyedSingleton<TimeProvider>(LiveTime.Key, SharedClock);
             siloBuilder.AddLiveOrleansSilo(siloBuilder.Configuration, LiveMembership.Provided);
+            if (siloBuilder.Configuration["Test:FactsFaults"] == "on") siloBuilder.AddIncomingGrainCallFilter<FactsFaults>();
             if (siloBuilder.Configuration["Streams:InactivityPeriod"] is { } inactivity)
             {
                 siloBuilder.Services.AddOptions<StreamPullingAgentOptions>(LiveStreams.Provider).Configure(o => o.StreamInactivityPeriod = TimeSpan.Parse(inactivity, System.Globalization.CultureInfo.InvariantCulture));
@@ -109,5 +110,28 @@ public sealed class LiveCluster : IAsyncDisposable
         await Cluster.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>
+/// Session grains' answers to <see cref="ISessionGrain.GetFacts"/>, watched and failed on demand (silos started with
+/// <c>Test:FactsFaults=on</c>): every call is recorded with its caller, and the calls to <see cref="FailFor"/> throw.
+/// </summary>
+public sealed class FactsFaults : IIncomingGrainCallFilter
+{
+    /// <summary>The session grain key (<c>{tenant}/{session}</c>) whose facts fail; null: none.</summary>
+    public static volatile string? FailFor;
+
+    public static readonly System.Collections.Concurrent.ConcurrentQueue<(GrainId? Caller, string Session)> Asked = new();
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (context.MethodName == nameof(ISessionGrain.GetFacts))
+        {
+            var session = context.TargetId.Key.ToString()!;
+            Asked.Enqueue((context.SourceId, session));
+            if (session == FailFor) throw new InvalidOperationException($"Facts of {session} fail (a test's fault).");
+        }
+        await context.Invoke();
     }
 }
