@@ -236,12 +236,16 @@ public sealed class ScreenGroup
         _joining.Clear();
     }
 
-    /// <summary>Sends a message now, in order with the members' other immediate pushes (alerts).</summary>
+    /// <summary>
+    /// Sends a message now, in order with the members' other immediate pushes (alerts). Connections waiting to join get
+    /// it too: an alert is in no snapshot, so one raised between a Subscribe and its tick would be lost to them.
+    /// </summary>
     public void SendNow(string method, params object?[] arguments)
     {
-        if (Members.Count == 0) return;
+        if (Members.Count == 0 && _joining.Count == 0) return;
         var message = new ConnectionQueue.Message(method, arguments);
         foreach (var member in Members) member.Queue.Enqueue(null, message);
+        foreach (var (connection, _) in _joining) connection.Queue.Enqueue(null, message);
     }
 
     /// <summary>Whether a session's card is on the screen as last sent.</summary>
