@@ -13,6 +13,9 @@ public static class TenantClock
 
     public static bool IsKnownZone(string id) => Find(id) is not null;
 
+    /// <summary>How many zones are kept (for the test that it stays bounded).</summary>
+    internal static int KeptZones => Zones.Count;
+
     public static TimeZoneInfo Zone(string id) => Find(id) ?? TimeZoneInfo.Utc;
 
     private static TimeZoneInfo? Find(string id)
@@ -21,7 +24,10 @@ public static class TenantClock
         if (!Limits.IsTimeZoneId(id)) return null;
         try
         {
-            return Zones.GetOrAdd(id, TimeZoneInfo.FindSystemTimeZoneById(id));
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+            // Another spelling of a zone ("asia/KOLKATA") is found too, but only the zone's own id is kept: the
+            // spellings of one id are as many as its letters allow.
+            return zone.Id == id ? Zones.GetOrAdd(id, zone) : zone;
         }
         catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
         {

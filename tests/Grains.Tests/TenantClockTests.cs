@@ -39,4 +39,21 @@ public sealed class TenantClockTests
         Assert.False(TenantClock.IsKnownZone(huge));
         Assert.Same(TimeZoneInfo.Utc, TenantClock.Zone(huge));
     }
+
+    [Fact]
+    public void Other_spellings_of_a_zone_are_answered_but_not_kept()
+    {
+        Assert.True(TenantClock.IsKnownZone("Asia/Kolkata"));
+        var kept = TenantClock.KeptZones;
+        var random = new Random(7);
+        for (var i = 0; i < 500; i++)
+        {
+            var spelled = new string([.. "Asia/Kolkata".Select(c => random.Next(2) == 0 ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c))]);
+            if (spelled == "Asia/Kolkata") continue;
+            Assert.True(TenantClock.IsKnownZone(spelled), spelled);
+            Assert.Equal("2026-11-22", TenantClock.Day(DateTimeOffset.Parse("2026-11-22T15:00:00Z", System.Globalization.CultureInfo.InvariantCulture), spelled));
+        }
+        // Other tests running beside this one may add real zones, never 500 spellings of one.
+        Assert.True(TenantClock.KeptZones - kept < 50, $"{TenantClock.KeptZones - kept} zones kept");
+    }
 }

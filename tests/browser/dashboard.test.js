@@ -446,7 +446,7 @@ test('detail: a message the renderer fails on is shown as its characters, and th
   await page.goto(`${engine.url}/#/conversations/${s}`);
   await page.locator('.controls button', { hasText: 'Pause' }).waitFor();
   assert.deepEqual(await page.locator('.controls button').allTextContents(),
-    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Transfer', 'Reassign', 'Co-browse']);
+    ['Pause', 'Resume', 'Send system message', 'Override response', 'Guide', 'Take over', 'Hand back', 'Transfer', 'Reassign', 'Co-browse']);
   await eventually(async () => assert.equal(await page.locator('.transcript .message').count(), 3), 'all three messages in the transcript');
 
   // The failing message: its characters as typed, markers included, in one plain paragraph keeping its line break.
