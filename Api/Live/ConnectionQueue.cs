@@ -9,7 +9,9 @@ namespace LiveOrleans.Api.Live;
 /// itself. Pushes with a key (a figure, a session's card) replace a waiting one with the same key, in place: a
 /// browser that falls behind gets the latest figures, not every stale one. The rest (activity, alerts, messages,
 /// tokens) wait in order. Past its byte bound the connection is closed, so a stalled browser cannot grow the
-/// engine's memory; it reconnects and takes a fresh snapshot.
+/// engine's memory; it reconnects and takes a fresh snapshot. A connection with ticks also has one tick slot: a frame
+/// not yet written when the next comes is merged with it, so the connection never holds two (and gets at most one per
+/// tick, whatever the traffic).
 /// </summary>
 public sealed partial class ConnectionQueue(string connectionId, HubConnectionContext connection, int maxBytes, ILogger logger)
 {
@@ -26,6 +28,11 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
     private readonly LinkedList<Push> _pending = new();
     private readonly Dictionary<string, LinkedListNode<Push>> _keyed = new(StringComparer.Ordinal);
     private long _bytes;
+    // The tick waiting to be written: the group's shared frame and its serialisation, or a merge of frames of our own.
+    private TickFrame? _tick;
+    private Message? _tickShared;
+    private int _tickBytes;
+    private long _tickQueuedAt;
     private bool _pumping;
     private bool _closed;
 
@@ -66,6 +73,42 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
         if (start) _ = PumpAsync();
     }
 
+    /// <summary>Offers a group's frame: written as it is when no tick is waiting, else merged into the waiting one.</summary>
+    public void OfferTick(TickFrame frame, Message shared)
+    {
+        bool start;
+        lock (_lock)
+        {
+            if (_closed) return;
+            if (_tick is null)
+            {
+                _tick = frame;
+                _tickShared = shared;
+                _tickQueuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+            else
+            {
+                // The waiting frame may be the group's (shared by every member): merged into a copy of our own.
+                if (_tickShared is not null) _tick = _tick.Copy();
+                _tick.MergeNewer(frame);
+                _tickShared = null;
+            }
+            _bytes -= _tickBytes;
+            _tickBytes = _tick.Bytes;
+            _bytes += _tickBytes;
+            if (_bytes > maxBytes)
+            {
+                Log.Overflow(logger, ConnectionId, _bytes);
+                Close();
+                connection.Abort();
+                return;
+            }
+            start = !_pumping;
+            _pumping = true;
+        }
+        if (start) _ = PumpAsync();
+    }
+
     public void Close()
     {
         lock (_lock)
@@ -73,6 +116,9 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
             _closed = true;
             _pending.Clear();
             _keyed.Clear();
+            _tick = null;
+            _tickShared = null;
+            _tickBytes = 0;
             _bytes = 0;
         }
     }
@@ -84,15 +130,27 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
             Push push;
             lock (_lock)
             {
-                if (_pending.First is not { } first || _closed)
+                if (_closed || (_pending.First is null && _tick is null))
                 {
                     _pumping = false;
                     return;
                 }
-                push = first.Value;
-                _pending.RemoveFirst();
-                if (push.Key is not null) _keyed.Remove(push.Key);
-                _bytes -= push.Bytes;
+                if (_tick is { } tick)
+                {
+                    // The tick first: it is at most one, and tokens streaming in the queue must not hold the screen back.
+                    push = new Push(null, _tickShared ?? new Message("tick", [tick.ToJson()]), _tickBytes, _tickQueuedAt);
+                    _tick = null;
+                    _tickShared = null;
+                    _bytes -= _tickBytes;
+                    _tickBytes = 0;
+                }
+                else
+                {
+                    push = _pending.First!.Value;
+                    _pending.RemoveFirst();
+                    if (push.Key is not null) _keyed.Remove(push.Key);
+                    _bytes -= push.Bytes;
+                }
             }
             try
             {

@@ -14,7 +14,20 @@ public sealed record DashboardSnapshot(
     MetricsView Metrics,
     SessionList Sessions,
     IReadOnlyList<ActivityEntry> Activity,
-    IReadOnlyDictionary<string, int> WatcherCounts);
+    IReadOnlyDictionary<string, int> WatcherCounts)
+{
+    /// <summary>With ticks: the screen's name, which its frames carry.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Screen { get; init; }
+
+    /// <summary>With ticks: the frame this screen is of; the first <c>tick</c> the client applies has this as its <c>base</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? Seq { get; init; }
+
+    /// <summary>With ticks: how many cards the screen shows.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Window { get; init; }
+}
 
 public sealed record SessionList(int Total, IReadOnlyList<SessionCard> Items);
 
@@ -89,10 +102,10 @@ public sealed partial class LiveFanout(
     }
 
     /// <summary>Replaces the connection's subscription; answers the snapshot of its filter.</summary>
-    public async Task<DashboardSnapshot> SubscribeAsync(string connectionId, LiveFilter filter)
+    public async Task<DashboardSnapshot> SubscribeAsync(string connectionId, LiveFilter filter, int? window = null)
     {
         var connection = _connections[connectionId];
-        return await ViewOf(connection.Tenant, view => view.SubscribeAsync(connection, filter));
+        return await ViewOf(connection.Tenant, view => view.SubscribeAsync(connection, filter, window));
     }
 
     /// <summary>
@@ -135,7 +148,7 @@ public sealed partial class LiveFanout(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(pushOptions.FigureInterval);
+        using var timer = new PeriodicTimer(pushOptions.Tick);
         var lastRenewal = DateTimeOffset.UtcNow;
         try
         {

@@ -24,17 +24,51 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
     }
 
     /// <summary>
-    /// Replaces this connection's subscription; answers the snapshot. The filter arrives as raw JSON so that a wrong
-    /// one is answered with what is wrong with it, not SignalR's "an error on the server".
+    /// Replaces this connection's subscription; answers the snapshot. The argument is a filter (every change its own
+    /// push), or <c>{"push": "ticks", "window": N, "filter": {…}}</c> for one <c>tick</c> per push tick with what changed
+    /// on a screen of N cards (docs/hubs.md). It arrives as raw JSON so that a wrong one is answered with what is wrong
+    /// with it, not SignalR's "an error on the server".
     /// </summary>
     public Task<DashboardSnapshot> Subscribe(System.Text.Json.JsonElement filterJson)
     {
+        int? window = null;
+        if (filterJson.ValueKind == System.Text.Json.JsonValueKind.Object && filterJson.TryGetProperty("push", out _))
+        {
+            (window, filterJson) = ReadTicks(filterJson);
+        }
         var errors = new ValidationErrors();
         var filter = ReadFilter(filterJson);
         FilterBinding.Validate(filter, "filter", errors);
         if (!errors.IsEmpty)
             throw new HubException("Invalid filter: " + string.Join(" ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
-        return fanout.SubscribeAsync(Context.ConnectionId, Context.User!.Visible(filter));
+        return fanout.SubscribeAsync(Context.ConnectionId, Context.User!.Visible(filter), window);
+    }
+
+    /// <summary>Reads <c>{"push": "ticks", "window": N, "filter": {…}}</c>: the window (1 to 500, 100 by default) and the filter.</summary>
+    private static (int Window, System.Text.Json.JsonElement Filter) ReadTicks(System.Text.Json.JsonElement json)
+    {
+        var window = PushOptions.DefaultWindow;
+        var filter = default(System.Text.Json.JsonElement);
+        foreach (var property in json.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "push":
+                    if (property.Value.ValueKind != System.Text.Json.JsonValueKind.String || property.Value.GetString() != "ticks")
+                        throw new HubException("Invalid subscription: push must be \"ticks\" (or leave push out and pass the filter itself).");
+                    break;
+                case "window":
+                    if (property.Value.ValueKind != System.Text.Json.JsonValueKind.Number || !property.Value.TryGetInt32(out window) || window < 1 || window > PushOptions.MaxWindow)
+                        throw new HubException($"Invalid subscription: window must be a whole number of cards from 1 to {PushOptions.MaxWindow}.");
+                    break;
+                case "filter":
+                    filter = property.Value;
+                    break;
+                default:
+                    throw new HubException($"Invalid subscription: {Shorten(property.Name)} is not a subscription property; it takes push, window and filter.");
+            }
+        }
+        return (window, filter);
     }
 
     /// <summary>

@@ -3,13 +3,22 @@ namespace LiveOrleans.Api.Live;
 /// <summary>How dashboards are pushed to (configuration section <c>Push</c>).</summary>
 public sealed class PushOptions
 {
+    public static readonly TimeSpan DefaultTick = TimeSpan.FromMilliseconds(100);
     public static readonly TimeSpan DefaultFigureInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromSeconds(1);
     public const int DefaultMaxCards = 1_000;
+    public const int DefaultWindow = 100;
+    public const int MaxWindow = 500;
     public const int DefaultMaxQueuedBytes = 4 * 1024 * 1024;
     public const int DefaultMaxConnectionsPerUser = 20;
     public const int DefaultMaxConnectionsPerTenant = 2_000;
     public const int DefaultMaxFilterGroupsPerTenant = 100;
+
+    /// <summary>
+    /// The push tick: a subscription with ticks gets at most one message per tick with everything that changed on its
+    /// screen; the host also looks at its views this often.
+    /// </summary>
+    public TimeSpan Tick { get; set; } = DefaultTick;
 
     /// <summary>Figures (summary, hourly chart, agents, metrics) are pushed at most this often per connection.</summary>
     public TimeSpan FigureInterval { get; set; } = DefaultFigureInterval;

@@ -16,6 +16,8 @@ public sealed class RawJson
 
     public static RawJson Of<T>(T value) => new(JsonSerializer.SerializeToUtf8Bytes(value, LiveJson.Options));
 
+    public static RawJson Of<T>(T value, JsonSerializerOptions options) => new(JsonSerializer.SerializeToUtf8Bytes(value, options));
+
     private sealed class RawJsonConverter : JsonConverter<RawJson>
     {
         public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

@@ -99,34 +99,60 @@ public sealed class SubscriptionGroup(LiveFilter filter, int maxCards)
 /// </summary>
 public sealed class FigureCache(TenantReplica replica, DateTimeOffset now)
 {
-    private readonly Dictionary<string, (RawJson, string)> _summaries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (RawJson, string)> _hourly = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (RawJson, string)> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RawJson, string, SummaryView)> _summaries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RawJson, string, HourlyView)> _hourly = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RawJson, string, AgentsView)> _agents = new(StringComparer.Ordinal);
+
+    private static string DayKey(LiveFilter filter) => SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners, Channels = filter.Channels });
+
+    private static string AgentsKey(LiveFilter filter) => SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners });
 
     public (RawJson Payload, string Comparable) Summary(LiveFilter filter)
     {
-        var key = SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners, Channels = filter.Channels });
+        var (payload, comparable, _) = SummaryOf(filter);
+        return (payload, comparable);
+    }
+
+    public SummaryView SummaryView(LiveFilter filter) => SummaryOf(filter).Item3;
+
+    private (RawJson, string, SummaryView) SummaryOf(LiveFilter filter)
+    {
+        var key = DayKey(filter);
         if (_summaries.TryGetValue(key, out var cached)) return cached;
         var summary = replica.Summary(filter, now);
-        return _summaries[key] = (RawJson.Of(summary), SubscriptionGroup.Comparable(summary with { AsOf = default }));
+        return _summaries[key] = (RawJson.Of(summary), SubscriptionGroup.Comparable(summary with { AsOf = default }), summary);
     }
 
     public (RawJson Payload, string Comparable) Hourly(LiveFilter filter)
     {
-        var key = SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners, Channels = filter.Channels });
+        var (payload, comparable, _) = HourlyOf(filter);
+        return (payload, comparable);
+    }
+
+    public HourlyView HourlyView(LiveFilter filter) => HourlyOf(filter).Item3;
+
+    private (RawJson, string, HourlyView) HourlyOf(LiveFilter filter)
+    {
+        var key = DayKey(filter);
         if (_hourly.TryGetValue(key, out var cached)) return cached;
         var hourly = replica.Hourly(filter, now);
-        var json = SubscriptionGroup.Comparable(hourly);
-        return _hourly[key] = (RawJson.Of(hourly), json);
+        return _hourly[key] = (RawJson.Of(hourly), SubscriptionGroup.Comparable(hourly), hourly);
     }
 
     public (RawJson Payload, string Comparable) Agents(LiveFilter filter)
     {
-        var key = SubscriptionGroup.Comparable(new LiveFilter { Teams = filter.Teams, Owners = filter.Owners });
+        var (payload, comparable, _) = AgentsOf(filter);
+        return (payload, comparable);
+    }
+
+    public AgentsView AgentsView(LiveFilter filter) => AgentsOf(filter).Item3;
+
+    private (RawJson, string, AgentsView) AgentsOf(LiveFilter filter)
+    {
+        var key = AgentsKey(filter);
         if (_agents.TryGetValue(key, out var cached)) return cached;
         var agents = replica.AgentsPanelView(filter, now);
-        var json = SubscriptionGroup.Comparable(agents);
-        return _agents[key] = (RawJson.Of(agents), json);
+        return _agents[key] = (RawJson.Of(agents), SubscriptionGroup.Comparable(agents), agents);
     }
 
     public MetricsView Metrics(LiveFilter filter) => replica.Metrics(filter, now);

@@ -187,6 +187,28 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
         return cards;
     }
 
+    /// <summary>
+    /// The first <paramref name="count"/> cards the filter selects, in list order, and every selected session's id into
+    /// <paramref name="matching"/>: one walk, a bounded heap.
+    /// </summary>
+    public List<SessionCard> Select(LiveFilter filter, DateTimeOffset now, int count, HashSet<string> matching)
+    {
+        var order = Comparer<SessionCard>.Create(SessionRules.CompareForList);
+        // A max-heap of the best `count` so far: the root is the worst kept, replaced by anything better.
+        var heap = new PriorityQueue<SessionCard, SessionCard>(Comparer<SessionCard>.Create((a, b) => order.Compare(b, a)));
+        foreach (var entry in _entries.Values)
+        {
+            if (!SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)) continue;
+            matching.Add(entry.SessionId);
+            if (heap.Count < count) heap.Enqueue(entry.Card, entry.Card);
+            else if (count > 0 && order.Compare(entry.Card, heap.Peek()) < 0) heap.EnqueueDequeue(entry.Card, entry.Card);
+        }
+        var top = new List<SessionCard>(heap.Count);
+        while (heap.TryDequeue(out var card, out _)) top.Add(LiveReader.Named(card, _agents));
+        top.Sort(order);
+        return top;
+    }
+
     /// <summary>Whether an activity entry or alert about a session is in a filter's scope.</summary>
     public bool InScope(string? sessionId, LiveFilter filter)
         => sessionId is null ? filter.Owners is not { Count: > 0 } : SessionRules.InScope(_entries.GetValueOrDefault(sessionId), filter);

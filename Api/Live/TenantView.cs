@@ -24,6 +24,8 @@ public sealed partial class TenantView(
     private readonly TenantReplica _replica = new(tenant, options);
     private readonly ReplicaChanges _changes = new();
     private readonly Dictionary<string, SubscriptionGroup> _groups = new(StringComparer.Ordinal);
+    // Subscriptions with ticks, by filter and window (their keys start with "ticks:", so a connection's key names one kind).
+    private readonly Dictionary<string, ScreenGroup> _screens = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<DashboardConnection>> _watchers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IAsyncDisposable> _watchListeners = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset At, string Id)> _graceEnds = [];
@@ -39,7 +41,7 @@ public sealed partial class TenantView(
     public string Tenant { get; } = tenant;
 
     /// <summary>How long the view has had neither subscription nor watch.</summary>
-    public TimeSpan IdleFor => _groups.Count == 0 && _watchers.Count == 0 ? Stopwatch.GetElapsedTime(Interlocked.Read(ref _idleSince)) : TimeSpan.Zero;
+    public TimeSpan IdleFor => _groups.Count == 0 && _screens.Count == 0 && _watchers.Count == 0 ? Stopwatch.GetElapsedTime(Interlocked.Read(ref _idleSince)) : TimeSpan.Zero;
 
     /// <summary>Listens to the tenant's stream, then takes a snapshot of every source; items that came meanwhile are applied after it.</summary>
     public Task StartAsync()
@@ -151,15 +153,29 @@ public sealed partial class TenantView(
         }
     }
 
-    public Task<DashboardSnapshot> SubscribeAsync(DashboardConnection connection, LiveFilter filter) => RunAsync(() =>
+    /// <summary>
+    /// Replaces the connection's subscription and answers its snapshot. With a <paramref name="window"/> the connection
+    /// gets ticks (one frame per push tick for its screen of that many cards) and joins its screen at the next tick;
+    /// without, every change is its own push (the first form of the hub).
+    /// </summary>
+    public async Task<DashboardSnapshot> SubscribeAsync(DashboardConnection connection, LiveFilter filter, int? window = null)
+    {
+        // Joining a screen completes at its next tick, on this loop: it is awaited outside it.
+        var joined = await RunAsync(() => Task.FromResult(Subscribe(connection, filter, window)));
+        return await joined;
+    }
+
+    private Task<DashboardSnapshot> Subscribe(DashboardConnection connection, LiveFilter filter, int? window)
     {
         // A connection that closed while its Subscribe waited (for the view to start, say) has already left: joining a
         // group now would keep that group, with no member to release it, for the life of the view.
         if (connection.Closed) throw new Microsoft.AspNetCore.SignalR.HubException("The connection closed before its subscription was made.");
         var key = JsonSerializer.Serialize(filter, LiveJson.Options);
+        if (window is { } size) key = $"ticks:{size}:{key}";
+        var exists = _groups.ContainsKey(key) || _screens.ContainsKey(key);
         // A new filter takes a group of its own; the connection's current group goes if it was its only member.
-        var freed = connection.GroupKey is { } current && current != key && _groups.TryGetValue(current, out var old) && old.Members.Count == 1 ? 1 : 0;
-        if (push.MaxFilterGroupsPerTenant > 0 && !_groups.ContainsKey(key) && _groups.Count - freed >= push.MaxFilterGroupsPerTenant)
+        var freed = connection.GroupKey is { } current && current != key && MemberCount(current) == 1 ? 1 : 0;
+        if (push.MaxFilterGroupsPerTenant > 0 && !exists && _groups.Count + _screens.Count - freed >= push.MaxFilterGroupsPerTenant)
         {
             throw new Microsoft.AspNetCore.SignalR.HubException(
                 $"Your organisation's dashboards already use {push.MaxFilterGroupsPerTenant} different filters on this node (Push:MaxFilterGroupsPerTenant): "
@@ -167,6 +183,12 @@ public sealed partial class TenantView(
         }
         Leave(connection);
         var now = time.GetUtcNow();
+        connection.GroupKey = key;
+        if (window is { } n)
+        {
+            if (!_screens.TryGetValue(key, out var screen)) _screens[key] = screen = new ScreenGroup(filter, n, _replica, new FigureCache(_replica, now), now);
+            return screen.Join(connection);
+        }
         var cards = _replica.VisibleCards(filter, now);
         var items = cards.Take(push.MaxCards).ToArray();
         var snapshot = new DashboardSnapshot(_replica.Summary(filter, now), _replica.Hourly(filter, now), _replica.AgentsPanelView(filter, now),
@@ -177,9 +199,11 @@ public sealed partial class TenantView(
             group.Remember(snapshot);
         }
         group.Members.Add(connection);
-        connection.GroupKey = key;
         return Task.FromResult(snapshot);
-    });
+    }
+
+    private int MemberCount(string key)
+        => _groups.TryGetValue(key, out var group) ? group.Members.Count : _screens.TryGetValue(key, out var screen) ? screen.Members.Count + screen.Joining : 0;
 
     public Task LeaveAsync(DashboardConnection connection) => RunAsync(async () =>
     {
@@ -256,17 +280,26 @@ public sealed partial class TenantView(
 
     private void Leave(DashboardConnection connection)
     {
-        if (connection.GroupKey is not { } key || !_groups.TryGetValue(key, out var group)) return;
-        group.Members.Remove(connection);
+        if (connection.GroupKey is not { } key) return;
         connection.GroupKey = null;
-        if (group.Members.Count > 0) return;
-        _groups.Remove(key);
+        if (_groups.TryGetValue(key, out var group))
+        {
+            group.Members.Remove(connection);
+            if (group.Members.Count > 0) return;
+            _groups.Remove(key);
+        }
+        else if (_screens.TryGetValue(key, out var screen))
+        {
+            screen.Leave(connection);
+            if (!screen.IsEmpty) return;
+            _screens.Remove(key);
+        }
         NoteIdle();
     }
 
     private void NoteIdle()
     {
-        if (_groups.Count == 0 && _watchers.Count == 0) Interlocked.Exchange(ref _idleSince, Stopwatch.GetTimestamp());
+        if (_groups.Count == 0 && _screens.Count == 0 && _watchers.Count == 0) Interlocked.Exchange(ref _idleSince, Stopwatch.GetTimestamp());
     }
 
     private async Task ApplyAsync(TenantStreamItem item)
@@ -422,6 +455,7 @@ public sealed partial class TenantView(
             if (_replica.InScope(presence.SessionId, group.Filter))
                 group.Send("watchers:" + presence.SessionId, "watcherCount", presence.SessionId, presence.Watchers.Count);
         }
+        foreach (var screen in _screens.Values) screen.WatcherChanged(presence.SessionId);
     }
 
     /// <summary>The watcher counts of the cards of a snapshot (those with at least one watcher).</summary>
@@ -457,7 +491,16 @@ public sealed partial class TenantView(
             group.PushFigures(figures, now);
             if (refresh && group.DependsOnTime) group.PushAllCards(_replica.VisibleCards(group.Filter, now));
         }
+        var tick = now.ToUnixTimeMilliseconds() / (long)Math.Max(1, push.Tick.TotalMilliseconds);
+        foreach (var screen in _screens.Values)
+        {
+            if (refresh || (screen.FiguresDirty && now - screen.FiguresSentAt >= push.FigureInterval)) screen.Figures(figures, now);
+            if (refresh && screen.DependsOnTime) screen.Rebuild(now);
+            screen.SendTick(tick, now, WatcherCount, filter => _replica.Activity(filter, 20));
+        }
     }
+
+    private int WatcherCount(string sessionId) => _presence.GetValueOrDefault(sessionId)?.Watchers.Count ?? 0;
 
     /// <summary>Evaluates what changed against every group and queues the pushes.</summary>
     private void Flush()
@@ -485,6 +528,19 @@ public sealed partial class TenantView(
             }
             if (_changes.Figures) group.FiguresDirty = true;
         }
+        foreach (var screen in _screens.Values)
+        {
+            foreach (var id in _changes.Sessions) screen.Changed(id, now);
+            foreach (var entry in _changes.Activity)
+            {
+                if (_replica.InScope(entry.SessionId, screen.Filter)) screen.Activity(entry);
+            }
+            foreach (var alert in _changes.Alerts)
+            {
+                if (_replica.InScope(alert.SessionId, screen.Filter)) screen.SendNow("alert", RawJson.Of(alert));
+            }
+            if (_changes.Figures) screen.FiguresDirty = true;
+        }
         _changes.Clear();
     }
 
@@ -494,6 +550,7 @@ public sealed partial class TenantView(
         _disposed = true;
         _inbox.Writer.TryComplete();
         await _loop;
+        foreach (var screen in _screens.Values) screen.Abandon();
         if (_listening is not null) await _listening.DisposeAsync();
         foreach (var listening in _watchListeners.Values) await listening.DisposeAsync();
     }

@@ -2,7 +2,10 @@ import * as signalR from '@microsoft/signalr';
 import type { Api } from './api';
 import { toQuery } from './filters';
 import type { LiveStore } from './store';
-import type { ActivityEntry, Agents, Alert, Card, Filter, Hourly, Intervention, Message, Metrics, SessionDetail, Snapshot, Summary, Watcher } from './types';
+import type { ActivityEntry, Agents, Alert, Card, Filter, Hourly, Intervention, Message, Metrics, SessionDetail, Snapshot, Summary, Tick, Watcher } from './types';
+
+/** Cards a dashboard's screen shows (its subscription's window); the count beside them is the filter's exact total. */
+export const WINDOW = 200;
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'polling';
 
@@ -52,6 +55,8 @@ export class LiveConnection {
   private presence = new Map<string, Watcher[]>();
   private presenceListeners = new Map<string, Set<(watchers: Watcher[]) => void>>();
   private hiddenTimer: number | undefined;
+  private subscribing = 0;
+  private early: Tick[] = [];
   private parked = false;
 
   constructor(private api: Api, private store: LiveStore, token: () => string, private options: LiveOptions) {
@@ -63,20 +68,14 @@ export class LiveConnection {
       .configureLogging(signalR.LogLevel.None)
       .build();
     this.connection.serverTimeoutInMilliseconds = 30_000;
-    this.connection.on('summary', (v: Summary) => store.setSummary(v));
-    this.connection.on('hourly', (v: Hourly) => store.setHourly(v));
-    this.connection.on('agents', (v: Agents) => store.setAgents(v));
-    this.connection.on('metrics', (v: Metrics) => store.setMetrics(v));
-    this.connection.on('sessionUpserted', (card: Card) => store.upsert(card));
-    this.connection.on('sessionRemoved', (id: string) => store.remove(id));
-    this.connection.on('activity', (entry: ActivityEntry) => store.addActivity(entry));
+    // The screen comes in ticks: at most one message per push tick with everything that changed on it.
+    this.connection.on('tick', (t: Tick) => this.onTick(t));
     this.connection.on('alert', (alert: Alert) => this.alertListeners.forEach((l) => l(alert)));
     this.connection.on('message', (sessionId: string, message: Message) => this.watchers.get(sessionId)?.message(message));
     this.connection.on('token', (sessionId: string, messageId: string, delta: string, index: number) => this.watchers.get(sessionId)?.token(messageId, delta, index));
     this.connection.on('sessionState', (sessionId: string, state: string) => this.watchers.get(sessionId)?.state(state));
     this.connection.on('intervention', (entry: Intervention) => this.watchers.get(entry.sessionId)?.intervention(entry));
     this.connection.on('presence', (sessionId: string, watchers: Watcher[]) => this.setPresence(sessionId, watchers));
-    this.connection.on('watcherCount', (sessionId: string, count: number) => store.setWatcherCount(sessionId, count));
     document.addEventListener('visibilitychange', () => this.visibilityChanged());
     this.connection.onreconnecting(() => this.setState('reconnecting'));
     this.connection.onreconnected(() => { this.setState('connected'); void this.resubscribe(); });
@@ -108,19 +107,37 @@ export class LiveConnection {
     await this.connection.stop();
   }
 
-  /** Subscribes the view on screen; the answer (a snapshot) goes to the store. */
+  /** Subscribes the view on screen (its first WINDOW cards, with ticks); the answer (a snapshot) goes to the store. */
   async subscribe(filter: Filter) {
     this.filter = filter;
     this.subscribed = true;
     if (this.state === 'connected') {
+      this.subscribing++;
       try {
-        this.store.snapshot(await this.connection.invoke<Snapshot>('Subscribe', filter));
+        const snapshot = await this.connection.invoke<Snapshot>('Subscribe', { push: 'ticks', window: WINDOW, filter });
+        this.store.snapshot(snapshot);
+        // Frames of the new screen that came before its snapshot (the next tick can overtake the answer).
+        const early = this.early.filter((t) => t.screen === snapshot.screen);
+        this.early = [];
+        for (const t of early) this.onTick(t);
         return;
       } catch (error) {
         if (this.connection.state === signalR.HubConnectionState.Connected) throw error; // a refusal, not a lost line
+      } finally {
+        this.subscribing--;
       }
     }
     await this.poll();
+  }
+
+  private onTick(t: Tick) {
+    if (this.subscribing > 0 && t.screen !== this.store.frame.screen) {
+      this.early.push(t);
+      if (this.early.length > 20) this.early.shift();
+      return;
+    }
+    // A frame not on top of the one held: something was missed (it cannot happen on one connection), so start again.
+    if (!this.store.tick(t)) void this.resubscribe();
   }
 
   async watch(sessionId: string, listener: WatchListener): Promise<SessionDetail> {
@@ -250,7 +267,7 @@ export class LiveConnection {
         this.api.get<Hourly>(`/api/v1/live/hourly${q}`),
         this.api.get<Agents>(`/api/v1/live/agents${q}`),
         this.api.get<Metrics>(`/api/v1/live/metrics${q}`),
-        this.api.get<{ total: number; items: Card[] }>(`/api/v1/live/sessions${q}${q ? '&' : '?'}limit=500`),
+        this.api.get<{ total: number; items: Card[] }>(`/api/v1/live/sessions${q}${q ? '&' : '?'}limit=${WINDOW}`),
         this.api.get<ActivityEntry[] | { items: ActivityEntry[] }>(`/api/v1/activity?limit=50`),
       ]);
       this.store.snapshot({ summary, hourly, agents, metrics, sessions, activity: Array.isArray(activity) ? activity : activity.items });

@@ -156,6 +156,9 @@ function startDashboard(): { dispose: () => Promise<void> } {
         await subscribeTo(filter);
       }
     }
+    // The address may have changed while the subscription was answered (up to a push tick): a later call routes it.
+    const [, nowPage = 'monitoring', nowSessionId] = location.hash.replace(/^#\/?/, '#/').split('/');
+    if (nowPage !== page || nowSessionId !== sessionId) return;
     const wanted = base === 'conversations' && sessionId ? decodeURIComponent(sessionId) : null;
     if (detail && detail.id !== wanted) { detail.dispose(); detail.el.remove(); detail = null; }
     if (wanted && !detail) {

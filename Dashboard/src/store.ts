@@ -1,4 +1,4 @@
-import type { ActivityEntry, Agents, Card, Hourly, Metrics, Snapshot, Summary } from './types';
+import type { ActivityEntry, Agents, Card, Hourly, Metrics, Snapshot, Summary, Tick } from './types';
 
 export const MAX_ACTIVITY = 200;
 
@@ -17,6 +17,9 @@ export class LiveStore {
   /** How many people watch each session (the hub's `watcherCount`); absent means nobody. */
   private watching = new Map<string, number>();
   private listeners = new Set<(what: string) => void>();
+  /** The screen and frame the store holds (ticks), or null (the first push form, or polling). */
+  private screen: string | null = null;
+  private seq: number | null = null;
 
   onChange(listener: (what: string) => void): () => void {
     this.listeners.add(listener);
@@ -36,7 +39,42 @@ export class LiveStore {
     this.cards = new Map(s.sessions.items.map((c) => [c.sessionId, c]));
     this.watching = new Map(Object.entries(s.watcherCounts ?? {}));
     this.activity = [...s.activity].sort(newestFirst).slice(0, MAX_ACTIVITY);
+    this.screen = s.screen ?? null;
+    this.seq = s.seq ?? null;
     this.emit('all');
+  }
+
+  /** The frame the store holds, for a frame that arrives before its subscription's snapshot. */
+  get frame(): { screen: string | null; seq: number | null } { return { screen: this.screen, seq: this.seq }; }
+
+  /**
+   * Applies a `tick` on top of the screen held. A frame of another screen (an earlier subscription's) is ignored;
+   * false when the frame is not on top of the one held (something was missed: subscribe again).
+   */
+  tick(t: Tick): boolean {
+    if (t.screen !== this.screen) return true;
+    if (t.seq <= (this.seq ?? 0)) return true;
+    if (t.base !== this.seq) return false;
+    this.seq = t.seq;
+    let sessions = false;
+    if (t.total !== undefined) { this.total = t.total; sessions = true; }
+    for (const id of t.removed ?? []) sessions = this.cards.delete(id) || sessions;
+    for (const card of t.upserted ?? []) { this.cards.set(card.sessionId, card); sessions = true; }
+    for (const [id, n] of Object.entries(t.watchers ?? {})) {
+      if (n > 0) this.watching.set(id, n); else this.watching.delete(id);
+      sessions = true;
+    }
+    if (t.summary) { this.summary = t.summary; this.emit('summary'); }
+    if (t.hourly) { this.hourly = t.hourly; this.emit('hourly'); }
+    if (t.agents) { this.agents = t.agents; this.emit('agents'); }
+    if (t.metrics) { this.metrics = t.metrics; this.emit('metrics'); }
+    const fresh = (t.activity ?? []).filter((a) => !this.activity.some((known) => known.id === a.id));
+    if (fresh.length > 0) {
+      this.activity = [...fresh, ...this.activity].sort(newestFirst).slice(0, MAX_ACTIVITY);
+      this.emit('activity');
+    }
+    if (sessions) this.emit('sessions');
+    return true;
   }
 
   setWatcherCount(sessionId: string, count: number) {
@@ -71,6 +109,8 @@ export class LiveStore {
 
   /** Replaces the cards with a fresh page (the polling fallback). */
   page(total: number, items: Card[]) {
+    this.screen = null;
+    this.seq = null;
     this.total = total;
     this.cards = new Map(items.map((c) => [c.sessionId, c]));
     this.emit('sessions');

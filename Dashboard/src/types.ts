@@ -66,6 +66,19 @@ export interface SessionDetail extends Card {
 export interface Snapshot {
   summary: Summary; hourly: Hourly; agents: Agents; metrics: Metrics; sessions: { total: number; items: Card[] }; activity: ActivityEntry[];
   watcherCounts?: Record<string, number>;
+  /** With ticks: the screen the frames name, the frame the snapshot is of, and how many cards it shows. */
+  screen?: string; seq?: number; window?: number;
+}
+
+/**
+ * One `tick`: what changed on the screen since frame `base` (absent parts did not change). `upserted` cards entered the
+ * window or changed, `removed` left it; `total` is the filter's exact count.
+ */
+export interface Tick {
+  screen: string; seq: number; base: number; tick: number; at: string;
+  total?: number; upserted?: Card[]; removed?: string[];
+  summary?: Summary; hourly?: Hourly; agents?: Agents; metrics?: Metrics;
+  activity?: ActivityEntry[]; watchers?: Record<string, number>;
 }
 /** A person watching a session on a dashboard, since their first watch of it began. */
 export interface Watcher { userId: string; name: string; since: string }

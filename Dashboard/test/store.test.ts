@@ -17,6 +17,33 @@ const snapshot = (items: Card[]): Snapshot => ({
 });
 
 describe('LiveStore', () => {
+  it('applies ticks on top of the frame it holds: cards in and out, the exact total, counts, figures, activity', () => {
+    const store = new LiveStore();
+    store.snapshot({ ...snapshot([card('a', '2026-11-24T10:01:00Z'), card('b', '2026-11-24T10:03:00Z')]), screen: 'x', seq: 4, window: 2, watcherCounts: { a: 1 } });
+    const seen: string[] = [];
+    store.onChange((what) => seen.push(what));
+    expect(store.tick({ screen: 'x', seq: 5, base: 4, tick: 1, at: '', total: 12, upserted: [card('c', '2026-11-24T10:04:00Z')], removed: ['a'], watchers: { c: 2 },
+      metrics: { liveSessions: 12, startedLastHour: 3, avgResponseTimeMs: 900, interventionRate: 0 },
+      activity: [{ id: 'e1', at: '2026-11-24T10:04:00Z', type: 'session_started', summary: 'c' }] })).toBe(true);
+    expect(store.sortedCards().map((c) => c.sessionId)).toEqual(['c', 'b']);
+    expect(store.total).toBe(12);
+    expect(store.watcherCount('c')).toBe(2);
+    expect(store.metrics!.liveSessions).toBe(12);
+    expect(store.activity.map((a) => a.id)).toEqual(['e1']);
+    expect(seen).toEqual(['metrics', 'activity', 'sessions']);
+
+    // The same frame again, or an older one, changes nothing; a frame of another screen is ignored.
+    expect(store.tick({ screen: 'x', seq: 5, base: 4, tick: 1, at: '', removed: ['c'] })).toBe(true);
+    expect(store.tick({ screen: 'old', seq: 9, base: 8, tick: 1, at: '', removed: ['b'] })).toBe(true);
+    expect(store.sortedCards().map((c) => c.sessionId)).toEqual(['c', 'b']);
+    // A frame that skips one says something was missed.
+    expect(store.tick({ screen: 'x', seq: 7, base: 6, tick: 3, at: '', total: 1 })).toBe(false);
+    expect(store.total).toBe(12);
+    // A count of 0 clears it.
+    expect(store.tick({ screen: 'x', seq: 6, base: 5, tick: 2, at: '', watchers: { c: 0 } })).toBe(true);
+    expect(store.watcherCount('c')).toBe(0);
+  });
+
   it('orders cards by most recent activity and follows upserts and removals', () => {
     const store = new LiveStore();
     store.snapshot(snapshot([card('a', '2026-11-24T10:01:00Z'), card('b', '2026-11-24T10:03:00Z')]));

@@ -15,15 +15,33 @@ process.on('message', async (message) => {
     for (const { index, filter } of message.dashboards) {
       const { connection } = await connect(engine, message.token);
       const seen = new Set();
+      const arrived = (sessionId) => {
+        if (!sessionId.startsWith('mk-') || seen.has(sessionId)) return;
+        seen.add(sessionId);
+        arrivals.push([sessionId, index, Number(process.hrtime.bigint()) / 1e6]);
+      };
       for (const name of pushes) if (name !== 'sessionUpserted') connection.on(name, () => { received[name] = (received[name] ?? 0) + 1; });
       connection.on('sessionUpserted', (card) => {
         received.sessionUpserted = (received.sessionUpserted ?? 0) + 1;
-        if (!card.sessionId.startsWith('mk-') || seen.has(card.sessionId)) return;
-        seen.add(card.sessionId);
-        arrivals.push([card.sessionId, index, Number(process.hrtime.bigint()) / 1e6]);
+        arrived(card.sessionId);
+      });
+      // Ticks: one frame per push tick with the screen's changes; a marker arrives when it enters a screen.
+      connection.on('tick', (t) => {
+        received.tick = (received.tick ?? 0) + 1;
+        for (const card of t.upserted ?? []) arrived(card.sessionId);
       });
       connection.onclose(() => { closed++; });
-      await connection.invoke('Subscribe', filter);
+      if (message.push === 'ticks') {
+        try {
+          await connection.invoke('Subscribe', { push: 'ticks', window: message.window, filter });
+        } catch (e) {
+          // A build from before ticks refuses the form: it gets the first one.
+          if (!/not a filter property/.test(e.message)) throw e;
+          await connection.invoke('Subscribe', filter);
+        }
+      } else {
+        await connection.invoke('Subscribe', filter);
+      }
       connections.push(connection);
     }
     process.send({ type: 'ready' });

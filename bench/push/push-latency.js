@@ -2,7 +2,7 @@
 // the dashboards live in several client processes (bench/push/dashboards.js), so one event loop is not the limit.
 // Usage (from the repository root): bash bench/push/run.sh [baseline commit] [dashboard counts] [seconds] [runs] [events/s] [warm-up seconds]
 // Builds compared: LIVEORLEANS_PUSH_BUILDS="before=/path/Api.dll,after=/path/Api.dll" (default: this tree's Release build).
-import { spawn, fork } from 'node:child_process';
+import { spawn, fork, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,14 @@ const runs = Number(process.argv[4] ?? 3);
 const backgroundPerSecond = Number(process.argv[5] ?? 500);
 const warmUpSeconds = Number(process.argv[6] ?? 20);
 const markersPerSecond = 5;
+// LIVEORLEANS_PUSH_FORM=ticks subscribes with ticks (window LIVEORLEANS_PUSH_WINDOW, 50 by default) where the build has
+// them; "legacy" (the default) with a bare filter, a push per change.
+const pushForm = process.env.LIVEORLEANS_PUSH_FORM ?? 'legacy';
+const pushWindow = Number(process.env.LIVEORLEANS_PUSH_WINDOW ?? 50);
+// LIVEORLEANS_PUSH_SPLIT=1: the engine on core 0, this process, its clients and the simulator on core 1 (taskset), so
+// the clients cannot starve the engine, nor the engine the clients.
+const split = process.env.LIVEORLEANS_PUSH_SPLIT === '1';
+if (split) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 const dashboardsPerProcess = 500;
 const maxProcesses = 4;
 
@@ -28,10 +36,14 @@ const maxProcesses = 4;
 // some a channel and priority, and one in twenty is a wall screen with no filter. Every filter matches the marker
 // sessions (web, high priority, agent bot-marker); the background traffic matches each filter differently.
 const agents = ['alice', 'bob', 'carol', 'dave', 'erin', 'support-bot', 'sales-bot'];
+// LIVEORLEANS_PUSH_DISTINCT=N makes N different filters (each agent filter also names one of N agents nobody has, which
+// changes no answer): every distinct filter is a group of its own on the engine.
+const distinct = Number(process.env.LIVEORLEANS_PUSH_DISTINCT ?? 0);
 function filterOf(index) {
   if (index % 20 === 0) return {};
   const k = index % (agents.length + 1);
-  return k === agents.length ? { channels: ['web'], priorities: ['high', 'urgent'] } : { agents: ['bot-marker', agents[k]] };
+  if (k === agents.length) return { channels: ['web'], priorities: ['high', 'urgent'] };
+  return { agents: distinct > 0 ? ['bot-marker', agents[k], `nobody-${index % distinct}`] : ['bot-marker', agents[k]] };
 }
 
 /** CPU time (user + system) a process used so far, in seconds (Linux /proc; clock ticks of 10 ms). */
@@ -66,14 +78,15 @@ async function clientProcess(engine, token, dashboards) {
       await new Promise((r) => waiters.push(r));
     }
   };
-  child.send({ type: 'open', url: engine.url, token, dashboards });
+  child.send({ type: 'open', url: engine.url, token, dashboards, push: pushForm, window: pushWindow });
   await next('ready');
   return { stop: async () => { child.send({ type: 'stop' }); return await next('arrivals'); } };
 }
 
 async function measure(build, dashboards) {
   // Every dashboard of the benchmark is the same person's: the per-node connection caps are lifted.
-  const engine = await startEngine({ Logging__LogLevel__Default: 'Error', Push__MaxConnectionsPerUser: '0', Push__MaxConnectionsPerTenant: '0' }, build.dll, [], build.cluster);
+  const engine = await startEngine({ Logging__LogLevel__Default: 'Error', Push__MaxConnectionsPerUser: '0', Push__MaxConnectionsPerTenant: '0', Push__MaxFilterGroupsPerTenant: '0' }, build.dll, [], build.cluster);
+  if (split) execFileSync('taskset', ['-a', '-p', '-c', '0', String(engine.process.pid)], { stdio: 'ignore' });
   try {
     const tenant = await newTenant(engine);
     const processes = Math.min(maxProcesses, Math.ceil(dashboards / dashboardsPerProcess));
@@ -151,6 +164,11 @@ for (const n of counts) {
     const mine = results[build.label];
     console.log(`RESULT push dashboards=${n} ${build.label}: p50 ${median(mine.map((x) => x.p50)).toFixed(1)} ms, p99 ${median(mine.map((x) => x.p99)).toFixed(1)} ms, engine CPU ${(median(mine.map((x) => x.engineCpu)) * 100).toFixed(0)} % of a core `
       + `(median of ${runs} runs; delivered ${mine.map((x) => `${x.delivered}/${x.expected}`).join(', ')})`);
+  }
+  for (const build of builds) {
+    const mine = results[build.label];
+    console.log(`RESULT push dashboards=${n} ${build.label}: ${median(mine.map((x) => x.perDashboard)).toFixed(1)} messages/s per dashboard, `
+      + `${mine.map((x) => x.closedByEngine).join('/')} connections closed by the engine, missed ${mine.map((x) => x.expected - x.delivered).join('/')} markers (form ${pushForm}, window ${pushWindow}${split ? ', engine on core 0, clients on core 1' : ''})`);
   }
   console.log(`RESULT push dashboards=${n}: simulator load mode seed ${seed} at ${backgroundPerSecond} events/s + ${markersPerSecond} marker sessions/s, ${seconds} s per run after ${warmUpSeconds} s of the same traffic unmeasured`);
 }

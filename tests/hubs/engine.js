@@ -182,8 +182,8 @@ export async function connect(engine, token, options = {}) {
     .build();
   const received = [];
   for (const name of ['summary', 'hourly', 'agents', 'metrics', 'sessionUpserted', 'sessionRemoved', 'activity',
-    'message', 'token', 'sessionState', 'intervention', 'alert', 'presence', 'watcherCount']) {
-    connection.on(name, (...args) => received.push({ name, args }));
+    'message', 'token', 'sessionState', 'intervention', 'alert', 'presence', 'watcherCount', 'tick']) {
+    connection.on(name, (...args) => received.push({ name, args, at: Date.now() }));
   }
   await connection.start();
   return { connection, received };

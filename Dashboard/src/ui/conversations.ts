@@ -5,7 +5,7 @@ import { STATE_LABELS, clock, elapsed, highlight, milliseconds, percent, preview
 import type { LiveStore } from '../store';
 import type { Card, Filter, SavedView } from '../types';
 import type { Directory } from './directory';
-import { clear, field, formDialog, h, marked, multiSelect } from './dom';
+import { clear, field, formDialog, h, marked, multiSelect, redrawKeepingState } from './dom';
 import type { Notifications } from './notifications';
 
 /** Live Conversations (seed 003): metrics bar, filters and saved views, active sessions panel, activity log. */
@@ -36,7 +36,7 @@ export function conversationsView(deps: {
   // Filters
   const filters = h('section', { class: 'filters conversation-filters', 'aria-label': 'Filters' });
   const change = (patch: Partial<Filter>) => setFilter(normalise({ ...filter, ...patch }));
-  const drawFilters = () => {
+  const drawFilters = () => redrawKeepingState(filters, () => {
     const keyword = h('input', { type: 'search', name: 'q', placeholder: 'Keyword', 'aria-label': 'Keyword', value: filter.q ?? '' }) as HTMLInputElement;
     let typing: number | undefined;
     keyword.addEventListener('input', () => { window.clearTimeout(typing); typing = window.setTimeout(() => change({ q: keyword.value }), 300); });
@@ -65,7 +65,7 @@ export function conversationsView(deps: {
       multiSelect('Contact owner', directory.ownerOptions(), filter.owners ?? [], (v) => change({ owners: v })),
       h('button', { type: 'button', class: 'link', onclick: () => setFilter({}) }, 'Clear filters'),
     );
-  };
+  });
 
   // Saved views
   const viewsBar = h('section', { class: 'views', 'aria-label': 'Saved views' });

@@ -76,6 +76,25 @@ export function multiSelect(label: string, options: Option[], selected: string[]
   return h('details', { class: 'multi-select', 'data-filter': label }, summary, list);
 }
 
+/**
+ * Redraws a filter bar without taking it from under the user: the dropdowns that were open stay open, and the field
+ * with focus (the keyword being typed) keeps it and its caret. A filter bar is redrawn when a new snapshot arrives,
+ * which may be just after someone opened a dropdown.
+ */
+export function redrawKeepingState(container: HTMLElement, draw: () => void) {
+  const open = new Set([...container.querySelectorAll<HTMLDetailsElement>('details[data-filter][open]')].map((d) => d.dataset.filter));
+  const focused = document.activeElement instanceof HTMLInputElement && container.contains(document.activeElement) ? document.activeElement : null;
+  const label = focused?.getAttribute('aria-label');
+  const caret = focused && focused.type === 'search' ? [focused.selectionStart, focused.selectionEnd] as const : null;
+  draw();
+  for (const details of container.querySelectorAll<HTMLDetailsElement>('details[data-filter]')) if (open.has(details.dataset.filter)) details.open = true;
+  if (label) {
+    const again = container.querySelector<HTMLInputElement>(`input[aria-label="${CSS.escape(label)}"]`);
+    again?.focus();
+    if (again && caret) again.setSelectionRange(caret[0], caret[1]);
+  }
+}
+
 /** A modal dialog with a form; resolves when submitted (onSubmit may throw to show the server's refusal). */
 export function formDialog(title: string, fields: HTMLElement[], submitLabel: string, onSubmit: (form: FormData) => Promise<void>): HTMLDialogElement {
   const error = h('p', { class: 'dialog-error', role: 'alert' });

@@ -4,7 +4,7 @@ import { ago } from '../format';
 import type { LiveStore } from '../store';
 import type { Filter } from '../types';
 import type { Directory } from './directory';
-import { clear, h, multiSelect } from './dom';
+import { clear, h, multiSelect, redrawKeepingState } from './dom';
 
 export const SUMMARY_METRICS: { key: 'activeConversations' | 'waitingForFirstResponse' | 'assigned' | 'unassigned' | 'open' | 'closed'; label: string }[] = [
   { key: 'activeConversations', label: 'Active conversations today' },
@@ -18,7 +18,7 @@ export const SUMMARY_METRICS: { key: 'activeConversations' | 'waitingForFirstRes
 /** Live Monitoring (seed 000): the Live Metrics Summary, the hourly chart, the Agents panel; Team, Contact owner, Channel filters. */
 export function monitoringView(store: LiveStore, directory: Directory, filter: Filter, setFilter: (f: Filter) => void, wall = false): { el: HTMLElement; dispose: () => void } {
   const filters = h('div', { class: 'filters' });
-  const drawFilters = () => {
+  const drawFilters = () => redrawKeepingState(filters, () => {
     clear(filters);
     if (wall) return;
     filters.append(
@@ -26,7 +26,7 @@ export function monitoringView(store: LiveStore, directory: Directory, filter: F
       multiSelect('Contact owner', directory.ownerOptions(), filter.owners ?? [], (v) => setFilter(monitoringPart({ ...filter, owners: v }))),
       multiSelect('Channel', CHANNELS.map((c) => ({ value: c.id, label: c.label })), filter.channels ?? [], (v) => setFilter(monitoringPart({ ...filter, channels: v }))),
     );
-  };
+  });
 
   const tiles = SUMMARY_METRICS.map((m) => h('div', { class: 'tile', 'data-metric': m.key }, h('div', { class: 'tile-value' }, '–'), h('div', { class: 'tile-label' }, m.label)));
   const asOf = h('span', { class: 'muted as-of' });

@@ -104,6 +104,79 @@ public sealed class LiveHubSdkTests(SdkEngine fixture) : IClassFixture<SdkEngine
     }
 
     [Fact]
+    public async Task A_screen_kept_by_ticks_equals_a_fresh_subscription_after_random_traffic()
+    {
+        var (producer, _, http) = Producer();
+        using var _h = http;
+        var reader = await AdminAsync();
+        var seed = Environment.TickCount & 0xffff;
+        var random = new Random(seed);
+        var prefix = $"screen-{Id()}-";
+        var live = new List<string>();
+        var started = 0;
+        LiveEvent[] Start()
+        {
+            var id = prefix + ++started;
+            live.Add(id);
+            return [Started(id, "telegram"), Received(id, "hello " + id)];
+        }
+        await producer.SendAsync([.. Enumerable.Range(0, 12).SelectMany(_ => Start())]);
+
+        var filter = new LiveFilter { Channels = ["telegram"] };
+        await using var dashboard = new LiveDashboard(Engine.Address, reader.AccessToken!);
+        var frames = new List<DashboardTick>();
+        dashboard.Tick += t => { lock (frames) frames.Add(t); };
+        await dashboard.StartAsync();
+        var screen = await dashboard.SubscribeScreenAsync(filter, window: 6);
+        Assert.Equal(6, screen.Window);
+
+        for (var round = 0; round < 40; round++)
+        {
+            var batch = new List<LiveEvent>();
+            var roll = random.NextDouble();
+            if (roll < 0.35 || live.Count == 0) batch.AddRange(Start());
+            else if (roll < 0.8) batch.Add(Received(live[random.Next(live.Count)], $"more {round}"));
+            else
+            {
+                var ended = live[random.Next(live.Count)];
+                live.Remove(ended);
+                batch.Add(new SessionEnded { Id = Id(), Timestamp = DateTimeOffset.UtcNow, SessionId = ended });
+            }
+            await producer.SendAsync(batch);
+            await Task.Delay(random.Next(0, 60));
+        }
+
+        await using var fresh = new LiveDashboard(Engine.Address, reader.AccessToken!);
+        await fresh.StartAsync();
+        var expected = await EventuallyAsync(async () =>
+        {
+            // A fresh subscription, and the HTTP query (from the index grains, not the node's screens), agree with the ticks.
+            var now = await fresh.SubscribeScreenAsync(filter, window: 6);
+            var page = await reader.SessionsAsync(filter, limit: 6);
+            return now.Cards.SequenceEqual(dashboard.Screen!.Cards) && now.Total == dashboard.Screen.Total
+                && page.Items.Select(c => c.SessionId).SequenceEqual(dashboard.Screen.Cards.Select(c => c.SessionId)) && page.Total == dashboard.Screen.Total
+                ? now : null;
+        }, $"seed {seed}: the screen kept by ticks equals a fresh one");
+        Assert.Equal(Math.Min(6, expected.Total), dashboard.Screen!.Cards.Count);
+        lock (frames)
+        {
+            Assert.NotEmpty(frames);
+            Assert.All(frames.Zip(frames.Skip(1)), p => Assert.True(p.Second.Tick > p.First.Tick, $"seed {seed}: one frame per tick"));
+        }
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> found, string what) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await found() is { } value) return value;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"timed out waiting for {what}");
+    }
+
+    [Fact]
     public async Task A_subscription_answers_what_the_queries_answer_and_pushes_each_new_session()
     {
         var (producer, _, http) = Producer();
