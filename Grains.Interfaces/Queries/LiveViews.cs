@@ -61,7 +61,7 @@ public sealed record SessionCard(
     string? EndReason = null,
     SessionHolder? HeldBy = null);
 
-/// <summary>The person who took a conversation over (SEMANTICS.md, Interventions, <c>takeover</c>): the AI agent's replies are refused until a handback.</summary>
+/// <summary>The person who took a conversation over (docs/semantics.md, Interventions, <c>takeover</c>): the AI agent's replies are refused until a handback.</summary>
 /// <param name="Name">Their name when they took it over (null when the people list did not know it).</param>
 [GenerateSerializer, Immutable]
 public sealed record SessionHolder(string UserId, string? Name, DateTimeOffset Since);

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 namespace LiveOrleans.Api.Tests;
 
 /// <summary>
-/// SEMANTICS.md, "Interventions", <c>takeover</c> and <c>handback</c>: a person becomes the conversation's only
+/// docs/semantics.md, "Interventions", <c>takeover</c> and <c>handback</c>: a person becomes the conversation's only
 /// responder; the AI agent's replies and token deltas are refused with a typed 409 until the conversation is handed
 /// back; one holder at a time; the card shows who holds it.
 /// </summary>
