@@ -1,5 +1,5 @@
 // Takes the screenshots in docs/screenshots/ from a demo run: both views, the wall screen and a conversation's detail
-// with an intervention dialog open. Usage (after a build): node tests/browser/screenshots.js
+// with guidance sent and the Take over dialog open. Usage (after a build): node tests/browser/screenshots.js
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +27,15 @@ try {
   await page.locator('.card button').first().click();
   await page.locator('.detail .transcript .message').first().waitFor();
   await sleep(3000);
-  await page.locator('.controls button', { hasText: 'Send system message' }).click();
-  await page.locator('dialog[open]').getByLabel('Message').fill('Sorry for the wait — a specialist is joining you now.');
-  await page.locator('dialog[open]').getByLabel('Reason').fill('Customer waiting over two minutes');
+  // A private note to the agent first (shown in the timeline as guidance), then the Take over dialog, open.
+  await page.locator('.controls button', { hasText: 'Guide' }).click();
+  await page.locator('dialog[open]').getByLabel('Guidance').fill('Offer the loyalty discount before a refund.');
+  await page.locator('dialog[open]').getByLabel('Reason').fill('Customer is a long-time subscriber');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Send guidance' }).click();
+  await page.locator('dialog[open]').waitFor({ state: 'detached' }).catch(() => {});
+  await sleep(2000);
+  await page.locator('.controls button', { hasText: 'Take over' }).click();
+  await page.locator('dialog[open]').getByLabel('Reason').fill('Customer asked for a person');
   await page.screenshot({ path: join(out, 'conversation-detail.png') });
   await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
   await page.goto(`${engine.url}/#/wall`);
