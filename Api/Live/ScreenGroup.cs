@@ -29,6 +29,7 @@ public sealed class ScreenGroup
     private readonly List<(DashboardConnection Connection, TaskCompletionSource<DashboardSnapshot> Answer)> _joining = [];
     private TickFrame? _figures;
     private int _sentTotal;
+    private long _lastTick = long.MinValue;
     private SummaryView _summary = null!;
     private HourlyView _hourly = null!;
     private AgentsView _agents = null!;
@@ -180,6 +181,9 @@ public sealed class ScreenGroup
     /// </summary>
     public void SendTick(long tick, DateTimeOffset now, Func<string, int> watchers, Func<LiveFilter, IReadOnlyList<ActivityEntry>> activity)
     {
+        // The host's timer fires every tick, but a busy loop can run two of its turns within one tick: the second waits.
+        if (tick <= _lastTick) return;
+        _lastTick = tick;
         var frame = new TickFrame(Id, Seq + 1, Seq, tick, now);
         var screen = _top.Take(Window).ToList();
         var onScreen = new HashSet<string>(screen.Select(c => c.SessionId), StringComparer.Ordinal);

@@ -13,6 +13,9 @@ public sealed class EngineProcess : IAsyncDisposable
     /// <summary>What the engine wrote to its console (standard output and error) so far.</summary>
     public string Output => string.Join("\n", _output);
 
+    /// <summary>What the engine's Silo process logged (cluster mode; empty when the engine is one process).</summary>
+    public string SiloOutput => _silo?.Output ?? "";
+
     private SiloProcess? _silo;
 
     private EngineProcess(Process process, Uri address)
