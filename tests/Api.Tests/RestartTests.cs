@@ -114,6 +114,7 @@ public sealed class RestartTests : IAsyncLifetime
 
         // SQLite says when its file is closed after the last writes; PostgreSQL (cluster mode) has no file to close.
         if (!TestStore.Cluster) Assert.Contains("closed after its last writes", stopLog);
+        stopLog = WithoutStreamPullCancelled(stopLog);
         Assert.DoesNotContain(stopLog.Split('\n'), line => line.StartsWith("warn:", StringComparison.Ordinal)
             || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
         Assert.DoesNotContain("Exception", stopLog, StringComparison.Ordinal);
@@ -157,6 +158,31 @@ public sealed class RestartTests : IAsyncLifetime
             var response = await producer.PostAsJsonAsync("/api/v1/events", new { events = batch }, LiveJson.Options);
             Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
         }
+    }
+
+    /// <summary>
+    /// Orleans' memory-stream pulling agents sometimes log, at error level, that their last read of a stream queue was
+    /// cancelled because the silo was stopping ("Exception thrown in MemoryAdapterFactory.GetQueueMessagesAsync" with an
+    /// OperationCanceledException): Orleans' own shutdown race, seen about once in ten stops, with nothing lost (the
+    /// restart's figures are compared below). That one entry is taken out; any other line still fails the test.
+    /// </summary>
+    private static string WithoutStreamPullCancelled(string log)
+    {
+        var lines = log.Split('\n');
+        var kept = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var end = i + 1;
+            while (end < lines.Length && lines[end].StartsWith(' ')) end++;
+            var entry = lines[i..end];
+            var isPullCancelled = lines[i].StartsWith("fail: Orleans.Providers.MemoryAdapterReceiver", StringComparison.Ordinal)
+                && entry.Any(l => l.Contains("Exception thrown in MemoryAdapterFactory.GetQueueMessagesAsync", StringComparison.Ordinal))
+                && entry.Any(l => l.TrimStart().StartsWith("System.OperationCanceledException", StringComparison.Ordinal))
+                && !entry.Any(l => l.TrimStart().StartsWith("---> ", StringComparison.Ordinal));
+            if (isPullCancelled) i = end - 1;
+            else kept.Add(lines[i]);
+        }
+        return string.Join("\n", kept);
     }
 
     /// <summary>
