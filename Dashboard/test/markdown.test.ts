@@ -122,12 +122,13 @@ describe('markdown on adversarial text', () => {
     expect(inline('*_'.repeat(5))).toEqual(reference.inline('*_'.repeat(5)));
   });
 
-  it('takes time in proportion to the text: four times the text, not more than eight times the time', () => {
-    // A quadratic parser takes sixteen times as long; a linear one four. Best of five, on 64 and 256 KiB.
+  it('takes time in proportion to the text: four times the text, well under sixteen times the time', () => {
+    // A quadratic parser takes sixteen times as long; a linear one four. Best of seven, on 64 and 256 KiB. The bound
+    // is twelve: a CI machine running other suites beside this one measured 8.6 once for a linear parser.
     for (const unit of ['*a ', '[', '*_', '[x](', '**a ']) {
-      const small = bestOf(5, fill(unit, 2 * KIB32));
-      const large = bestOf(5, fill(unit, 8 * KIB32));
-      expect(large, `${unit}: ${small.toFixed(1)} ms, then ${large.toFixed(1)} ms`).toBeLessThan(8 * Math.max(small, 1));
+      const small = bestOf(7, fill(unit, 2 * KIB32));
+      const large = bestOf(7, fill(unit, 8 * KIB32));
+      expect(large, `${unit}: ${small.toFixed(1)} ms, then ${large.toFixed(1)} ms`).toBeLessThan(12 * Math.max(small, 1));
     }
   });
 
