@@ -60,15 +60,7 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
                 if (key is not null) _keyed[key] = node;
                 _bytes += bytes;
             }
-            if (_bytes > maxBytes)
-            {
-                Log.Overflow(logger, ConnectionId, _bytes);
-                Close();
-                connection.Abort();
-                return;
-            }
-            start = !_pumping;
-            _pumping = true;
+            start = StartPumpUnlessOverflowing();
         }
         if (start) _ = PumpAsync();
     }
@@ -96,17 +88,27 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
             _bytes -= _tickBytes;
             _tickBytes = _tick.Bytes;
             _bytes += _tickBytes;
-            if (_bytes > maxBytes)
-            {
-                Log.Overflow(logger, ConnectionId, _bytes);
-                Close();
-                connection.Abort();
-                return;
-            }
-            start = !_pumping;
-            _pumping = true;
+            start = StartPumpUnlessOverflowing();
         }
         if (start) _ = PumpAsync();
+    }
+
+    /// <summary>
+    /// Under the lock, after something was queued: past the byte bound the connection is closed (its browser reconnects
+    /// with a fresh snapshot); otherwise answers whether the pump must be started.
+    /// </summary>
+    private bool StartPumpUnlessOverflowing()
+    {
+        if (_bytes > maxBytes)
+        {
+            Log.Overflow(logger, ConnectionId, _bytes);
+            Close();
+            connection.Abort();
+            return false;
+        }
+        var start = !_pumping;
+        _pumping = true;
+        return start;
     }
 
     public void Close()

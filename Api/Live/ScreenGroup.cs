@@ -30,6 +30,8 @@ public sealed class ScreenGroup
     private TickFrame? _figures;
     private int _sentTotal;
     private long _lastTick = long.MinValue;
+    // Whether a session changed (or the top was rebuilt) since the last frame: without, the screen is not compared.
+    private bool _screenDirty;
     private SummaryView _summary = null!;
     private HourlyView _hourly = null!;
     private AgentsView _agents = null!;
@@ -125,12 +127,14 @@ public sealed class ScreenGroup
                 }
             }
         }
-        if (_top.Count < Window && _matching.Count > _top.Count) Refill(now);
+        _screenDirty = true;
+        if (_top.Count < Window && _matching.Count > _top.Count) Rebuild(now);
     }
 
     /// <summary>Everything again from the replica (a filter that changes with time alone, at each refresh).</summary>
     public void Rebuild(DateTimeOffset now)
     {
+        _screenDirty = true;
         _matching.Clear();
         _top.Clear();
         _inTop.Clear();
@@ -140,8 +144,6 @@ public sealed class ScreenGroup
             _inTop[card.SessionId] = card;
         }
     }
-
-    private void Refill(DateTimeOffset now) => Rebuild(now);
 
     public void Activity(ActivityEntry entry)
     {
@@ -185,25 +187,29 @@ public sealed class ScreenGroup
         if (tick <= _lastTick) return;
         _lastTick = tick;
         var frame = new TickFrame(Id, Seq + 1, Seq, tick, now);
-        var screen = _top.Take(Window).ToList();
-        var onScreen = new HashSet<string>(screen.Select(c => c.SessionId), StringComparer.Ordinal);
-        foreach (var id in _sent.Keys.Where(id => !onScreen.Contains(id)).ToArray())
+        if (_screenDirty)
         {
-            frame.Removed.Add(id);
-            _sent.Remove(id);
-        }
-        foreach (var card in screen)
-        {
-            var entered = !_sent.TryGetValue(card.SessionId, out var sent);
-            if (!entered && sent == card) continue;
-            frame.Upserted[card.SessionId] = card;
-            _sent[card.SessionId] = card;
-            // A card that comes onto the screen brings its watchers (0 clears a count the client kept from before).
-            if (entered) frame.Watchers[card.SessionId] = watchers(card.SessionId);
+            _screenDirty = false;
+            var screen = _top.Take(Window).ToList();
+            var onScreen = new HashSet<string>(screen.Select(c => c.SessionId), StringComparer.Ordinal);
+            foreach (var id in _sent.Keys.Where(id => !onScreen.Contains(id)).ToArray())
+            {
+                frame.Removed.Add(id);
+                _sent.Remove(id);
+            }
+            foreach (var card in screen)
+            {
+                var entered = !_sent.TryGetValue(card.SessionId, out var sent);
+                if (!entered && sent == card) continue;
+                frame.Upserted[card.SessionId] = card;
+                _sent[card.SessionId] = card;
+                // A card that comes onto the screen brings its watchers (0 clears a count the client kept from before).
+                if (entered) frame.Watchers[card.SessionId] = watchers(card.SessionId);
+            }
         }
         foreach (var id in _watcherChanges)
         {
-            if (onScreen.Contains(id)) frame.Watchers[id] = watchers(id);
+            if (_sent.ContainsKey(id)) frame.Watchers[id] = watchers(id);
         }
         _watcherChanges.Clear();
         if (_matching.Count != _sentTotal) frame.Total = _sentTotal = _matching.Count;
@@ -251,7 +257,4 @@ public sealed class ScreenGroup
         foreach (var member in Members) member.Queue.Enqueue(null, message);
         foreach (var (connection, _) in _joining) connection.Queue.Enqueue(null, message);
     }
-
-    /// <summary>Whether a session's card is on the screen as last sent.</summary>
-    public bool Shows(string sessionId) => _sent.ContainsKey(sessionId);
 }

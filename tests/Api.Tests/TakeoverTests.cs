@@ -132,30 +132,12 @@ public sealed class TakeoverTests(LiveApi api) : IClassFixture<LiveApi>
         var takeover = await CreatedAsync(tenant, "s", new { type = "takeover", reason = "x" }, sue);
         await CreatedAsync(tenant, "s", new { type = "handback", reason = "y", content = "Offer the discount" }, sue);
 
-        var stream = await ControlStreamAsync(tenant);
+        var stream = await tenant.ControlStreamAsync();
         var commands = stream.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
             .Select(l => JsonDocument.Parse(l["data: ".Length..]).RootElement).ToArray();
         Assert.Equal(["takeover", "handback"], commands.Select(c => c.GetProperty("type").GetString()));
         Assert.Equal((takeover.GetProperty("adminId").GetString(), "sue"),
             (commands[0].GetProperty("target").GetProperty("userId").GetString(), commands[0].GetProperty("target").GetProperty("name").GetString()));
         Assert.Equal("Offer the discount", commands[1].GetProperty("content").GetString());
-    }
-
-    /// <summary>What the control stream sends within a second (it never ends).</summary>
-    private async Task<string> ControlStreamAsync(TestTenant tenant)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/control");
-        request.Headers.Add("X-Api-Key", tenant.IngestKey);
-        using var response = await api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var read = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        var text = new System.Text.StringBuilder();
-        try
-        {
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            while (await reader.ReadLineAsync(read.Token) is { } line) text.Append(line).Append('\n');
-        }
-        catch (OperationCanceledException) { }
-        return text.ToString();
     }
 }

@@ -85,20 +85,7 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
             producer.DefaultRequestHeaders.Add("X-Api-Key", "lo_crash_key");
             foreach (var batch in partition.Chunk(100))
             {
-                // A producer retries a batch until it is acknowledged (same ids: a retry stores nothing twice).
-                while (true)
-                {
-                    try
-                    {
-                        var response = await producer.PostAsJsonAsync("/api/v1/events", new { events = batch }, LiveJson.Options);
-                        if (response.StatusCode == HttpStatusCode.Accepted) break;
-                        Assert.True((int)response.StatusCode is 429 or >= 500, $"a batch was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                    }
-                    catch (HttpRequestException) { }
-                    catch (TaskCanceledException) { }
-                    Interlocked.Increment(ref retries);
-                    await Task.Delay(200);
-                }
+                Interlocked.Add(ref retries, await SendUntilAcceptedAsync(producer, batch));
                 if (Interlocked.Add(ref sent, batch.Length) >= events.Count / 2) halfway.TrySetResult();
             }
         })).ToArray();
@@ -268,6 +255,26 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         await host.StartAsync();
         return host;
     }
+
+    /// <summary>
+    /// Posts a batch as a producer does, until it is acknowledged (same ids: a retry stores nothing twice); a refusal
+    /// other than 429 or 5xx fails the test. Answers how many times it had to try again.
+    /// </summary>
+    internal static async Task<int> SendUntilAcceptedAsync(HttpClient producer, IEnumerable<LiveEvent> batch)
+    {
+        for (var retries = 0; ; retries++)
+        {
+            try
+            {
+                var response = await producer.PostAsJsonAsync("/api/v1/events", new { events = batch }, LiveJson.Options);
+                if (response.StatusCode == HttpStatusCode.Accepted) return retries;
+                Assert.True((int)response.StatusCode is 429 or >= 500, $"a batch was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
+        }
+    }
 }
 
 /// <summary>One dashboard per Api node, subscribed to everything, keeping the last pushed summary and each card's state.</summary>
@@ -325,4 +332,5 @@ public sealed class DashboardWatch(IEnumerable<Uri> nodes, string token) : IAsyn
     {
         foreach (var dashboard in _dashboards) await dashboard.Hub.DisposeAsync();
     }
+
 }

@@ -94,21 +94,9 @@ public sealed class SiloJoinTests(ITestOutputHelper output)
             {
                 var during = joining.Task.IsCompleted && !moved.Task.IsCompleted;
                 var clock = Stopwatch.StartNew();
-                // A producer retries a batch until it is acknowledged (same ids: a retry stores nothing twice).
-                while (true)
-                {
-                    try
-                    {
-                        var response = await producer.PostAsJsonAsync("/api/v1/events", new { events = batch }, LiveJson.Options);
-                        if (response.StatusCode == HttpStatusCode.Accepted) break;
-                        Assert.True((int)response.StatusCode is 429 or >= 500, $"a batch was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-                    }
-                    catch (HttpRequestException) { }
-                    catch (TaskCanceledException) { }
-                    Interlocked.Increment(ref retries);
-                    if (during) Interlocked.Increment(ref retriesDuringMove);
-                    await Task.Delay(200);
-                }
+                var tries = await ClusterFailoverTests.SendUntilAcceptedAsync(producer, batch);
+                Interlocked.Add(ref retries, tries);
+                if (during) Interlocked.Add(ref retriesDuringMove, tries);
                 latencies.Add((during, clock.Elapsed.TotalSeconds));
                 sent += batch.Length;
             }

@@ -147,6 +147,24 @@ public sealed class TestTenant(LiveApi api, string id, string ingestKey, string 
 
     public async Task<JsonElement> CardAsync(string sessionId) => await GetAsync($"/api/v1/sessions/{sessionId}");
 
+    /// <summary>What the control stream (<c>GET /api/v1/control</c>, the tenant's API key) sends within a second; it never ends.</summary>
+    public async Task<string> ControlStreamAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/control");
+        request.Headers.Add("X-Api-Key", IngestKey);
+        using var response = await Api.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Xunit.Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        using var read = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var text = new System.Text.StringBuilder();
+        try
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync(read.Token) is { } line) text.Append(line).Append('\n');
+        }
+        catch (OperationCanceledException) { }
+        return text.ToString();
+    }
+
     /// <summary>Creates a person of this tenant and signs them in.</summary>
     public async Task<string> UserTokenAsync(string username, string role, string? agentId = null)
     {
