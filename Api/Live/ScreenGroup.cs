@@ -100,10 +100,12 @@ public sealed class ScreenGroup
 
     public bool IsEmpty => Members.Count == 0 && _joining.Count == 0;
 
-    /// <summary>A session changed in the replica: its place in the filter's list, if any, is updated.</summary>
-    public void Changed(string sessionId, DateTimeOffset now)
+    /// <summary>
+    /// A session changed in the replica: its place in the filter's list, if any, is updated. <paramref name="card"/> is its
+    /// card when the filter selects it now, else null.
+    /// </summary>
+    public void Changed(string sessionId, SessionCard? card, DateTimeOffset now)
     {
-        var card = _replica.VisibleCard(sessionId, Filter, now);
         // Whether the top held every other matching session: then this one belongs in it wherever it sorts.
         var complete = _top.Count - (_inTop.ContainsKey(sessionId) ? 1 : 0) == _matching.Count - (_matching.Contains(sessionId) ? 1 : 0);
         if (_inTop.Remove(sessionId, out var old)) _top.Remove(old);

@@ -171,9 +171,15 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
 
     /// <summary>The card as a dashboard with this filter sees it now, or null when it is not in its list.</summary>
     public SessionCard? VisibleCard(string sessionId, LiveFilter filter, DateTimeOffset now)
-        => _entries.TryGetValue(sessionId, out var entry) && SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)
-            ? LiveReader.Named(entry.Card, _agents)
-            : null;
+        => IsVisible(sessionId, filter, now) ? NamedCard(sessionId) : null;
+
+    /// <summary>Whether the session is in the list of a dashboard with this filter now.</summary>
+    public bool IsVisible(string sessionId, LiveFilter filter, DateTimeOffset now)
+        => _entries.TryGetValue(sessionId, out var entry) && SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod);
+
+    /// <summary>The session's card with its agent's name, whatever the filter (null when the replica does not hold it).</summary>
+    public SessionCard? NamedCard(string sessionId)
+        => _entries.TryGetValue(sessionId, out var entry) ? LiveReader.Named(entry.Card, _agents) : null;
 
     /// <summary>Every card the filter selects, most recent activity first.</summary>
     public List<SessionCard> VisibleCards(LiveFilter filter, DateTimeOffset now)

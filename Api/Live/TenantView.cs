@@ -528,18 +528,24 @@ public sealed partial class TenantView(
             }
             if (_changes.Figures) group.FiguresDirty = true;
         }
-        foreach (var screen in _screens.Values)
+        if (_screens.Count > 0)
         {
-            foreach (var id in _changes.Sessions) screen.Changed(id, now);
-            foreach (var entry in _changes.Activity)
+            // Each changed card named, and each alert serialised, once for all the screens.
+            var cards = _changes.Sessions.Select(id => (Id: id, Card: _replica.NamedCard(id))).ToList();
+            var alerts = _changes.Alerts.Select(a => (Alert: a, Json: RawJson.Of(a))).ToList();
+            foreach (var screen in _screens.Values)
             {
-                if (_replica.InScope(entry.SessionId, screen.Filter)) screen.Activity(entry);
+                foreach (var (id, card) in cards) screen.Changed(id, card is not null && _replica.IsVisible(id, screen.Filter, now) ? card : null, now);
+                foreach (var entry in _changes.Activity)
+                {
+                    if (_replica.InScope(entry.SessionId, screen.Filter)) screen.Activity(entry);
+                }
+                foreach (var (alert, json) in alerts)
+                {
+                    if (_replica.InScope(alert.SessionId, screen.Filter)) screen.SendNow("alert", json);
+                }
+                if (_changes.Figures) screen.FiguresDirty = true;
             }
-            foreach (var alert in _changes.Alerts)
-            {
-                if (_replica.InScope(alert.SessionId, screen.Filter)) screen.SendNow("alert", RawJson.Of(alert));
-            }
-            if (_changes.Figures) screen.FiguresDirty = true;
         }
         _changes.Clear();
     }
