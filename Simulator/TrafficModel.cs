@@ -26,6 +26,7 @@ public sealed partial class TrafficModel
     private readonly IReadOnlyList<SimulatedTenant> _tenants;
     private readonly TimeZoneInfo[] _zones;
     private readonly double _sessionsPerMinute;
+    private readonly bool _businessHours;
     private readonly PriorityQueue<Step, (DateTimeOffset At, long Order)> _queue = new();
     private readonly Dictionary<(int Tenant, string Session), Conversation> _conversations = [];
     private long _order;
@@ -33,13 +34,18 @@ public sealed partial class TrafficModel
     private readonly string _run;
 
     /// <param name="sessionsPerMinute">Arrivals per tenant and minute at the busiest hour.</param>
-    public TrafficModel(int seed, IReadOnlyList<SimulatedTenant> tenants, DateTimeOffset start, double sessionsPerMinute = 20)
+    /// <param name="businessHours">
+    /// Whether arrivals follow the tenant's local hours (quieter at night); when false every hour is as busy as the
+    /// busiest, as the demo wants whenever someone tries it.
+    /// </param>
+    public TrafficModel(int seed, IReadOnlyList<SimulatedTenant> tenants, DateTimeOffset start, double sessionsPerMinute = 20, bool businessHours = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(tenants.Count, 1);
         _random = new Random(seed);
         _tenants = tenants;
         _zones = [.. tenants.Select(t => TimeZoneInfo.FindSystemTimeZoneById(t.TimeZone))];
         _sessionsPerMinute = sessionsPerMinute;
+        _businessHours = businessHours;
         Now = start;
         // Ids carry the run's start, so two runs against one tenant never collide (a repeated id would be a duplicate).
         _run = Convert.ToString(start.ToUnixTimeSeconds(), 16);
@@ -90,9 +96,10 @@ public sealed partial class TrafficModel
 
     private bool Chance(double p) => _random.NextDouble() < p;
 
-    /// <summary>Busier in business hours of the tenant: 0.15 at night, 1 from 9 to 17, 0.5 in the evening.</summary>
+    /// <summary>Busier in business hours of the tenant: 0.15 at night, 1 from 9 to 17, 0.5 in the evening (1 always without business hours).</summary>
     private double Load(int tenant, DateTimeOffset at)
     {
+        if (!_businessHours) return 1.0;
         var hour = TimeZoneInfo.ConvertTime(at, _zones[tenant]).Hour;
         return hour is >= 9 and < 17 ? 1.0 : hour is >= 7 and < 21 ? 0.5 : 0.15;
     }

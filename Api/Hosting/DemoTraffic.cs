@@ -45,7 +45,8 @@ public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime
 
             """);
         using var http = new HttpClient { BaseAddress = new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")) };
-        var model = new TrafficModel(Environment.TickCount, [new SimulatedTenant(tenant, "UTC")], DateTimeOffset.UtcNow, SessionsPerMinute);
+        var model = new TrafficModel(Environment.TickCount, [new SimulatedTenant(tenant, "UTC")], DateTimeOffset.UtcNow, SessionsPerMinute,
+            businessHours: false); // as lively at 3 a.m. as at noon: someone trying the demo at night sees it move
         try
         {
             await new SimulationRunner(http, [key], model).RunAsync(Timeout.InfiniteTimeSpan, Speed, stoppingToken);

@@ -61,6 +61,19 @@ public sealed class TrafficModelTests
     }
 
     [Fact]
+    public void Without_business_hours_the_night_is_as_busy_as_the_day()
+    {
+        var tenant = new SimulatedTenant("solo", "UTC");
+        var day = new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
+        int Starts(bool businessHours, int fromHour) => new TrafficModel(3, [tenant], day, businessHours: businessHours)
+            .Advance(day.AddDays(1)).Count(e => e.Event is SessionStarted && e.At.Hour >= fromHour && e.At.Hour < fromHour + 2);
+
+        // 20 arrivals a minute for two hours: about 2,400 either way, against about 360 at night with business hours.
+        Assert.InRange(Starts(businessHours: false, fromHour: 1), 0.8 * Starts(businessHours: false, fromHour: 10), 1.25 * Starts(businessHours: false, fromHour: 10));
+        Assert.True(Starts(businessHours: false, fromHour: 1) > 3 * Starts(businessHours: true, fromHour: 1));
+    }
+
+    [Fact]
     public void It_obeys_control_commands_like_a_runtime()
     {
         var model = new TrafficModel(5, [new SimulatedTenant("solo", "UTC")], Start.AddHours(4), sessionsPerMinute: 30);
