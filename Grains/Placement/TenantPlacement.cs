@@ -27,7 +27,18 @@ public sealed class TenantPlacementDirector : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
-        var silos = context.GetCompatibleSilos(target);
+        SiloAddress[] silos;
+        try
+        {
+            silos = context.GetCompatibleSilos(target);
+        }
+        catch (OrleansException) when (context.LocalSiloStatus != SiloStatus.Active)
+        {
+            // The last silo stopping: Orleans asks where a grain leaving this silo should go (a migrating grain that is
+            // deactivated at shutdown), and no other silo can host it. Answering this silo means "stay", so the grain
+            // simply deactivates; any activation asked for now is refused by the stopping silo itself.
+            return Task.FromResult(context.LocalSilo);
+        }
         if (IPlacementDirector.GetPlacementHint(target.RequestContextData, silos) is { } hint) return Task.FromResult(hint);
         return Task.FromResult(TenantOwnership.Owner(TenantOwnership.TenantOf(target.GrainIdentity), silos));
     }
