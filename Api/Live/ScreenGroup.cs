@@ -100,6 +100,15 @@ public sealed class ScreenGroup
 
     public bool IsEmpty => Members.Count == 0 && _joining.Count == 0;
 
+    /// <summary>The cards the screen holds now, first to last (tests compare it with a brute force).</summary>
+    internal IReadOnlyList<SessionCard> Cards => [.. _top.Take(Window)];
+
+    /// <summary>How many sessions the filter selects now.</summary>
+    internal int Total => _matching.Count;
+
+    /// <summary>How often the top filled up again from the replica's order, and how often it was built from every entry.</summary>
+    internal (int Refills, int Rebuilds) Work { get; private set; }
+
     /// <summary>
     /// A session changed in the replica: its place in the filter's list, if any, is updated. <paramref name="card"/> is its
     /// card when the filter selects it now, else null.
@@ -130,12 +139,39 @@ public sealed class ScreenGroup
             }
         }
         _screenDirty = true;
-        if (_top.Count < Window && _matching.Count > _top.Count) Rebuild(now);
+    }
+
+    /// <summary>
+    /// After the changes of a flush: a top that ran below the window while more sessions match fills up again. Once per
+    /// flush, so that the count it is compared with has seen every change the replica has.
+    /// </summary>
+    public void Settle(DateTimeOffset now)
+    {
+        if (_top.Count < Window && _matching.Count > _top.Count) Refill(now);
+    }
+
+    /// <summary>
+    /// The top ran below the window while more sessions match: the next matching ones after it, in list order, from the
+    /// replica's order. The top always holds the first matching sessions, so those after its last are the ones missing.
+    /// </summary>
+    private void Refill(DateTimeOffset now)
+    {
+        Work = Work with { Refills = Work.Refills + 1 };
+        var after = _top.Count > 0 ? _top.Max : null;
+        foreach (var card in _replica.After(after, Filter, now, _capacity - _top.Count, _inTop.ContainsKey))
+        {
+            _top.Add(card);
+            _inTop[card.SessionId] = card;
+        }
+        // The order ran out before the count did: some matching session left the list with time alone (its grace
+        // ended before the tick that tells): count again from the replica, once.
+        if (_top.Count < _matching.Count && _top.Count < _capacity) Rebuild(now);
     }
 
     /// <summary>Everything again from the replica (a filter that changes with time alone, at each refresh).</summary>
     public void Rebuild(DateTimeOffset now)
     {
+        Work = Work with { Rebuilds = Work.Rebuilds + 1 };
         _screenDirty = true;
         _matching.Clear();
         _top.Clear();

@@ -36,6 +36,10 @@ public enum ReplicaSource { None, Shard, Day, Directory }
 public sealed class TenantReplica(string tenant, LiveOptions options)
 {
     private readonly Dictionary<string, SessionEntry> _entries = new(StringComparer.Ordinal);
+
+    // Every entry's card in list order (filters aside): a screen whose top ran short takes the next ones from here
+    // instead of walking every entry.
+    private readonly SortedSet<SessionCard> _order = new(Comparer<SessionCard>.Create(SessionRules.CompareForList));
     private readonly AgentSessionCounts _agentSessions = new();
     private readonly long[] _shardVersions = new long[options.IndexShards];
     private readonly List<ActivityEntry>[] _activity = [.. Enumerable.Range(0, options.IndexShards).Select(_ => new List<ActivityEntry>())];
@@ -215,6 +219,27 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
         return top;
     }
 
+    /// <summary>
+    /// The next cards the filter selects now after <paramref name="after"/> in list order (from the first when null),
+    /// named, skipping those <paramref name="skip"/> says are held already, until <paramref name="count"/> are found:
+    /// the cost is the entries passed over, not the tenant's size.
+    /// </summary>
+    public List<SessionCard> After(SessionCard? after, LiveFilter filter, DateTimeOffset now, int count, Func<string, bool> skip)
+    {
+        var found = new List<SessionCard>();
+        if (count <= 0 || _order.Count == 0) return found;
+        var from = after is null ? _order : _order.Comparer.Compare(after, _order.Max!) >= 0 ? null : _order.GetViewBetween(after, _order.Max!);
+        if (from is null) return found;
+        foreach (var card in from)
+        {
+            if (skip(card.SessionId) || !_entries.TryGetValue(card.SessionId, out var entry)) continue;
+            if (!SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)) continue;
+            found.Add(LiveReader.Named(card, _agents));
+            if (found.Count == count) break;
+        }
+        return found;
+    }
+
     /// <summary>Whether an activity entry or alert about a session is in a filter's scope.</summary>
     public bool InScope(string? sessionId, LiveFilter filter)
         => sessionId is null ? filter.Owners is not { Count: > 0 } : SessionRules.InScope(_entries.GetValueOrDefault(sessionId), filter);
@@ -225,13 +250,22 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
 
     private void Put(SessionEntry entry)
     {
-        if (_entries.TryGetValue(entry.SessionId, out var old)) _agentSessions.Remove(old);
+        if (_entries.TryGetValue(entry.SessionId, out var old))
+        {
+            _agentSessions.Remove(old);
+            _order.Remove(old.Card);
+        }
         _entries[entry.SessionId] = entry;
+        _order.Add(entry.Card);
         _agentSessions.Add(entry);
     }
 
     private void Remove(string sessionId)
     {
-        if (_entries.Remove(sessionId, out var old)) _agentSessions.Remove(old);
+        if (_entries.Remove(sessionId, out var old))
+        {
+            _agentSessions.Remove(old);
+            _order.Remove(old.Card);
+        }
     }
 }

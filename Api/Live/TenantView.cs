@@ -536,6 +536,7 @@ public sealed partial class TenantView(
             foreach (var screen in _screens.Values)
             {
                 foreach (var (id, card) in cards) screen.Changed(id, card is not null && _replica.IsVisible(id, screen.Filter, now) ? card : null, now);
+                screen.Settle(now);
                 foreach (var entry in _changes.Activity)
                 {
                     if (_replica.InScope(entry.SessionId, screen.Filter)) screen.Activity(entry);
