@@ -10,7 +10,7 @@ namespace LiveOrleans.Api.Tests;
 /// <summary>
 /// The hubs' method names come from one place (Grains.Interfaces/Live/Hubs.cs), which the Api, the SDK and these tests
 /// share; the JavaScript dashboard and hub tests cannot share it, so what they use is read from their sources and
-/// compared with it.
+/// compared with it, as is the table of docs/hubs.md.
 /// </summary>
 public sealed partial class HubNamesTests
 {
@@ -34,13 +34,33 @@ public sealed partial class HubNamesTests
 
     private static IEnumerable<string> HubTests() => Directory.EnumerateFiles(Path.Combine(Root, "tests", "hubs"), "*.js");
 
-    [Fact]
-    public void The_hubs_answer_exactly_the_shared_call_names()
+    /// <summary>The names docs/hubs.md's table lists for a hub, calls or pushes: <c>| call | `Subscribe(filter)` | …</c>.</summary>
+    private static string[] Documented(string hub, string direction)
     {
-        Assert.Equal(["Ping", "Subscribe", "UnwatchSession", "WatchSession"], Calls<LiveHub>());
+        var docs = File.ReadAllText(Path.Combine(Root, "docs", "hubs.md"));
+        var start = docs.IndexOf($"## `{hub}`", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"docs/hubs.md has no section for {hub}.");
+        var end = docs.IndexOf("\n## `", start + 1, StringComparison.Ordinal);
+        var section = end < 0 ? docs[start..] : docs[start..end];
+        return [.. section.Split('\n').Where(line => line.StartsWith($"| {direction} | ", StringComparison.Ordinal))
+            .SelectMany(line => DocumentedName().Matches(line.Split('|')[2]).Select(m => m.Groups[1].Value))
+            .Distinct().Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public void The_hubs_answer_exactly_the_shared_and_documented_call_names()
+    {
         Assert.Equal(Constants(typeof(LiveHubMethods)), Calls<LiveHub>());
-        Assert.Equal(["Ack", "Publish"], Calls<RuntimeHub>());
+        Assert.Equal(Documented("/hubs/live", "call"), Calls<LiveHub>());
         Assert.Equal(Constants(typeof(RuntimeHubMethods)), Calls<RuntimeHub>());
+        Assert.Equal(Documented("/hubs/runtime", "call"), Calls<RuntimeHub>());
+    }
+
+    [Fact]
+    public void The_shared_pushes_are_those_documented()
+    {
+        Assert.Equal(Documented("/hubs/live", "push"), Pushes<ILiveClient>());
+        Assert.Equal(Documented("/hubs/runtime", "push"), Pushes<IRuntimeClient>());
     }
 
     [Fact]
@@ -69,6 +89,9 @@ public sealed partial class HubNamesTests
         Assert.Contains(RuntimeHubMethods.Publish, testCalls);
         Assert.Empty(testCalls.Except(Constants(typeof(LiveHubMethods))).Except(Constants(typeof(RuntimeHubMethods))));
     }
+
+    [GeneratedRegex(@"`(\w+)[(`]")]
+    private static partial Regex DocumentedName();
 
     [GeneratedRegex(@"for \(const name of \[([^\]]*)\]")]
     private static partial Regex ListenLoop();
