@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LiveOrleans.Live;
 using LiveOrleans.Queries;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -127,21 +128,21 @@ public sealed class LiveDashboard : IAsyncDisposable
             .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions))
             .WithAutomaticReconnect()
             .Build();
-        _hub.On<SummaryView>("summary", v => Summary?.Invoke(v));
-        _hub.On<HourlyView>("hourly", v => Hourly?.Invoke(v));
-        _hub.On<AgentsView>("agents", v => Agents?.Invoke(v));
-        _hub.On<MetricsView>("metrics", v => Metrics?.Invoke(v));
-        _hub.On<SessionCard>("sessionUpserted", v => SessionUpserted?.Invoke(v));
-        _hub.On<string>("sessionRemoved", v => SessionRemoved?.Invoke(v));
-        _hub.On<ActivityEntry>("activity", v => Activity?.Invoke(v));
-        _hub.On<AlertView>("alert", v => Alert?.Invoke(v));
-        _hub.On<string, MessageView>("message", (s, m) => Message?.Invoke(s, m));
-        _hub.On<string, string, string, int>("token", (s, m, d, i) => Token?.Invoke(s, m, d, i));
-        _hub.On<string, string>("sessionState", (s, state) => SessionState?.Invoke(s, state));
-        _hub.On<InterventionView>("intervention", v => Intervention?.Invoke(v));
-        _hub.On<string, IReadOnlyList<LiveOrleans.Live.SessionWatcher>>("presence", (s, w) => Presence?.Invoke(s, w));
-        _hub.On<string, int>("watcherCount", (s, n) => WatcherCount?.Invoke(s, n));
-        _hub.On<DashboardTick>("tick", OnTick);
+        _hub.On<SummaryView>(nameof(ILiveClient.summary), v => Summary?.Invoke(v));
+        _hub.On<HourlyView>(nameof(ILiveClient.hourly), v => Hourly?.Invoke(v));
+        _hub.On<AgentsView>(nameof(ILiveClient.agents), v => Agents?.Invoke(v));
+        _hub.On<MetricsView>(nameof(ILiveClient.metrics), v => Metrics?.Invoke(v));
+        _hub.On<SessionCard>(nameof(ILiveClient.sessionUpserted), v => SessionUpserted?.Invoke(v));
+        _hub.On<string>(nameof(ILiveClient.sessionRemoved), v => SessionRemoved?.Invoke(v));
+        _hub.On<ActivityEntry>(nameof(ILiveClient.activity), v => Activity?.Invoke(v));
+        _hub.On<AlertView>(nameof(ILiveClient.alert), v => Alert?.Invoke(v));
+        _hub.On<string, MessageView>(nameof(ILiveClient.message), (s, m) => Message?.Invoke(s, m));
+        _hub.On<string, string, string, int>(nameof(ILiveClient.token), (s, m, d, i) => Token?.Invoke(s, m, d, i));
+        _hub.On<string, string>(nameof(ILiveClient.sessionState), (s, state) => SessionState?.Invoke(s, state));
+        _hub.On<InterventionView>(nameof(ILiveClient.intervention), v => Intervention?.Invoke(v));
+        _hub.On<string, IReadOnlyList<SessionWatcher>>(nameof(ILiveClient.presence), (s, w) => Presence?.Invoke(s, w));
+        _hub.On<string, int>(nameof(ILiveClient.watcherCount), (s, n) => WatcherCount?.Invoke(s, n));
+        _hub.On<DashboardTick>(nameof(ILiveClient.tick), OnTick);
         _hub.Reconnected += _ => { Reconnected?.Invoke(); return Task.CompletedTask; };
     }
 
@@ -170,7 +171,7 @@ public sealed class LiveDashboard : IAsyncDisposable
     /// <summary>An intervention in a watched session.</summary>
     public event Action<InterventionView>? Intervention;
     /// <summary>The people watching a watched session changed (session id, the whole list: replace, do not merge).</summary>
-    public event Action<string, IReadOnlyList<LiveOrleans.Live.SessionWatcher>>? Presence;
+    public event Action<string, IReadOnlyList<SessionWatcher>>? Presence;
     /// <summary>The number of people watching a session in the subscription's scope changed (session id, count; 0 when the last one left).</summary>
     public event Action<string, int>? WatcherCount;
     /// <summary>A frame of the screen arrived (with <see cref="SubscribeScreenAsync"/>), after it was applied to <see cref="Screen"/>.</summary>
@@ -187,7 +188,7 @@ public sealed class LiveDashboard : IAsyncDisposable
 
     /// <summary>Replaces the subscription; answers the snapshot. A refused filter (or a cap reached) throws <see cref="Microsoft.AspNetCore.SignalR.HubException"/> saying why.</summary>
     public Task<DashboardSnapshot> SubscribeAsync(LiveFilter? filter = null, CancellationToken cancellationToken = default)
-        => _hub.InvokeAsync<DashboardSnapshot>("Subscribe", filter ?? LiveFilter.All, cancellationToken);
+        => _hub.InvokeAsync<DashboardSnapshot>(LiveHubMethods.Subscribe, filter ?? LiveFilter.All, cancellationToken);
 
     /// <summary>
     /// Replaces the subscription with one with ticks: a screen of the filter's first <paramref name="window"/> cards
@@ -200,7 +201,7 @@ public sealed class LiveDashboard : IAsyncDisposable
         Interlocked.Increment(ref _subscribing);
         try
         {
-            var snapshot = await _hub.InvokeAsync<DashboardSnapshot>("Subscribe", new { push = "ticks", window, filter = filter ?? LiveFilter.All }, cancellationToken);
+            var snapshot = await _hub.InvokeAsync<DashboardSnapshot>(LiveHubMethods.Subscribe, new { push = "ticks", window, filter = filter ?? LiveFilter.All }, cancellationToken);
             DashboardTick[] early;
             lock (_early)
             {
@@ -240,11 +241,11 @@ public sealed class LiveDashboard : IAsyncDisposable
 
     /// <summary>Starts a session's message, token and state pushes; answers its detail (as <c>GET /api/v1/sessions/{id}</c>).</summary>
     public Task<JsonElement> WatchSessionAsync(string sessionId, CancellationToken cancellationToken = default)
-        => _hub.InvokeAsync<JsonElement>("WatchSession", sessionId, cancellationToken);
+        => _hub.InvokeAsync<JsonElement>(LiveHubMethods.WatchSession, sessionId, cancellationToken);
 
     /// <summary>Stops a session's pushes.</summary>
     public Task UnwatchSessionAsync(string sessionId, CancellationToken cancellationToken = default)
-        => _hub.InvokeAsync("UnwatchSession", sessionId, cancellationToken);
+        => _hub.InvokeAsync(LiveHubMethods.UnwatchSession, sessionId, cancellationToken);
 
     /// <summary>Closes the connection.</summary>
     public ValueTask DisposeAsync() => _hub.DisposeAsync();

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using LiveOrleans.Events;
+using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LiveOrleans.Client;
@@ -60,7 +61,7 @@ public sealed class LiveOrleansRuntime : IAsyncDisposable
                 .WithUrl(new Uri(_options.BaseAddress!, "hubs/runtime"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(_options.ApiKey))
                 .WithAutomaticReconnect(new ForeverRetry())
                 .Build();
-            _hub.On<JsonElement>("control", payload => _ = HandleAsync(Parse(payload), viaHub: true));
+            _hub.On<JsonElement>(nameof(IRuntimeClient.control), payload => _ = HandleAsync(Parse(payload), viaHub: true));
             try
             {
                 await _hub.StartAsync(cancellationToken);
@@ -82,7 +83,7 @@ public sealed class LiveOrleansRuntime : IAsyncDisposable
         {
             try
             {
-                var answer = await hub.InvokeAsync<JsonElement>("Publish", events, cancellationToken);
+                var answer = await hub.InvokeAsync<JsonElement>(RuntimeHubMethods.Publish, events, cancellationToken);
                 return new SendResult(answer.GetProperty("accepted").GetInt32(), answer.GetProperty("duplicates").GetInt32(), 0);
             }
             catch (Exception ex) when (ex is Microsoft.AspNetCore.SignalR.HubException or InvalidOperationException or IOException)
@@ -104,7 +105,7 @@ public sealed class LiveOrleansRuntime : IAsyncDisposable
             {
                 try
                 {
-                    await hub.InvokeAsync("Ack", command.InterventionId, _stop.Token);
+                    await hub.InvokeAsync(RuntimeHubMethods.Ack, command.InterventionId, _stop.Token);
                     return;
                 }
                 catch (Exception ex) when (ex is Microsoft.AspNetCore.SignalR.HubException or InvalidOperationException or IOException) { }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Live;
+using LiveOrleans.Live;
 using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Endpoints;
@@ -79,19 +80,4 @@ public static class ControlEndpoints
             ? TypedResults.NoContent()
             : Problems.NotFound($"A pending control command '{interventionId}'");
     }
-}
-
-/// <summary>The contract's shape of a control command: <c>{interventionId, sessionId, agentId, type, content?, target?}</c>.</summary>
-public sealed record ControlPayload(string InterventionId, string SessionId, string? AgentId, InterventionType Type, string? Content, object? Target)
-{
-    public static ControlPayload From(ControlCommand c) => new(c.InterventionId, c.SessionId, c.AgentId, c.Type, c.Content, TargetOf(c));
-
-    private static object? TargetOf(ControlCommand c) => c.Target switch
-    {
-        null when c.Holder is { } holder => new { userId = holder.UserId, name = holder.Name },
-        null => null,
-        { AgentId: { } agent } => new { agentId = agent },
-        { Queue: { } queue } => new { queue },
-        var t => new { ownerId = t.OwnerId, teamId = t.TeamId },
-    };
 }

@@ -140,7 +140,7 @@ public sealed partial class ConnectionQueue(string connectionId, HubConnectionCo
                 if (_tick is { } tick)
                 {
                     // The tick first: it is at most one, and tokens streaming in the queue must not hold the screen back.
-                    push = new Push(null, _tickShared ?? new Message("tick", [tick.ToJson()]), _tickBytes, _tickQueuedAt);
+                    push = new Push(null, _tickShared ?? new Message(nameof(ILiveClient.tick), [tick.ToJson()]), _tickBytes, _tickQueuedAt);
                     _tick = null;
                     _tickShared = null;
                     _bytes -= _tickBytes;

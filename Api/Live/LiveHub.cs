@@ -2,6 +2,7 @@ using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using Microsoft.AspNetCore.Authorization;
+using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR;
 
 namespace LiveOrleans.Api.Live;
@@ -13,7 +14,7 @@ public sealed record PingReply(double ClientTime, DateTimeOffset ServerTime);
 /// sees only the conversations it owns, exactly as in the HTTP queries.
 /// </summary>
 [Authorize(Policy = LiveClaims.ReadPolicy)]
-public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonNames names, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : Hub
+public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonNames names, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : Hub<ILiveClient>
 {
     public override Task OnConnectedAsync()
     {
@@ -29,6 +30,7 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
     /// on a screen of N cards (docs/hubs.md). It arrives as raw JSON so that a wrong one is answered with what is wrong
     /// with it, not SignalR's "an error on the server".
     /// </summary>
+    [HubMethodName(LiveHubMethods.Subscribe)]
     public Task<DashboardSnapshot> Subscribe(System.Text.Json.JsonElement filterJson)
     {
         int? window = null;
@@ -75,6 +77,7 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
     /// Starts the message, token and state pushes of one session and makes the caller one of its watchers; answers its
     /// detail (as GET /api/v1/sessions/{id}) with <c>watchers</c>, the people watching it now.
     /// </summary>
+    [HubMethodName(LiveHubMethods.WatchSession)]
     public async Task<object> WatchSession(System.Text.Json.JsonElement sessionIdJson)
     {
         if (sessionIdJson.ValueKind != System.Text.Json.JsonValueKind.String || !EventValidator.TryText(sessionIdJson, out var sessionId))
@@ -87,12 +90,14 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
         return json;
     }
 
+    [HubMethodName(LiveHubMethods.UnwatchSession)]
     public Task UnwatchSession(System.Text.Json.JsonElement sessionIdJson)
         => sessionIdJson.ValueKind == System.Text.Json.JsonValueKind.String && EventValidator.TryText(sessionIdJson, out var sessionId)
             ? fanout.UnwatchAsync(Context.ConnectionId, sessionId)
             : throw new HubException("UnwatchSession takes a session id (a string).");
 
     /// <summary>For the latency display: echoes the client's time with the server's.</summary>
+    [HubMethodName(LiveHubMethods.Ping)]
     public PingReply Ping(System.Text.Json.JsonElement clientTime)
         => clientTime.ValueKind == System.Text.Json.JsonValueKind.Number && clientTime.TryGetDouble(out var sent)
             ? new(sent, time.GetUtcNow())

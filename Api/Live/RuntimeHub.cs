@@ -4,6 +4,7 @@ using System.Text.Json;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Endpoints;
 using LiveOrleans.Api.Ingest;
+using LiveOrleans.Live;
 using LiveOrleans.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -16,7 +17,7 @@ namespace LiveOrleans.Api.Live;
 /// the control commands of their tenant's interventions until they acknowledge them.
 /// </summary>
 [Authorize(Policy = LiveClaims.ProducerPolicy)]
-public sealed class RuntimeHub(IngestService ingest, ControlStreams control, IControlOutbox outbox, IHubContext<RuntimeHub> self, HubAccessWatch access) : Hub
+public sealed class RuntimeHub(IngestService ingest, ControlStreams control, IControlOutbox outbox, IHubContext<RuntimeHub, IRuntimeClient> self, HubAccessWatch access) : Hub<IRuntimeClient>
 {
     private static readonly ConcurrentDictionary<string, IAsyncDisposable> Listening = new(StringComparer.Ordinal);
 
@@ -26,8 +27,8 @@ public sealed class RuntimeHub(IngestService ingest, ControlStreams control, ICo
         var tenant = Context.User!.TenantId();
         // Listening first, then the outbox: nothing falls between the two (a command may come twice; producers key on its id).
         var caller = self.Clients.Client(Context.ConnectionId);
-        Listening[Context.ConnectionId] = await control.JoinAsync(tenant, command => _ = caller.SendAsync("control", ControlPayload.From(command)));
-        foreach (var command in await outbox.PendingAsync(tenant, 0)) await Clients.Caller.SendAsync("control", ControlPayload.From(command));
+        Listening[Context.ConnectionId] = await control.JoinAsync(tenant, command => _ = caller.control(ControlPayload.From(command)));
+        foreach (var command in await outbox.PendingAsync(tenant, 0)) await Clients.Caller.control(ControlPayload.From(command));
         access.WatchProducer(Context);
         await base.OnConnectedAsync();
     }
@@ -40,6 +41,7 @@ public sealed class RuntimeHub(IngestService ingest, ControlStreams control, ICo
     }
 
     /// <summary>Acknowledges a control command: it is not sent again. Unknown or already acknowledged ids are an error.</summary>
+    [HubMethodName(RuntimeHubMethods.Ack)]
     public async Task Ack(string interventionId)
     {
         if (!Limits.IsId(interventionId) || !await outbox.AcknowledgeAsync(Context.User!.TenantId(), interventionId))
@@ -47,6 +49,7 @@ public sealed class RuntimeHub(IngestService ingest, ControlStreams control, ICo
     }
 
     /// <summary>Answers <c>{accepted, duplicates}</c> once the events are durably stored; a refused batch rejects the call with the reasons.</summary>
+    [HubMethodName(RuntimeHubMethods.Publish)]
     public async Task<IngestResponse> Publish(JsonElement events)
     {
         if (JsonMarshal.GetRawUtf8Value(events).Length > Limits.MaxBatchBytes)

@@ -1,3 +1,4 @@
+using LiveOrleans.Live;
 using LiveOrleans.Views;
 
 namespace LiveOrleans.Api.Live;
@@ -266,7 +267,7 @@ public sealed class ScreenGroup
             Seq = frame.Seq;
             if (Members.Count > 0)
             {
-                var shared = new ConnectionQueue.Message("tick", [frame.ToJson()]);
+                var shared = new ConnectionQueue.Message(nameof(ILiveClient.tick), [frame.ToJson()]);
                 foreach (var member in Members) member.Queue.OfferTick(frame, shared);
             }
         }

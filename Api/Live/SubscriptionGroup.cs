@@ -1,3 +1,4 @@
+using LiveOrleans.Live;
 using LiveOrleans.Views;
 using System.Text.Json;
 
@@ -25,10 +26,10 @@ public sealed class SubscriptionGroup(LiveFilter filter, int maxCards)
 
     public void Remember(DashboardSnapshot snapshot)
     {
-        _figures["summary"] = Comparable(snapshot.Summary with { AsOf = default });
-        _figures["hourly"] = Comparable(snapshot.Hourly);
-        _figures["agents"] = Comparable(snapshot.Agents);
-        _figures["metrics"] = Comparable(snapshot.Metrics);
+        _figures[nameof(ILiveClient.summary)] = Comparable(snapshot.Summary with { AsOf = default });
+        _figures[nameof(ILiveClient.hourly)] = Comparable(snapshot.Hourly);
+        _figures[nameof(ILiveClient.agents)] = Comparable(snapshot.Agents);
+        _figures[nameof(ILiveClient.metrics)] = Comparable(snapshot.Metrics);
         foreach (var card in snapshot.Sessions.Items) _cards[card.SessionId] = card;
     }
 
@@ -46,12 +47,12 @@ public sealed class SubscriptionGroup(LiveFilter filter, int maxCards)
         {
             if (_cards.TryGetValue(sessionId, out var sent) && sent == card) return;
             _cards[sessionId] = card;
-            Send("card:" + sessionId, "sessionUpserted", RawJson.Of(card));
+            Send("card:" + sessionId, nameof(ILiveClient.sessionUpserted), RawJson.Of(card));
             if (_cards.Count > maxCards * 2) Forget();
         }
         else if (_cards.Remove(sessionId))
         {
-            Send("card:" + sessionId, "sessionRemoved", sessionId);
+            Send("card:" + sessionId, nameof(ILiveClient.sessionRemoved), sessionId);
         }
     }
 
@@ -72,13 +73,13 @@ public sealed class SubscriptionGroup(LiveFilter filter, int maxCards)
     public void PushFigures(FigureCache figures, DateTimeOffset now)
     {
         var (summary, summaryJson) = figures.Summary(Filter);
-        SendIfChanged("summary", summaryJson, summary);
+        SendIfChanged(nameof(ILiveClient.summary), summaryJson, summary);
         var (hourly, hourlyJson) = figures.Hourly(Filter);
-        SendIfChanged("hourly", hourlyJson, hourly);
+        SendIfChanged(nameof(ILiveClient.hourly), hourlyJson, hourly);
         var (agents, agentsJson) = figures.Agents(Filter);
-        SendIfChanged("agents", agentsJson, agents);
+        SendIfChanged(nameof(ILiveClient.agents), agentsJson, agents);
         var metrics = figures.Metrics(Filter);
-        SendIfChanged("metrics", Comparable(metrics), RawJson.Of(metrics));
+        SendIfChanged(nameof(ILiveClient.metrics), Comparable(metrics), RawJson.Of(metrics));
         FiguresDirty = false;
         FiguresSentAt = now;
     }

@@ -359,10 +359,10 @@ public sealed partial class TenantView(
         if (!_watchers.TryGetValue(item.SessionId, out var watchers)) return Task.CompletedTask;
         var (method, arguments) = item switch
         {
-            MessageAdded m => ("message", new object?[] { m.SessionId, RawJson.Of(m.Message) }),
-            TokenArrived t => ("token", new object?[] { t.SessionId, t.MessageId, t.Delta, t.Index }),
-            StateChanged s => ("sessionState", new object?[] { s.SessionId, RawJson.Of(s.State) }),
-            InterventionAdded i => ("intervention", new object?[] { RawJson.Of(InterventionEntry.From(i.Entry, names)) }),
+            MessageAdded m => (nameof(ILiveClient.message), new object?[] { m.SessionId, RawJson.Of(m.Message) }),
+            TokenArrived t => (nameof(ILiveClient.token), new object?[] { t.SessionId, t.MessageId, t.Delta, t.Index }),
+            StateChanged s => (nameof(ILiveClient.sessionState), new object?[] { s.SessionId, RawJson.Of(s.State) }),
+            InterventionAdded i => (nameof(ILiveClient.intervention), new object?[] { RawJson.Of(InterventionEntry.From(i.Entry, names)) }),
             _ => ("", []),
         };
         if (method.Length == 0) return Task.CompletedTask;
@@ -443,7 +443,7 @@ public sealed partial class TenantView(
         if (known is null && presence.Watchers.Count == 0) return;
         if (_watchers.TryGetValue(presence.SessionId, out var watchers))
         {
-            var list = new ConnectionQueue.Message("presence", [presence.SessionId, RawJson.Of(presence.Watchers)]);
+            var list = new ConnectionQueue.Message(nameof(ILiveClient.presence), [presence.SessionId, RawJson.Of(presence.Watchers)]);
             foreach (var connection in watchers)
             {
                 if (MaySee(connection, presence.SessionId)) connection.Queue.Enqueue("presence:" + presence.SessionId, list);
@@ -453,7 +453,7 @@ public sealed partial class TenantView(
         foreach (var group in _groups.Values)
         {
             if (_replica.InScope(presence.SessionId, group.Filter))
-                group.Send("watchers:" + presence.SessionId, "watcherCount", presence.SessionId, presence.Watchers.Count);
+                group.Send("watchers:" + presence.SessionId, nameof(ILiveClient.watcherCount), presence.SessionId, presence.Watchers.Count);
         }
         foreach (var screen in _screens.Values) screen.WatcherChanged(presence.SessionId);
     }
@@ -520,11 +520,11 @@ public sealed partial class TenantView(
             foreach (var id in _changes.Sessions) group.PushCard(id, _replica.VisibleCard(id, group.Filter, now));
             foreach (var entry in _changes.Activity)
             {
-                if (_replica.InScope(entry.SessionId, group.Filter)) group.Send(null, "activity", RawJson.Of(entry));
+                if (_replica.InScope(entry.SessionId, group.Filter)) group.Send(null, nameof(ILiveClient.activity), RawJson.Of(entry));
             }
             foreach (var alert in _changes.Alerts)
             {
-                if (_replica.InScope(alert.SessionId, group.Filter)) group.Send(null, "alert", RawJson.Of(alert));
+                if (_replica.InScope(alert.SessionId, group.Filter)) group.Send(null, nameof(ILiveClient.alert), RawJson.Of(alert));
             }
             if (_changes.Figures) group.FiguresDirty = true;
         }
@@ -543,7 +543,7 @@ public sealed partial class TenantView(
                 }
                 foreach (var (alert, json) in alerts)
                 {
-                    if (_replica.InScope(alert.SessionId, screen.Filter)) screen.SendNow("alert", json);
+                    if (_replica.InScope(alert.SessionId, screen.Filter)) screen.SendNow(nameof(ILiveClient.alert), json);
                 }
                 if (_changes.Figures) screen.FiguresDirty = true;
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LiveOrleans.Bench;
@@ -364,7 +365,7 @@ public static class SessionsBenchmark
                 // The server's pings may stall while it works: the invocation's own timeout decides.
                 hub.ServerTimeout = QueryTimeout + TimeSpan.FromMinutes(1);
                 await hub.StartAsync();
-                await Measure(name, cancel => hub.InvokeAsync<JsonElement>("Subscribe", filter, cancel));
+                await Measure(name, cancel => hub.InvokeAsync<JsonElement>(LiveHubMethods.Subscribe, filter, cancel));
             }
             if (Environment.GetEnvironmentVariable("BENCH_TRACE") is not null || round == 0)
                 Log(build, $"round {round + 1}: " + string.Join(", ", samples.Select(s => $"{s.Key} {s.Value[^1]:F0} ms")));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LiveOrleans.Api.Tests.Cluster;
@@ -109,11 +110,11 @@ public sealed class RevocationAcrossNodesTests
         });
 
         // Their hub connections on node 2: two dashboards and a producer's runtime connection.
-        var (viewerHub, viewerClosed) = await ConnectAsync(two.Address, "hubs/live", viewer, c => c.InvokeAsync<JsonElement>("Subscribe", new { }));
+        var (viewerHub, viewerClosed) = await ConnectAsync(two.Address, "hubs/live", viewer, c => c.InvokeAsync<JsonElement>(LiveHubMethods.Subscribe, new { }));
         await using var viewerLease = viewerHub;
-        var (supervisorHub, supervisorClosed) = await ConnectAsync(two.Address, "hubs/live", supervisor, c => c.InvokeAsync<JsonElement>("Subscribe", new { }));
+        var (supervisorHub, supervisorClosed) = await ConnectAsync(two.Address, "hubs/live", supervisor, c => c.InvokeAsync<JsonElement>(LiveHubMethods.Subscribe, new { }));
         await using var supervisorLease = supervisorHub;
-        var (runtimeHub, runtimeClosed) = await ConnectAsync(two.Address, "hubs/runtime", key, c => c.InvokeAsync<JsonElement>("Publish", new[]
+        var (runtimeHub, runtimeClosed) = await ConnectAsync(two.Address, "hubs/runtime", key, c => c.InvokeAsync<JsonElement>(RuntimeHubMethods.Publish, new[]
         {
             new { type = "session_started", id = "ax-rt", timestamp = DateTimeOffset.UtcNow, sessionId = "across-rt", channel = "web", agentId = "bot", user = new { id = "u", name = "Ann" } },
         }));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LiveOrleans.Api.Tests.Sdk;
@@ -77,7 +78,7 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
         var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
         await connection.StartAsync();
-        await connection.InvokeAsync<JsonElement>("Subscribe", new { });
+        await connection.InvokeAsync<JsonElement>(LiveHubMethods.Subscribe, new { });
         return (connection, closed.Task);
     }
 
@@ -171,7 +172,7 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
         var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
         await connection.StartAsync();
-        var ok = await connection.InvokeAsync<JsonElement>("Publish", new[]
+        var ok = await connection.InvokeAsync<JsonElement>(RuntimeHubMethods.Publish, new[]
         {
             new { type = "session_started", id = "rt-1", timestamp = DateTimeOffset.UtcNow, sessionId = "rt-s1", channel = "web", agentId = "bot", user = new { id = "u", name = "Ann" } },
         });
