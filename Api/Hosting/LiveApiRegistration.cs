@@ -7,6 +7,7 @@ using LiveOrleans.Hosting;
 using LiveOrleans.Live;
 using LiveOrleans.Storage;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 
 namespace LiveOrleans.Api.Hosting;
@@ -53,7 +54,10 @@ public static class LiveApiRegistration
         }
         builder.AddLiveObservability();
 
-        services.AddSingleton(configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions());
+        // Ingest and Push, like Live and Log, are checked when the host starts: a bad setting stops it naming the key.
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<IngestOptions>>().Value);
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<AccessCache>();
         services.AddSingleton<PersonNames>();
@@ -64,7 +68,9 @@ public static class LiveApiRegistration
         services.AddSingleton<TenantAdministration>();
         services.AddHostedService<Bootstrapper>();
         services.AddSingleton<IngestService>();
-        services.AddSingleton(configuration.GetSection("Push").Get<Live.PushOptions>() ?? new Live.PushOptions());
+        services.AddOptions<Live.PushOptions>().Bind(configuration.GetSection("Push")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Live.PushOptions>, PushOptionsValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<Live.PushOptions>>().Value);
         services.AddSingleton<Live.StreamSubscriptions>();
         services.AddSingleton<Live.LiveFanout>();
         services.AddHostedService(sp => sp.GetRequiredService<Live.LiveFanout>());

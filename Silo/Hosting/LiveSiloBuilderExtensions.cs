@@ -202,8 +202,11 @@ public static class LiveSiloBuilderExtensions
     /// <summary>The grains' options and clock and the live reader, which silos and Orleans clients share.</summary>
     public static IServiceCollection AddLiveShared(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LiveOptions>().Bind(configuration.GetSection("Live")).Validate(o => o.IndexShards is >= 1 and <= 256, "Live:IndexShards must be 1 to 256.");
-        services.AddOptions<LogOptions>().Bind(configuration.GetSection("Log"));
+        // Checked when the host starts: a bad setting stops it with a message naming the key (docs/configuration.md).
+        services.AddOptions<LiveOptions>().Bind(configuration.GetSection("Live")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LiveOptions>, LiveOptionsValidator>());
+        services.AddOptions<LogOptions>().Bind(configuration.GetSection("Log")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LogOptions>, LogOptionsValidator>());
         services.TryAddKeyedSingleton<TimeProvider>(LiveTime.Key, TimeProvider.System);
         services.TryAddSingleton<LiveReader>();
         return services;
@@ -231,16 +234,13 @@ public static class LiveSiloBuilderExtensions
 
     private static StorageOptions StorageOf(IConfiguration configuration)
     {
-        var storage = configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        storage.Validate();
-        return storage;
+        // Read before the container exists (it decides what is registered), so checked here rather than at start.
+        return LiveOptionsValidation.Checked(configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions(), new StorageOptionsValidator());
     }
 
     private static OrleansHostOptions HostOf(IConfiguration configuration)
     {
-        var host = configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
-        host.Validate();
-        return host;
+        return LiveOptionsValidation.Checked(configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions(), new OrleansHostOptionsValidator());
     }
 
     private static string ConnectionStringOf(IConfiguration configuration)

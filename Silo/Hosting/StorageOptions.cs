@@ -16,15 +16,6 @@ public sealed class StorageOptions
     public string SqlitePath { get; set; } = DefaultSqlitePath;
 
     public bool IsPostgreSql => string.Equals(Provider, PostgreSql, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The provider, checked: a clear error for anything else.</summary>
-    public void Validate()
-    {
-        if (!IsPostgreSql && !string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException($"Storage:Provider '{Provider}' is not known: use Sqlite (embedded, the default) or PostgreSql (cluster mode).");
-        }
-    }
 }
 
 /// <summary>How this process takes part in the Orleans cluster (configuration section <c>Orleans</c>).</summary>
@@ -60,17 +51,6 @@ public sealed class OrleansHostOptions
     public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
     public bool IsClient => string.Equals(Role, "Client", StringComparison.OrdinalIgnoreCase);
-
-    public void Validate()
-    {
-        if (!IsClient && !string.Equals(Role, "Silo", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"Orleans:Role '{Role}' is not known: use Silo (the default) or Client.");
-        if (SiloPort is < 1 or > 65535) throw new InvalidOperationException($"Orleans:SiloPort {SiloPort} is not a port (1 to 65535).");
-        if (GatewayPort is < 0 or > 65535) throw new InvalidOperationException($"Orleans:GatewayPort {GatewayPort} is not a port (0 to 65535; 0: no gateway).");
-        if (!string.IsNullOrEmpty(AdvertisedIP) && !IPAddress.TryParse(AdvertisedIP, out _))
-            throw new InvalidOperationException($"Orleans:AdvertisedIP '{AdvertisedIP}' is not an IP address.");
-        if (ResponseTimeout <= TimeSpan.Zero) throw new InvalidOperationException("Orleans:ResponseTimeout must be positive.");
-    }
 
     /// <summary>The address this silo advertises.</summary>
     public IPAddress AdvertisedAddress()

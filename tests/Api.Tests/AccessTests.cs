@@ -42,7 +42,7 @@ public sealed class AccessTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Api_keys_are_listed_with_id_name_and_use_but_never_the_key_and_a_revoked_key_is_refused()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var created = await JsonAsync(await api.SendAsync(HttpMethod.Post, "/api/v1/apikeys", tenant.AdminToken, new { name = "Checkout bot" }), HttpStatusCode.Created);
         var key = created.GetProperty("key").GetString()!;
@@ -112,7 +112,7 @@ public sealed class AccessTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task People_are_listed_changed_and_removed_by_an_admin_only_and_validated()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var viewer = await tenant.UserTokenAsync("vera", "viewer");
         var id = await UserIdAsync(tenant, "vera");
@@ -149,7 +149,7 @@ public sealed class AccessTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_tenant_keeps_at_least_one_admin()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var boss = await UserIdAsync(tenant, "boss");
 
@@ -190,7 +190,7 @@ public sealed class AccessTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_removed_persons_token_is_refused_and_a_demoted_supervisor_can_no_longer_intervene_within_seconds()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("acc-1", T), Ev.Received("acc-1", T, "Hello"));
         var viewer = await tenant.UserTokenAsync("gone", "viewer");

@@ -17,7 +17,7 @@ public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Last_message_time_is_the_last_successfully_sent_business_message_of_any_day()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.AgentStatus("alice", T.AddDays(-2), "online", name: "Alice", kind: "human"),
@@ -36,7 +36,7 @@ public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task An_agent_that_never_sent_has_no_last_message_time()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.AgentStatus("quiet", T, "online"));
 
@@ -46,7 +46,7 @@ public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Presence_comes_from_status_events_and_times_out_after_ten_minutes_without_a_signal()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.AgentStatus("alice", T.AddMinutes(-1), "online"),
@@ -60,9 +60,9 @@ public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
         Assert.Equal(2, panel.GetProperty("online").GetInt32());
         Assert.Equal(1, panel.GetProperty("offline").GetInt32());
 
-        api.Clock.Set(T.AddMinutes(9).AddSeconds(30));
+        api.Clock.AdjustTime(T.AddMinutes(9).AddSeconds(30));
         await tenant.IngestAsync(Ev.Sent("s", T.AddMinutes(9), sender: "bot"));
-        api.Clock.Set(T.AddMinutes(10));
+        api.Clock.AdjustTime(T.AddMinutes(10));
         panel = await tenant.GetAsync("/api/v1/live/agents");
         Assert.Equal("offline", Agent(panel, "alice").GetProperty("status").GetString());
         Assert.Equal("online", Agent(panel, "bot").GetProperty("status").GetString());
@@ -73,7 +73,7 @@ public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Team_filter_lists_members_owner_filter_lists_those_owners_and_channel_filter_changes_nothing()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.AgentStatus("alice", T, "online", teams: ["sales"]),
@@ -92,7 +92,7 @@ public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Live_sessions_are_counted_per_agent()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("a", T.AddMinutes(-3), agent: "bot"), Ev.Received("a", T.AddMinutes(-3)),
@@ -105,7 +105,7 @@ public sealed class AgentsPanelTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task An_administrator_sets_name_kind_teams_and_colour()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var put = await api.SendAsync(HttpMethod.Put, "/api/v1/agents/bot", tenant.AdminToken,
             new { name = "Support Bot", kind = "ai", teams = new[] { "support" }, color = "#123456" });

@@ -41,12 +41,12 @@ public sealed class AuthTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task An_expired_or_tampered_token_is_refused()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var tampered = tenant.AdminToken[..^2] + (tenant.AdminToken[^2] == 'a' ? "bb" : "aa");
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.SendAsync(HttpMethod.Get, "/api/v1/live/summary", tampered)).StatusCode);
 
-        api.Clock.Set(T.AddHours(12).AddMinutes(1));
+        api.Clock.AdjustTime(T.AddHours(12).AddMinutes(1));
         try
         {
             var expired = await api.SendAsync(HttpMethod.Get, "/api/v1/live/summary", tenant.AdminToken);
@@ -55,14 +55,14 @@ public sealed class AuthTests(LiveApi api) : IClassFixture<LiveApi>
         }
         finally
         {
-            api.Clock.Set(T);
+            api.Clock.AdjustTime(T);
         }
     }
 
     [Fact]
     public async Task Another_tenant_sees_nothing_of_a_tenant_not_even_its_sessions_existence()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var acme = await api.NewTenantAsync();
         var globex = await api.NewTenantAsync();
         await acme.IngestAsync(Ev.Started("secret", T.AddMinutes(-1), agent: "acme-bot"), Ev.Received("secret", T.AddMinutes(-1), "acme internal"));
@@ -103,7 +103,7 @@ public sealed class AuthTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_person_with_role_agent_sees_only_the_conversations_they_own()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var alice = await tenant.UserTokenAsync("alice", "agent", agentId: "alice");
         await tenant.IngestAsync(

@@ -39,7 +39,7 @@ public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
     [InlineData("vbscript:msgbox(1)")]
     public async Task An_attachment_url_that_is_not_absolute_http_or_https_is_refused_naming_it(string url)
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
 
         var response = await tenant.PostEventsAsync(Ev.Started("s", T), Media("s", "https://files.example/ok.png", url));
@@ -54,7 +54,7 @@ public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Absolute_http_and_https_attachment_urls_are_kept_as_sent()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         string[] urls = ["https://files.example/a.png?sig=1&x=%20", "HTTP://files.example:8080/b.pdf", "https://[2001:db8::1]/c.png"];
 
@@ -82,7 +82,7 @@ public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
     [MemberData(nameof(BadNames))]
     public async Task A_name_in_an_event_with_control_or_bidi_override_characters_is_refused_naming_the_field(string name)
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var voice = Ev.Received("s", T);
         voice["message"] = new { id = Ev.NewId(), format = "voice", text = "hello", speaker = name };
@@ -147,7 +147,7 @@ public sealed class EdgeRulesTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Right_to_left_names_and_direction_marks_are_accepted_in_events_and_admin_routes()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         const string arabic = "\u0645\u0631\u064A\u0645 \u200F(Maryam)";
         const string hebrew = "\u05D3\u05E0\u05D4 \u200E2";

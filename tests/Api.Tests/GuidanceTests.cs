@@ -18,7 +18,7 @@ public sealed class GuidanceTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Guidance_is_audited_counted_and_kept_out_of_the_conversation_and_from_those_who_may_not_see_it()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var supervisor = await tenant.UserTokenAsync("sue", "supervisor");
         var alice = await tenant.UserTokenAsync("alice", "agent", agentId: "alice");
@@ -69,7 +69,7 @@ public sealed class GuidanceTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Guidance_needs_a_note_and_a_reason_and_a_live_session()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2)), Ev.Received("s", T.AddMinutes(-2)),
             Ev.Started("done", T.AddMinutes(-2)), Ev.Ended("done", T.AddMinutes(-1)));
@@ -93,7 +93,7 @@ public sealed class GuidanceTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_producer_receives_guidance_on_the_control_stream_and_acknowledges_it()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2), agent: "bot"), Ev.Received("s", T.AddMinutes(-2)));
         var created = await InterveneAsync(tenant, "s", new { type = "guide", reason = "Retention policy", content = Note });

@@ -9,7 +9,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Customer_initiated_conversations_count_once_in_the_hour_of_their_first_message()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("c1", T.AddHours(-2).AddMinutes(5)), Ev.Received("c1", T.AddHours(-2).AddMinutes(5)),
@@ -28,7 +28,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_chart_filters_by_the_conversation_team_now()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("c1", T.AddMinutes(-30), team: "sales"), Ev.Received("c1", T.AddMinutes(-30)),
@@ -48,7 +48,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
     {
         // Europe/Berlin is UTC+1 in November: local midnight is 23:00Z.
         var beforeMidnight = new DateTimeOffset(2026, 11, 22, 22, 50, 0, TimeSpan.Zero);
-        api.Clock.Set(beforeMidnight);
+        api.Clock.AdjustTime(beforeMidnight);
         var tenant = await api.NewTenantAsync("Europe/Berlin");
         await tenant.IngestAsync(Ev.Started("late", beforeMidnight.AddMinutes(-20)), Ev.Received("late", beforeMidnight.AddMinutes(-20)));
         var summary = await tenant.GetAsync("/api/v1/live/summary");
@@ -57,7 +57,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
         Assert.Equal(1, summary.GetProperty("activeConversations").GetInt32());
         Assert.Equal(1, (await tenant.HoursAsync())[23]);
 
-        api.Clock.Set(beforeMidnight.AddMinutes(20));
+        api.Clock.AdjustTime(beforeMidnight.AddMinutes(20));
         summary = await tenant.GetAsync("/api/v1/live/summary");
         Assert.Equal("2026-11-23", summary.GetProperty("day").GetString());
         Assert.Equal(new[] { 0, 0, 0, 0, 0, 0 }, await tenant.SummaryAsync());
@@ -76,7 +76,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
     public async Task A_late_event_stamped_yesterday_does_not_count_today()
     {
         var now = new DateTimeOffset(2026, 11, 22, 0, 30, 0, TimeSpan.Zero);
-        api.Clock.Set(now);
+        api.Clock.AdjustTime(now);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("old", now.AddHours(-2)), Ev.Received("old", now.AddHours(-2)));
 
@@ -88,7 +88,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
     public async Task On_a_fall_back_day_the_repeated_hour_adds_into_one_bucket()
     {
         // 2026-11-01 in New York: 01:00-01:59 happens twice (EDT, then EST).
-        api.Clock.Set(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
+        api.Clock.AdjustTime(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var tenant = await api.NewTenantAsync("America/New_York");
         var firstOneThirty = new DateTimeOffset(2026, 11, 1, 5, 30, 0, TimeSpan.Zero);
         var secondOneThirty = new DateTimeOffset(2026, 11, 1, 6, 30, 0, TimeSpan.Zero);
@@ -112,7 +112,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
     public async Task On_a_spring_forward_day_the_skipped_hour_stays_empty()
     {
         // 2026-03-08 in New York: 02:00-02:59 does not happen.
-        api.Clock.Set(new DateTimeOffset(2026, 3, 8, 12, 0, 0, TimeSpan.Zero));
+        api.Clock.AdjustTime(new DateTimeOffset(2026, 3, 8, 12, 0, 0, TimeSpan.Zero));
         var tenant = await api.NewTenantAsync("America/New_York");
         var beforeJump = new DateTimeOffset(2026, 3, 8, 6, 59, 0, TimeSpan.Zero);
         var afterJump = new DateTimeOffset(2026, 3, 8, 7, 1, 0, TimeSpan.Zero);
@@ -126,7 +126,7 @@ public sealed class HourlyChartTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Changing_the_tenant_time_zone_moves_today()
     {
-        api.Clock.Set(new DateTimeOffset(2026, 11, 22, 23, 30, 0, TimeSpan.Zero));
+        api.Clock.AdjustTime(new DateTimeOffset(2026, 11, 22, 23, 30, 0, TimeSpan.Zero));
         var tenant = await api.NewTenantAsync();
         Assert.Equal("2026-11-22", (await tenant.GetAsync("/api/v1/live/summary")).GetProperty("day").GetString());
 

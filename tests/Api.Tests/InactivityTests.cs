@@ -17,7 +17,7 @@ public sealed class InactivityTests(InactivityApi api) : IClassFixture<Inactivit
     [Fact]
     public async Task A_session_idle_for_the_time_out_ends_with_reason_idle_timeout_and_the_figures_and_activity_log_show_it()
     {
-        api.Clock.Set(T.AddMinutes(25));
+        api.Clock.AdjustTime(T.AddMinutes(25));
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("quiet", T), Ev.Received("quiet", T.AddMinutes(1), "Is anyone there?"),
@@ -25,7 +25,7 @@ public sealed class InactivityTests(InactivityApi api) : IClassFixture<Inactivit
         Assert.Equal(2, (await tenant.SummaryAsync())[0]);
 
         // "quiet" last spoke at 10:01: idle 30 minutes at 10:31. "busy" (10:20) has 19 minutes of silence then.
-        api.Clock.Set(T.AddMinutes(31).AddSeconds(5));
+        api.Clock.AdjustTime(T.AddMinutes(31).AddSeconds(5));
         var quiet = await EventuallyAsync(tenant, "quiet", card => card.GetProperty("state").GetString() == "ended");
 
         Assert.Equal("idle_timeout", quiet.GetProperty("endReason").GetString());
@@ -39,7 +39,7 @@ public sealed class InactivityTests(InactivityApi api) : IClassFixture<Inactivit
         Assert.Contains("idle_timeout", ended.GetProperty("summary").GetString());
 
         // A later check does not end it twice, and "busy" ends when its own silence reaches the time-out.
-        api.Clock.Set(T.AddMinutes(50).AddSeconds(5));
+        api.Clock.AdjustTime(T.AddMinutes(50).AddSeconds(5));
         await EventuallyAsync(tenant, "busy", card => card.GetProperty("state").GetString() == "ended");
         activity = (await tenant.GetAsync("/api/v1/activity")).GetProperty("items").EnumerateArray().ToArray();
         Assert.Equal(new string?[] { "busy", "quiet" }, activity.Where(a => a.GetProperty("type").GetString() == "session_ended")
@@ -49,12 +49,12 @@ public sealed class InactivityTests(InactivityApi api) : IClassFixture<Inactivit
     [Fact]
     public async Task A_session_that_speaks_again_before_the_time_out_stays_live()
     {
-        api.Clock.Set(T.AddMinutes(1));
+        api.Clock.AdjustTime(T.AddMinutes(1));
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T), Ev.Received("s", T.AddMinutes(1)));
-        api.Clock.Set(T.AddMinutes(29));
+        api.Clock.AdjustTime(T.AddMinutes(29));
         await tenant.IngestAsync(Ev.Sent("s", T.AddMinutes(29)));
-        api.Clock.Set(T.AddMinutes(45));
+        api.Clock.AdjustTime(T.AddMinutes(45));
         // Two inactivity checks (each at most 3 s apart for a 30-minute time-out) pass on the real clock.
         await Task.Delay(TimeSpan.FromSeconds(7));
 

@@ -1,4 +1,5 @@
 using LiveOrleans.Api.Ingest;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LiveOrleans.Api.Tests;
 
@@ -6,18 +7,10 @@ namespace LiveOrleans.Api.Tests;
 [Trait("Category", "unit")]
 public sealed class IngestAdmissionTests
 {
-    private sealed class Clock : TimeProvider
-    {
-        private long _ticks;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => _ticks;
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
-    }
-
     private static readonly IngestOptions Options = new() { TargetLatency = TimeSpan.FromMilliseconds(200), MinEventsInFlight = 2_000, MaxEventsInFlight = 30_000 };
 
     /// <summary>Four windows of a quarter second, each answering <paramref name="perWindow"/> events in batches of 500.</summary>
-    private static void Answer(IngestAdmission admission, Clock clock, int perWindow, int windows = 4)
+    private static void Answer(IngestAdmission admission, FakeTimeProvider clock, int perWindow, int windows = 4)
     {
         for (var w = 0; w < windows; w++)
         {
@@ -33,13 +26,13 @@ public sealed class IngestAdmissionTests
     [Fact]
     public void Starts_at_the_minimum_and_refuses_a_batch_beyond_it_but_never_a_batch_alone()
     {
-        var admission = new IngestAdmission(Options, new Clock());
+        var admission = new IngestAdmission(Options, new FakeTimeProvider());
         Assert.Equal(2_000, admission.Limit);
         for (var i = 0; i < 4; i++) Assert.True(admission.TryEnter(500));
         Assert.False(admission.TryEnter(500));
         Assert.Equal(2_000, admission.InFlight);
 
-        var alone = new IngestAdmission(new IngestOptions { MinEventsInFlight = 10, MaxEventsInFlight = 10 }, new Clock());
+        var alone = new IngestAdmission(new IngestOptions { MinEventsInFlight = 10, MaxEventsInFlight = 10 }, new FakeTimeProvider());
         Assert.True(alone.TryEnter(1_000));
         Assert.False(alone.TryEnter(1));
     }
@@ -47,7 +40,7 @@ public sealed class IngestAdmissionTests
     [Fact]
     public void The_bound_becomes_the_answered_rate_times_the_target_latency_within_the_limits()
     {
-        var clock = new Clock();
+        var clock = new FakeTimeProvider();
         var admission = new IngestAdmission(Options, clock);
 
         // 10,000 events a quarter second = 40,000 a second; 0.2 s of it is 8,000.

@@ -13,7 +13,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_repeated_event_id_is_counted_as_a_duplicate_and_not_applied_again()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var started = Ev.Started("s", T.AddMinutes(-1), id: "start-1");
         var message = Ev.Received("s", T.AddMinutes(-1), "only once", id: "msg-1");
@@ -31,7 +31,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_same_event_id_twice_in_one_batch_is_refused_naming_both_and_nothing_is_stored()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T, id: "start-1"));
 
@@ -46,7 +46,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_same_event_id_in_another_tenant_is_not_a_duplicate()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var one = await api.NewTenantAsync();
         var two = await api.NewTenantAsync();
         await one.IngestAsync(Ev.Received("s", T, id: "shared-id"));
@@ -59,7 +59,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_batch_with_one_bad_event_is_refused_whole_naming_every_bad_field()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var bad = Ev.Received("s2", T);
         bad.Remove("sessionId");
@@ -93,7 +93,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [InlineData("""42""", "events[0]")]
     public async Task Each_kind_of_bad_event_is_named(string eventJson, string field)
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var response = await PostRawAsync(tenant, $$"""{"events":[{{eventJson}}]}""");
 
@@ -105,7 +105,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_message_text_over_32_KiB_is_refused()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var response = await tenant.PostEventsAsync(Ev.Received("s", T, new string('é', 16 * 1024 + 1)));
 
@@ -116,7 +116,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task More_than_a_thousand_events_or_an_empty_batch_is_refused()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var tooMany = Enumerable.Range(0, 1001).Select(_ => (object)Ev.Thinking("s", T)).ToArray();
 
@@ -162,7 +162,7 @@ public sealed class IngestTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_new_api_key_ingests_into_its_tenant()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var created = await api.SendAsync(HttpMethod.Post, "/api/v1/apikeys", tenant.AdminToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);

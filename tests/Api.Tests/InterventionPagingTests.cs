@@ -15,7 +15,7 @@ public sealed class InterventionPagingTests(LiveApi api) : IClassFixture<LiveApi
     [Fact]
     public async Task A_detail_answers_the_newest_interventions_and_a_cursor_walks_back_through_the_older_ones()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2)), Ev.Received("s", T.AddMinutes(-2)));
         var content = new string('c', 8_000);
@@ -63,7 +63,7 @@ public sealed class InterventionPagingTests(LiveApi api) : IClassFixture<LiveApi
     [Fact]
     public async Task A_session_with_few_interventions_answers_them_all_without_a_cursor()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("q", T.AddMinutes(-1)), Ev.Received("q", T.AddMinutes(-1)));
         await api.SendAsync(HttpMethod.Post, "/api/v1/sessions/q/interventions", tenant.AdminToken, new { type = "pause", reason = "Checking" });
@@ -84,7 +84,7 @@ public sealed class InterventionPagingTests(LiveApi api) : IClassFixture<LiveApi
     [InlineData("interventionsBefore=abc", "interventionsBefore")]
     public async Task Bad_intervention_paging_parameters_are_refused_naming_them(string query, string field)
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("b", T.AddMinutes(-1)));
 

@@ -24,7 +24,7 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Pause_and_resume_change_the_state_and_are_audited()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var supervisor = await tenant.UserTokenAsync("sue", "supervisor");
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2)), Ev.Received("s", T.AddMinutes(-2)), Ev.Thinking("s", T.AddMinutes(-1)));
@@ -66,7 +66,7 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task An_override_records_the_reply_it_discarded()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-1)), Ev.Received("s", T.AddMinutes(-1)), Ev.Thinking("s", T),
             Ev.Delta("s", T, "m1", "You could try", 0), Ev.Delta("s", T, "m1", " hacking it", 1));
@@ -80,7 +80,7 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Each_refusal_says_why()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var viewer = await tenant.UserTokenAsync("vic", "viewer");
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2)), Ev.Received("s", T.AddMinutes(-2)),
@@ -110,7 +110,7 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Transfer_reassign_system_message_and_silent_monitoring_have_their_effects()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2), agent: "bot", team: "sales"), Ev.Received("s", T.AddMinutes(-2)));
 
@@ -136,7 +136,7 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_audit_log_answers_whether_its_chain_is_intact_to_admins_only()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("a", T), Ev.Received("a", T), Ev.Started("b", T), Ev.Received("b", T));
         await InterveneOkAsync(tenant, "a", new { type = "pause", reason = "one" });
@@ -156,7 +156,7 @@ public sealed class InterventionTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Interventions_name_the_person_who_made_them_to_everyone_who_reads_them()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var created = await api.SendAsync(HttpMethod.Post, "/api/v1/users", tenant.AdminToken,
             new { username = "sue", password = "person-password", name = "Sue Park", role = "supervisor" });

@@ -44,7 +44,7 @@ public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Every_operation_refuses_a_query_parameter_it_does_not_document_and_takes_every_one_it_does()
     {
-        api.Clock.Set(LiveApi.Start);
+        api.Clock.AdjustTime(LiveApi.Start);
         var tenant = await api.NewTenantAsync();
         var checkedParameters = 0;
         foreach (var (method, path, operation) in Operations(await DocumentAsync()))
@@ -76,7 +76,7 @@ public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_fields_the_document_calls_required_are_the_ones_an_empty_body_is_refused_for()
     {
-        api.Clock.Set(LiveApi.Start);
+        api.Clock.AdjustTime(LiveApi.Start);
         var tenant = await api.NewTenantAsync();
         var document = await DocumentAsync();
         var schemas = document.GetProperty("components").GetProperty("schemas");
@@ -108,7 +108,7 @@ public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_ingest_example_of_the_document_is_accepted_as_it_stands()
     {
-        api.Clock.Set(new DateTimeOffset(2026, 11, 22, 10, 30, 0, TimeSpan.Zero));
+        api.Clock.AdjustTime(new DateTimeOffset(2026, 11, 22, 10, 30, 0, TimeSpan.Zero));
         var tenant = await api.NewTenantAsync();
         var example = (await DocumentAsync()).GetProperty("paths").GetProperty("/api/v1/events").GetProperty("post")
             .GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example");

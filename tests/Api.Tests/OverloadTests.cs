@@ -18,7 +18,7 @@ public sealed class OverloadTests(OneBatchApi api) : IClassFixture<OneBatchApi>
     [Fact]
     public async Task Batches_beyond_the_events_in_flight_are_refused_whole_with_429_and_the_taken_ones_are_stored()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         // Fifty batches at once, ten sessions each: with room for one batch, most wait their turn in vain.
         var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(b =>

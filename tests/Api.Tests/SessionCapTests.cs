@@ -21,7 +21,7 @@ public sealed class SessionCapTests(SessionCapApi api) : IClassFixture<SessionCa
     [Fact]
     public async Task New_sessions_beyond_the_cap_are_refused_with_429_while_live_ones_go_on_and_an_end_makes_room()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var other = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s1", T), Ev.Started("s2", T), Ev.Started("s3", T));

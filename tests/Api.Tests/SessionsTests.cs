@@ -14,7 +14,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Live_states_follow_the_transition_table()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-10)));
         Assert.Equal("active", await StateAsync(tenant, "s"));
@@ -53,7 +53,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_message_from_another_sender_does_not_end_the_agent_thinking()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2), agent: "bot"), Ev.Thinking("s", T.AddMinutes(-1)),
             Ev.Sent("s", T.AddMinutes(-1), "Automatic notice", kind: "system"));
@@ -64,7 +64,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task An_ended_session_shows_ended_for_the_grace_period_then_leaves_the_list()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-5)), Ev.Received("s", T.AddMinutes(-5)), Ev.Ended("s", T));
 
@@ -72,7 +72,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
         Assert.Equal("ended", card.GetProperty("state").GetString());
         Assert.Equal(1, (await tenant.GetAsync("/api/v1/live/metrics")).GetProperty("liveSessions").GetInt32());
 
-        api.Clock.Set(T.AddSeconds(61));
+        api.Clock.AdjustTime(T.AddSeconds(61));
         Assert.Empty(await tenant.CardsAsync());
         Assert.Equal(0, (await tenant.GetAsync("/api/v1/live/metrics")).GetProperty("liveSessions").GetInt32());
         Assert.Equal("ended", await StateAsync(tenant, "s"));
@@ -82,7 +82,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task An_event_for_an_unknown_session_creates_it_and_a_later_start_fills_it_in()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Received("s", T.AddMinutes(-2), "Anyone there?"));
         var card = await tenant.CardAsync("s");
@@ -106,7 +106,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_preview_is_the_last_message_cut_to_eighty_characters()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var longText = string.Concat(Enumerable.Repeat("abcdefghij", 10));
         var exactly80 = string.Concat(Enumerable.Repeat("0123456789", 8));
@@ -129,7 +129,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Cards_are_sorted_by_most_recent_activity_and_paged_with_a_cursor()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var events = new List<object>();
         for (var i = 0; i < 7; i++) events.AddRange([Ev.Started($"s{i}", T.AddMinutes(-30)), Ev.Received($"s{i}", T.AddMinutes(-20 + i))]);
@@ -153,7 +153,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Filters_combine_with_and_and_values_with_or()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("a", T.AddMinutes(-20), channel: "web", agent: "bot", priority: "urgent", team: "sales", owner: "alice"),
@@ -182,7 +182,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Bad_filter_values_are_named_in_the_problem()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var response = await api.SendAsync(HttpMethod.Get, "/api/v1/live/sessions?priorities=critical&statuses=sleeping&channels=Web!&minDurationSec=-1&limit=0&cursor=nope", tenant.AdminToken);
 
@@ -196,7 +196,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_transcript_is_paged_oldest_first_and_keeps_every_kind_of_message()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var events = new List<object> { Ev.Started("s", T.AddMinutes(-30)) };
         for (var i = 0; i < 5; i++) events.Add(Ev.Received("s", T.AddMinutes(-20 + i), $"question {i}"));
@@ -242,7 +242,7 @@ public sealed class SessionsTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_activity_log_lists_starts_ends_and_errors_newest_first()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("s", T.AddMinutes(-3), userName: "Ann"), Ev.Error("s", T.AddMinutes(-2), "tool_failed", "CRM unreachable"),

@@ -12,14 +12,14 @@ public sealed class SimulatorRunTests(LiveApi api) : IClassFixture<LiveApi>
     public async Task An_engine_fed_a_simulator_run_ends_with_consistent_figures()
     {
         var now = DateTimeOffset.UtcNow;
-        api.Clock.Set(now);
+        api.Clock.AdjustTime(now);
         var one = await api.NewTenantAsync("Europe/Berlin");
         var two = await api.NewTenantAsync("America/New_York");
         var model = new TrafficModel(21, [new SimulatedTenant("one", "Europe/Berlin"), new SimulatedTenant("two", "America/New_York")], now, sessionsPerMinute: 120);
 
         var report = await new SimulationRunner(api.Client, [one.IngestKey, two.IngestKey], model).RunAtRateAsync(2_000, TimeSpan.FromSeconds(3));
 
-        api.Clock.Set(DateTimeOffset.UtcNow); // the runner stamps events with the real clock
+        api.Clock.AdjustTime(DateTimeOffset.UtcNow); // the runner stamps events with the real clock
         Assert.Equal(0, report.Errors);
         Assert.True(report.Sent > 1_000, report.ToString());
         Assert.Equal(report.Sent, report.Accepted);
@@ -40,7 +40,7 @@ public sealed class SimulatorRunTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_simulator_obeys_and_acknowledges_a_pause_through_the_control_stream()
     {
-        api.Clock.Set(DateTimeOffset.UtcNow);
+        api.Clock.AdjustTime(DateTimeOffset.UtcNow);
         var tenant = await api.NewTenantAsync();
         var model = new TrafficModel(5, [new SimulatedTenant("only", "UTC")], DateTimeOffset.UtcNow.Date.AddHours(11), sessionsPerMinute: 60);
         var run = new SimulationRunner(api.Client, [tenant.IngestKey], model).RunAsync(TimeSpan.FromSeconds(8), speed: 10);
@@ -49,14 +49,14 @@ public sealed class SimulatorRunTests(LiveApi api) : IClassFixture<LiveApi>
         for (var i = 0; i < 40 && paused is null; i++)
         {
             await Task.Delay(100);
-            api.Clock.Set(DateTimeOffset.UtcNow);
+            api.Clock.AdjustTime(DateTimeOffset.UtcNow);
             paused = (await tenant.CardsAsync("?statuses=active,thinking,streaming")).Select(c => c.GetProperty("sessionId").GetString()).FirstOrDefault();
         }
         Assert.NotNull(paused);
         var response = await api.SendAsync(HttpMethod.Post, $"/api/v1/sessions/{paused}/interventions", tenant.AdminToken, new { type = "pause", reason = "Review" });
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         var report = await run;
-        api.Clock.Set(DateTimeOffset.UtcNow);
+        api.Clock.AdjustTime(DateTimeOffset.UtcNow);
 
         Assert.True(report.Controls >= 1, report.ToString());
         var detail = await tenant.CardAsync(paused!);

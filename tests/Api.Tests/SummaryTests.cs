@@ -9,7 +9,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_conversation_is_active_with_an_incoming_or_a_successfully_sent_message_today()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("incoming", T.AddMinutes(-30)), Ev.Received("incoming", T.AddMinutes(-30)),
@@ -26,7 +26,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Broadcast_only_conversations_are_left_out_until_the_customer_answers()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("b1", T.AddMinutes(-30)), Ev.Sent("b1", T.AddMinutes(-30), broadcast: true),
@@ -44,7 +44,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Waiting_for_first_response_ends_with_the_first_business_reply_only()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("s", T.AddMinutes(-9)), Ev.Received("s", T.AddMinutes(-9)),
@@ -63,7 +63,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_business_initiated_conversation_is_not_waiting()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-3)), Ev.Sent("s", T.AddMinutes(-3), "We shipped your order"));
 
@@ -73,7 +73,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_team_only_assignment_counts_as_unassigned_and_owners_move_between_the_two()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("owned", T.AddMinutes(-5), owner: "alice", team: "sales"), Ev.Received("owned", T.AddMinutes(-5)),
@@ -92,7 +92,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Open_and_closed_follow_the_status_now()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("a", T.AddMinutes(-5)), Ev.Received("a", T.AddMinutes(-5)),
@@ -115,7 +115,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [InlineData("?owners=alice,bob&channels=web")]
     public async Task Assigned_plus_unassigned_equals_open_plus_closed_equals_active_under_every_filter(string query)
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var channels = new[] { "web", "whatsapp", "email" };
         var teams = new[] { null, "sales", "support" };
@@ -140,7 +140,7 @@ public sealed class SummaryTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task Filters_select_conversations_by_team_owner_and_channel()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(
             Ev.Started("a", T.AddMinutes(-5), channel: "whatsapp", team: "sales", owner: "alice"), Ev.Received("a", T.AddMinutes(-5)),

@@ -36,7 +36,7 @@ public sealed class TakeoverTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task A_takeover_refuses_the_AI_lets_the_holder_reply_and_a_handback_gives_it_back()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         var sue = await tenant.UserTokenAsync("sue", "supervisor");
         var max = await tenant.UserTokenAsync("max", "supervisor");
@@ -108,7 +108,7 @@ public sealed class TakeoverTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task An_ended_session_cannot_be_taken_over_and_its_end_releases_the_hold()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2)), Ev.Received("s", T.AddMinutes(-2)),
             Ev.Started("done", T.AddMinutes(-2)), Ev.Ended("done", T.AddMinutes(-1)));
@@ -125,7 +125,7 @@ public sealed class TakeoverTests(LiveApi api) : IClassFixture<LiveApi>
     [Fact]
     public async Task The_producer_is_told_by_control_commands_who_took_over_and_the_handback_note()
     {
-        api.Clock.Set(T);
+        api.Clock.AdjustTime(T);
         var tenant = await api.NewTenantAsync();
         await tenant.IngestAsync(Ev.Started("s", T.AddMinutes(-2), agent: "bot"), Ev.Received("s", T.AddMinutes(-2)));
         var sue = await tenant.UserTokenAsync("sue", "supervisor");

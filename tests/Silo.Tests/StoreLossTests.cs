@@ -2,6 +2,7 @@ using System.Text;
 using LiveOrleans.Live;
 using LiveOrleans.Storage;
 using LiveOrleans.Storage.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LiveOrleans.Silo.Tests;
 
@@ -52,27 +53,20 @@ public sealed class StoreLossTests : IDisposable
     [Fact]
     public void A_failed_write_holds_the_store_not_ready_and_a_commit_after_the_hold_makes_it_ready()
     {
-        var clock = new Clock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 20, 0, 0, TimeSpan.Zero));
         var health = new StoreWriteHealth(clock);
         Assert.Null(health.Problem);
 
         health.Failed("disk full");
         health.Committed(); // within the hold: still not ready
         Assert.Equal(("disk full", false), health.Problem);
-        clock.Now += StoreWriteHealth.Hold;
+        clock.Advance(StoreWriteHealth.Hold);
         Assert.Null(health.Problem);
 
         health.Failed("disk full again");
-        clock.Now += StoreWriteHealth.Hold;
+        clock.Advance(StoreWriteHealth.Hold);
         Assert.Equal(("disk full again", true), health.Problem); // the hold passed and nothing committed: a probe may tell
         health.Committed();
         Assert.Null(health.Problem);
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 6, 20, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LiveOrleans.Api.Tests.Infrastructure;
 
@@ -24,7 +25,11 @@ public class LiveApi : IAsyncLifetime
     private string? _postgres;
     private int _tenants;
 
-    public ManualTimeProvider Clock { get; } = new(Start);
+    /// <summary>
+    /// The engine's <c>LiveTime</c> clock (Orleans keeps its own), set by the tests with <c>AdjustTime</c>: the tests of a
+    /// class share one engine and run in any order, so a test may set it before the time another set.
+    /// </summary>
+    public FakeTimeProvider Clock { get; } = new(Start);
 
     public HttpClient Client { get; private set; } = null!;
 
