@@ -86,6 +86,28 @@ public static class SessionRules
     }
 
     /// <summary>
+    /// The metrics bar of several filters in one walk of the entries: each entry's share computed once, added to every
+    /// filter that selects it. Equal, filter by filter, to <see cref="Metrics(IEnumerable{SessionEntry}, LiveFilter, DateTimeOffset, TimeSpan)"/>.
+    /// </summary>
+    public static MetricsPart[] Metrics(IEnumerable<SessionEntry> entries, IReadOnlyList<LiveFilter> filters, DateTimeOffset now, TimeSpan grace)
+    {
+        var sums = new MetricsPart[filters.Count];
+        Array.Fill(sums, MetricsPart.Empty);
+        foreach (var entry in entries)
+        {
+            if (entry.BroadcastOnly) continue;
+            MetricsPart? share = null;
+            for (var i = 0; i < filters.Count; i++)
+            {
+                if (!Matches(entry, filters[i], now)) continue;
+                share ??= Metrics(entry, now, grace);
+                sums[i] = sums[i].Add(share);
+            }
+        }
+        return sums;
+    }
+
+    /// <summary>
     /// The first instant after <paramref name="now"/> at which the entry's listed state or its share of the metrics bar
     /// (<see cref="IsListed"/>, <see cref="Metrics(SessionEntry, DateTimeOffset, TimeSpan)"/>) differs from the one at
     /// <paramref name="now"/> with no change to the entry; null when it never does. Both are constant before it. Duration

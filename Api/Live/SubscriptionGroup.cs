@@ -156,5 +156,30 @@ public sealed class FigureCache(TenantReplica replica, DateTimeOffset now)
         return _agents[key] = (RawJson.Of(agents), SubscriptionGroup.Comparable(agents), agents);
     }
 
-    public MetricsView Metrics(LiveFilter filter) => replica.Metrics(filter, now);
+    private readonly Dictionary<string, MetricsView> _metrics = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Computes the metrics bar of every filter given in one walk of the replica (each a walk of every live entry
+    /// otherwise): for a tick where many groups or screens with different filters need their figures.
+    /// </summary>
+    public void PrepareMetrics(IEnumerable<LiveFilter> filters)
+    {
+        var wanted = new Dictionary<string, LiveFilter>(StringComparer.Ordinal);
+        foreach (var filter in filters)
+        {
+            var key = SubscriptionGroup.Comparable(filter);
+            if (!_metrics.ContainsKey(key)) wanted.TryAdd(key, filter);
+        }
+        if (wanted.Count == 0) return;
+        var views = replica.Metrics([.. wanted.Values], now);
+        var i = 0;
+        foreach (var key in wanted.Keys) _metrics[key] = views[i++];
+    }
+
+    public MetricsView Metrics(LiveFilter filter)
+    {
+        var key = SubscriptionGroup.Comparable(filter);
+        if (!_metrics.TryGetValue(key, out var view)) _metrics[key] = view = replica.Metrics(filter, now);
+        return view;
+    }
 }

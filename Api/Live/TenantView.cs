@@ -485,16 +485,20 @@ public sealed partial class TenantView(
         }
         Flush();
         var figures = new FigureCache(_replica, now);
+        // Every filter whose figures go out this tick, its metrics bar from one walk of the replica for all of them.
+        bool GroupDue(SubscriptionGroup group) => refresh || (group.FiguresDirty && now - group.FiguresSentAt >= push.FigureInterval);
+        bool ScreenDue(ScreenGroup screen) => refresh || (screen.FiguresDirty && now - screen.FiguresSentAt >= push.FigureInterval);
+        figures.PrepareMetrics(_groups.Values.Where(GroupDue).Select(g => g.Filter).Concat(_screens.Values.Where(ScreenDue).Select(s => s.Filter)));
         foreach (var group in _groups.Values)
         {
-            if (!refresh && !(group.FiguresDirty && now - group.FiguresSentAt >= push.FigureInterval)) continue;
+            if (!GroupDue(group)) continue;
             group.PushFigures(figures, now);
             if (refresh && group.DependsOnTime) group.PushAllCards(_replica.VisibleCards(group.Filter, now));
         }
         var tick = now.ToUnixTimeMilliseconds() / (long)Math.Max(1, push.Tick.TotalMilliseconds);
         foreach (var screen in _screens.Values)
         {
-            if (refresh || (screen.FiguresDirty && now - screen.FiguresSentAt >= push.FigureInterval)) screen.Figures(figures, now);
+            if (ScreenDue(screen)) screen.Figures(figures, now);
             if (refresh && screen.DependsOnTime) screen.Rebuild(now);
             screen.SendTick(tick, now, WatcherCount, filter => _replica.Activity(filter, 20));
         }

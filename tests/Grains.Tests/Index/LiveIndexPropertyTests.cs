@@ -79,6 +79,10 @@ public sealed class LiveIndexPropertyTests
                 2 => TimeSpan.FromSeconds(random.Next(120)),
                 _ => TimeSpan.FromTicks(random.NextInt64(TimeSpan.TicksPerMinute * 30)),
             };
+            // The metrics bar of several filters in one walk (the dashboards' replica) equals each filter's own.
+            var several = Enumerable.Range(0, random.Next(1, 12)).Select(_ => RandomFilter(random, world)).ToList();
+            var together = SessionRules.Metrics(world.Entries.Values, several, world.Now, Grace);
+            for (var f = 0; f < several.Count; f++) Assert.Equal(SessionRules.Metrics(world.Entries.Values, several[f], world.Now, Grace), together[f]);
             for (var q = 0; q < 4; q++)
             {
                 var filter = RandomFilter(random, world);
