@@ -148,10 +148,22 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
                 _directoryVersion = c.Version;
                 var zoneChanged = c.Settings.TimeZone != Settings.TimeZone;
                 Settings = c.Settings;
-                foreach (var agent in c.Agents) _agents[agent.Id] = agent;
+                // The cards show agents' names and colours: the cards of an agent whose name or colour changed changed
+                // too. Most changes are an agent's signals (every message it sends), which no card shows.
+                HashSet<string>? renamed = null;
+                foreach (var agent in c.Agents)
+                {
+                    if (!_agents.TryGetValue(agent.Id, out var old) || old.Name != agent.Name || old.Color != agent.Color) (renamed ??= new(StringComparer.Ordinal)).Add(agent.Id);
+                    _agents[agent.Id] = agent;
+                }
                 changes.Figures = true;
-                // The cards show agents' names: every card may have changed.
-                if (c.Agents.Count > 0) changes.Sessions.UnionWith(_entries.Keys);
+                if (renamed is not null)
+                {
+                    foreach (var entry in _entries.Values)
+                    {
+                        if (entry.Card.AgentId is { } agentId && renamed.Contains(agentId)) changes.Sessions.Add(entry.SessionId);
+                    }
+                }
                 return zoneChanged ? (ReplicaSource.Day, 0) : default;
             case AlertRaised a:
                 changes.Alerts.Add(a.Alert);

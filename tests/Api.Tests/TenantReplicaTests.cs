@@ -61,6 +61,33 @@ public sealed class TenantReplicaTests
     }
 
     [Fact]
+    public void An_agents_signal_changes_no_card_its_new_name_changes_its_cards_only()
+    {
+        var replica = Loaded();
+        replica.Apply(new SessionsChanged(0, 11, [Entry("c", 7) with { Card = Entry("c", 7).Card with { AgentId = "other" } }], [], [], []), new ReplicaChanges());
+        var bot = new AgentRecord("bot", "Support Bot", AgentKind.Ai, [], "#123456", T, null, null);
+
+        // The agent sent a message: its signal times move, nothing a card shows.
+        var signal = new ReplicaChanges();
+        replica.Apply(new DirectoryChanged(5, TenantSettings.Default, [bot with { LastSignalAt = T.AddMinutes(1), LastMessageAt = T.AddMinutes(1) }]), signal);
+        Assert.Empty(signal.Sessions);
+        Assert.True(signal.Figures);
+
+        // Renamed: its cards (a and b), not the other agent's (c); a colour alone counts too; a new agent's cards change.
+        var renamed = new ReplicaChanges();
+        replica.Apply(new DirectoryChanged(6, TenantSettings.Default, [bot with { Name = "Helper" }]), renamed);
+        Assert.Equal(["a", "b"], renamed.Sessions.Order());
+        Assert.Equal("Helper", replica.VisibleCard("a", LiveFilter.All, T)!.AgentName);
+        var recoloured = new ReplicaChanges();
+        replica.Apply(new DirectoryChanged(7, TenantSettings.Default, [bot with { Name = "Helper", Color = "#654321" }]), recoloured);
+        Assert.Equal(["a", "b"], recoloured.Sessions.Order());
+        var added = new ReplicaChanges();
+        replica.Apply(new DirectoryChanged(8, TenantSettings.Default, [new AgentRecord("other", "Olga", AgentKind.Human, [], "#abcdef", T, null, null)]), added);
+        Assert.Equal(["c"], added.Sessions);
+        Assert.Equal("Olga", replica.VisibleCard("c", LiveFilter.All, T)!.AgentName);
+    }
+
+    [Fact]
     public void A_fresh_shard_snapshot_drops_the_sessions_it_no_longer_holds()
     {
         var replica = Loaded();
