@@ -75,10 +75,20 @@ public sealed class TenantGrain(
     {
         var changed = new List<AgentRecord>(records.Count);
         var added = false;
-        foreach (var record in records)
+        foreach (var given in records)
         {
-            if (State.Agents.TryGetValue(record.Id, out var old))
+            var record = given;
+            if (State.Agents.TryGetValue(given.Id, out var old))
             {
+                // Records of one agent can arrive out of order (two dispatches in flight while a tenant moves between
+                // silos, a retried call): its times only move forward, as in the agent's own state; the rest is the
+                // newest given.
+                record = given with
+                {
+                    LastSignalAt = Later(old.LastSignalAt, given.LastSignalAt),
+                    OfflineAt = Later(old.OfflineAt, given.OfflineAt),
+                    LastMessageAt = Later(old.LastMessageAt, given.LastMessageAt),
+                };
                 if (RecordComparer.Equal(old, record)) continue;
             }
             else
@@ -106,6 +116,8 @@ public sealed class TenantGrain(
     }
 
     /// <summary>Records hold lists: equal when every field and every team is.</summary>
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
     private static class RecordComparer
     {
         public static bool Equal(AgentRecord a, AgentRecord b)
