@@ -519,27 +519,33 @@ public sealed partial class TenantView(
                 foreach (var connection in watchers.Where(c => !MaySee(c, id)).ToArray()) Post(() => StopWatchingAsync(connection, id));
             }
         }
-        foreach (var group in _groups.Values)
+        // Each changed card named, and each alert serialised, once for every group and screen; each asks only whether
+        // its filter selects the card now.
+        var cards = _changes.Sessions.Select(id => (Id: id, Card: _replica.NamedCard(id))).ToList();
+        var alerts = _changes.Alerts.Select(a => (Alert: a, Json: RawJson.Of(a))).ToList();
+        SessionCard? VisibleTo(string id, SessionCard? card, LiveFilter filter) => card is not null && _replica.IsVisible(id, filter, now) ? card : null;
+        if (_groups.Count > 0)
         {
-            foreach (var id in _changes.Sessions) group.PushCard(id, _replica.VisibleCard(id, group.Filter, now));
-            foreach (var entry in _changes.Activity)
+            var activity = _changes.Activity.Select(e => (Entry: e, Json: RawJson.Of(e))).ToList();
+            foreach (var group in _groups.Values)
             {
-                if (_replica.InScope(entry.SessionId, group.Filter)) group.Send(null, nameof(ILiveClient.activity), RawJson.Of(entry));
+                foreach (var (id, card) in cards) group.PushCard(id, VisibleTo(id, card, group.Filter));
+                foreach (var (entry, json) in activity)
+                {
+                    if (_replica.InScope(entry.SessionId, group.Filter)) group.Send(null, nameof(ILiveClient.activity), json);
+                }
+                foreach (var (alert, json) in alerts)
+                {
+                    if (_replica.InScope(alert.SessionId, group.Filter)) group.Send(null, nameof(ILiveClient.alert), json);
+                }
+                if (_changes.Figures) group.FiguresDirty = true;
             }
-            foreach (var alert in _changes.Alerts)
-            {
-                if (_replica.InScope(alert.SessionId, group.Filter)) group.Send(null, nameof(ILiveClient.alert), RawJson.Of(alert));
-            }
-            if (_changes.Figures) group.FiguresDirty = true;
         }
         if (_screens.Count > 0)
         {
-            // Each changed card named, and each alert serialised, once for all the screens.
-            var cards = _changes.Sessions.Select(id => (Id: id, Card: _replica.NamedCard(id))).ToList();
-            var alerts = _changes.Alerts.Select(a => (Alert: a, Json: RawJson.Of(a))).ToList();
             foreach (var screen in _screens.Values)
             {
-                foreach (var (id, card) in cards) screen.Changed(id, card is not null && _replica.IsVisible(id, screen.Filter, now) ? card : null, now);
+                foreach (var (id, card) in cards) screen.Changed(id, VisibleTo(id, card, screen.Filter), now);
                 screen.Settle(now);
                 foreach (var entry in _changes.Activity)
                 {

@@ -67,7 +67,8 @@ public sealed partial class LiveChangeDispatcher(IGrainFactory grains, IClusterC
 
     private static AgentSignal Merge(AgentSignal a, AgentSignal b) => new(a.AgentId, a.KindHint ?? b.KindHint, Later(a.PresenceAt, b.PresenceAt), Later(a.MessageAt, b.MessageAt));
 
-    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    /// <summary>The later of two times, either of which may be unknown (an agent's times only move forward).</summary>
+    internal static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private Task RetryAsync(Func<Task> call) => RetryAsync(async () => { await call(); return true; });
 

@@ -85,9 +85,9 @@ public sealed class TenantGrain(
                 // newest given.
                 record = given with
                 {
-                    LastSignalAt = Later(old.LastSignalAt, given.LastSignalAt),
-                    OfflineAt = Later(old.OfflineAt, given.OfflineAt),
-                    LastMessageAt = Later(old.LastMessageAt, given.LastMessageAt),
+                    LastSignalAt = Ingest.LiveChangeDispatcher.Later(old.LastSignalAt, given.LastSignalAt),
+                    OfflineAt = Ingest.LiveChangeDispatcher.Later(old.OfflineAt, given.OfflineAt),
+                    LastMessageAt = Ingest.LiveChangeDispatcher.Later(old.LastMessageAt, given.LastMessageAt),
                 };
                 if (RecordComparer.Equal(old, record)) continue;
             }
@@ -116,8 +116,6 @@ public sealed class TenantGrain(
     }
 
     /// <summary>Records hold lists: equal when every field and every team is.</summary>
-    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
-
     private static class RecordComparer
     {
         public static bool Equal(AgentRecord a, AgentRecord b)

@@ -72,13 +72,20 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
     /// <summary>A started, subscribed dashboard connection and what its close reports.</summary>
     private async Task<(HubConnection Connection, Task<Exception?> Closed)> DashboardAsync(string token)
     {
+        var (connection, closed) = await ConnectedAsync(token);
+        await connection.InvokeAsync<JsonElement>(LiveHubMethods.Subscribe, new { });
+        return (connection, closed);
+    }
+
+    /// <summary>A started <c>/hubs/live</c> connection with the person's token, and the error it closes with.</summary>
+    private async Task<(HubConnection Connection, Task<Exception?> Closed)> ConnectedAsync(string token)
+    {
         var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(Engine.Address, "hubs/live"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
             .Build();
         var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
         await connection.StartAsync();
-        await connection.InvokeAsync<JsonElement>(LiveHubMethods.Subscribe, new { });
         return (connection, closed.Task);
     }
 
@@ -197,14 +204,9 @@ public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<Sho
 
         // The handshake completes before the hub's OnConnectedAsync refuses the connection, so the refusal arrives as
         // the reason the connection closed, not as the answer to a call (a call made in between meets a closed connection).
-        var second = new HubConnectionBuilder()
-            .WithUrl(new Uri(Engine.Address, "hubs/live"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
-            .Build();
+        var (second, closed) = await ConnectedAsync(token);
         await using var __ = second;
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        second.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
-        await second.StartAsync();
-        var refusal = await ClosedWithinAsync(closed.Task, TimeSpan.FromSeconds(4), "a connection beyond the cap");
+        var refusal = await ClosedWithinAsync(closed, TimeSpan.FromSeconds(4), "a connection beyond the cap");
         Assert.NotNull(refusal);
         Assert.Contains("Push:MaxConnectionsPerUser", refusal.Message);
 
