@@ -48,8 +48,21 @@ public sealed partial class LiveIndexGrain(
     private readonly HashSet<string> _ending = new(StringComparer.Ordinal);
 
     private LiveIndex _index = new(options.Value.EndedGracePeriod);
-    private SortedSet<(DateTimeOffset At, string Id)> _ended = [];
-    private SortedSet<(DateTimeOffset Since, string Id)> _waiting = [];
+
+    // A shard loaded with this many entries answers before its keyword grams are built (most of the build): they are
+    // built on the thread pool meanwhile and adopted at a tick; keyword filters check every candidate until then.
+    private const int KeywordsLaterFrom = 50_000;
+    private Task<KeywordGrams>? _keywords;
+    private long _loadedAt;
+    private SortedSet<(DateTimeOffset At, string Id)> _ended = new(ByTimeThenId);
+    private SortedSet<(DateTimeOffset Since, string Id)> _waiting = new(ByTimeThenId);
+
+    // Ids compared ordinally: the tuples' default compares strings by culture, many times slower (a load sorts a million).
+    private static readonly IComparer<(DateTimeOffset, string)> ByTimeThenId = Comparer<(DateTimeOffset, string)>.Create(static (a, b) =>
+    {
+        var byTime = a.Item1.UtcTicks.CompareTo(b.Item1.UtcTicks);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.Item2, b.Item2);
+    });
     private readonly Dictionary<string, ActivityEntry> _activity = new(StringComparer.Ordinal);
 
     // The waiting alert fires once per session and wait: the start of the wait each session was alerted for.
@@ -68,10 +81,12 @@ public sealed partial class LiveIndexGrain(
         _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString());
         _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Both claimed at once: a claim is a write, queued behind others, so the activity's waits while the entries load.
+        var activity = _activityRows.LoadAsync();
         var entries = await _rows.LoadAsync();
         var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         Load(entries);
-        foreach (var (id, entry) in await _activityRows.LoadAsync()) _activity[id] = entry;
+        foreach (var (id, entry) in await activity) _activity[id] = entry;
         Log.Loaded(logger, this.GetPrimaryKeyString(), entries.Count, loaded.TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         ReportLive();
         this.RegisterGrainTimer(TickAsync, TickInterval, TickInterval);
@@ -186,9 +201,31 @@ public sealed partial class LiveIndexGrain(
         return Task.FromResult(new IndexSnapshotPage(_shard, State.Version, entries, after is null ? [.. _activity.Values] : [], next));
     }
 
+    private void BuildKeywords()
+    {
+        var index = _index;
+        _keywords = Task.Run(index.BuildKeywords); // reads the loaded entries only, never the index the grain changes
+    }
+
+    /// <summary>Takes the keyword grams once they are built (again, should building them have failed).</summary>
+    private void AdoptKeywords()
+    {
+        if (_keywords is not { IsCompleted: true } built) return;
+        _keywords = null;
+        if (!built.IsCompletedSuccessfully)
+        {
+            Log.KeywordsFailed(logger, this.GetPrimaryKeyString(), built.Exception);
+            BuildKeywords();
+            return;
+        }
+        _index.AdoptKeywords(built.Result);
+        Log.KeywordsAdopted(logger, this.GetPrimaryKeyString(), System.Diagnostics.Stopwatch.GetElapsedTime(_loadedAt).TotalMilliseconds);
+    }
+
     /// <summary>Every second: ended sessions the metrics window no longer sees leave; customers waiting past the threshold raise an alert.</summary>
     private async Task TickAsync()
     {
+        AdoptKeywords();
         var now = time.GetUtcNow();
         var removed = new List<string>();
         while (_ended.Count > 0 && _ended.Min.At + Options.EndedRetention <= now)
@@ -311,9 +348,11 @@ public sealed partial class LiveIndexGrain(
     {
         var entries = new SessionEntry[rows.Count];
         for (var i = 0; i < entries.Length; i++) entries[i] = rows[i].Value;
-        _index = LiveIndex.Build(Options.EndedGracePeriod, entries);
-        _ended = new SortedSet<(DateTimeOffset At, string Id)>(entries.Where(e => e.Card.EndedAt is not null).Select(e => (e.Card.EndedAt!.Value, e.SessionId)));
-        _waiting = new SortedSet<(DateTimeOffset Since, string Id)>(entries.Where(e => e.WaitingSince is not null && e.Card.EndedAt is null).Select(e => (e.WaitingSince!.Value, e.SessionId)));
+        _index = LiveIndex.Build(Options.EndedGracePeriod, entries, keywordsLater: entries.Length >= KeywordsLaterFrom);
+        _loadedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_index.KeywordsPending) BuildKeywords();
+        _ended = new SortedSet<(DateTimeOffset At, string Id)>(entries.Where(e => e.Card.EndedAt is not null).Select(e => (e.Card.EndedAt!.Value, e.SessionId)), ByTimeThenId);
+        _waiting = new SortedSet<(DateTimeOffset Since, string Id)>(entries.Where(e => e.WaitingSince is not null && e.Card.EndedAt is null).Select(e => (e.WaitingSince!.Value, e.SessionId)), ByTimeThenId);
     }
 
     /// <summary>Files an entry, in place of its session's former one.</summary>
@@ -352,6 +391,12 @@ public sealed partial class LiveIndexGrain(
 
         [LoggerMessage(14, LogLevel.Information, "{Grain}: {Count} entries read and deserialized in {ReadMs:F0} ms, indexed by {TotalMs:F0} ms.")]
         public static partial void Loaded(ILogger logger, string grain, int count, double readMs, double totalMs);
+
+        [LoggerMessage(15, LogLevel.Information, "{Grain}: keyword search indexed {Ms:F0} ms after the load (keyword filters checked every candidate until then).")]
+        public static partial void KeywordsAdopted(ILogger logger, string grain, double ms);
+
+        [LoggerMessage(16, LogLevel.Error, "{Grain}: indexing the keywords after the load failed; building them again (keyword filters check every candidate meanwhile).")]
+        public static partial void KeywordsFailed(ILogger logger, string grain, Exception? ex);
 
         [LoggerMessage(13, LogLevel.Warning, "{Grain}: ending {Count} inactive sessions failed; the next check tries again.")]
         public static partial void EndFailed(ILogger logger, string grain, int count, Exception ex);

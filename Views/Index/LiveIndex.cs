@@ -42,7 +42,12 @@ public sealed class LiveIndex
     private TimeBuckets _ends = new(hours: true);
     private TimeBuckets _replies = new(hours: false);
     private TimeBuckets _interventions = new(hours: false);
-    private GramIndex _grams = new();
+    private GramIndex? _grams = new();
+
+    // While the keyword grams of a bulk load are built apart (null grams): the entries they are built from, and the texts
+    // the build files each slot changed since under (its entry's at the load), so that adopting them can catch up.
+    private IReadOnlyList<SessionEntry>? _gramsSource;
+    private Dictionary<int, IReadOnlyList<string>>? _gramsBehind;
     private readonly Dictionary<string, int> _agentSessions = new(StringComparer.Ordinal);
     private readonly Dictionary<long, (int Count, long Sum)> _perMinute = [];
 
@@ -59,7 +64,12 @@ public sealed class LiveIndex
     /// slots, the keyword grams in two halves. The order, the grams' halves and the rest are independent, so they are
     /// built in parallel. It answers every query as the index of the same entries upserted one by one in that order.
     /// </summary>
-    public static LiveIndex Build(TimeSpan grace, IReadOnlyList<SessionEntry> entries)
+    /// <param name="keywordsLater">
+    /// Leave the keyword grams out (the larger part of the build): the index answers at once, keyword filters by
+    /// checking every candidate's texts, until <see cref="AdoptKeywords"/> takes the grams <see cref="BuildKeywords"/>
+    /// built meanwhile, on another thread. A restart of a large shard answers sooner so.
+    /// </param>
+    public static LiveIndex Build(TimeSpan grace, IReadOnlyList<SessionEntry> entries, bool keywordsLater = false)
     {
         var index = new LiveIndex(grace);
         var n = entries.Count;
@@ -72,23 +82,69 @@ public sealed class LiveIndex
             index._entries[slot] = entry;
         }
         index._highWater = n;
-        var grams = new[] { new GramIndex.Builder(), new GramIndex.Builder() };
-        void FileGrams(int half)
+        if (keywordsLater)
+        {
+            index._grams = null;
+            index._gramsSource = entries;
+            index._gramsBehind = [];
+            Parallel.Invoke(Pool, () => index.BuildOrder(entries), () => index.BuildSets(entries));
+            return index;
+        }
+        GramIndex? grams = null;
+        Parallel.Invoke(Pool, () => index.BuildOrder(entries), () => grams = BuildGrams(entries, parallel: true).Grams, () => index.BuildSets(entries));
+        index._grams = grams;
+        return index;
+    }
+
+    // Not TaskScheduler.Current: in a grain that is the activation's own, one turn at a time.
+    private static readonly ParallelOptions Pool = new() { TaskScheduler = TaskScheduler.Default };
+
+    /// <summary>The keyword grams of the entries in slots 0..n-1, in two halves (on two threads if <paramref name="parallel"/>).</summary>
+    private static KeywordGrams BuildGrams(IReadOnlyList<SessionEntry> entries, bool parallel)
+    {
+        var n = entries.Count;
+        var halves = new[] { new GramIndex.Builder(), new GramIndex.Builder() };
+        void File(int half)
         {
             for (int slot = half * n / 2, end = (half + 1) * n / 2; slot < end; slot++)
             {
                 var entry = entries[slot];
-                if (!entry.BroadcastOnly) grams[half].Add(slot, entry.SearchTexts);
+                if (!entry.BroadcastOnly) halves[half].Add(slot, entry.SearchTexts);
             }
         }
-        // Not TaskScheduler.Current: in a grain that is the activation's own, one turn at a time.
-        Parallel.Invoke(new ParallelOptions { TaskScheduler = TaskScheduler.Default },
-            () => index.BuildOrder(entries),
-            () => FileGrams(0),
-            () => FileGrams(1),
-            () => index.BuildSets(entries));
-        index._grams = grams[0].Build(grams[1]);
-        return index;
+        if (parallel) Parallel.Invoke(Pool, () => File(0), () => File(1));
+        else
+        {
+            File(0);
+            File(1);
+        }
+        return new KeywordGrams(halves[0].Build(halves[1]));
+    }
+
+    /// <summary>Whether keyword filters are answered by checking every candidate, the grams still being built (<see cref="Build"/>).</summary>
+    public bool KeywordsPending => _grams is null;
+
+    /// <summary>
+    /// The keyword grams of the entries this index was built from, for <see cref="AdoptKeywords"/>. It reads only those
+    /// entries (immutable), never the index, so it runs on any thread while the index goes on being used and changed;
+    /// on one thread, leaving the others to the queries meanwhile.
+    /// </summary>
+    public KeywordGrams BuildKeywords()
+        => BuildGrams(_gramsSource ?? throw new InvalidOperationException("The index was not built with its keywords for later."), parallel: false);
+
+    /// <summary>Takes the grams <see cref="BuildKeywords"/> built, brought up to date with the slots changed since the build's entries.</summary>
+    public void AdoptKeywords(KeywordGrams built)
+    {
+        if (_grams is not null) throw new InvalidOperationException("The index has its keyword grams already.");
+        var grams = built.Grams;
+        foreach (var (slot, filed) in _gramsBehind!)
+        {
+            var now = _entries[slot] is { BroadcastOnly: false } entry ? entry.SearchTexts : [];
+            grams.Update(slot, filed, now);
+        }
+        _grams = grams;
+        _gramsSource = null;
+        _gramsBehind = null;
     }
 
     private void BuildOrder(IReadOnlyList<SessionEntry> entries)
@@ -367,8 +423,13 @@ public sealed class LiveIndex
         var verify = false;
         if (keyword is not null)
         {
-            sets.Add(_grams.Candidates(keyword, out var exact) ?? new CompactBitmap());
-            verify = !exact;
+            // Without grams yet, every slot is a candidate: each one's texts are checked.
+            if (_grams is null) verify = true;
+            else
+            {
+                sets.Add(_grams.Candidates(keyword, out var exact) ?? new CompactBitmap());
+                verify = !exact;
+            }
         }
         sets.Sort((a, b) => a.Cardinality.CompareTo(b.Cardinality));
         var result = sets[0];
@@ -479,7 +540,8 @@ public sealed class LiveIndex
             if (a is not null) FileInterventions(slot, a.Interventions, remove: true);
             if (b is not null) FileInterventions(slot, b.Interventions, remove: false);
         }
-        _grams.Update(slot, a?.SearchTexts ?? [], b?.SearchTexts ?? []);
+        if (_grams is not null) _grams.Update(slot, a?.SearchTexts ?? [], b?.SearchTexts ?? []);
+        else _gramsBehind!.TryAdd(slot, a?.SearchTexts ?? []); // the first change since the build's entries: what it files
     }
 
     private static void File<TKey>(Dictionary<TKey, CompactBitmap> values, int slot, TKey? old, TKey? now) where TKey : notnull
@@ -554,4 +616,12 @@ public sealed class LiveIndex
         foreach (var at in interventions) _perMinute[at.UtcTicks / Minute] = default;
         return _perMinute.Keys;
     }
+}
+
+/// <summary>Keyword grams built apart from their index (<see cref="LiveIndex.BuildKeywords"/>), for it to adopt.</summary>
+public sealed class KeywordGrams
+{
+    internal KeywordGrams(GramIndex grams) => Grams = grams;
+
+    internal GramIndex Grams { get; }
 }

@@ -279,7 +279,9 @@ public sealed class EngineProcess : IAsyncDisposable
             using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
             drop.ExecuteNonQuery();
         }
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        // BENCH_KEEP_STORE=1 keeps the embedded store (to restart or profile the engine on it by hand).
+        if (Environment.GetEnvironmentVariable("BENCH_KEEP_STORE") == "1") Console.Error.WriteLine($"[{_build.Label}] store kept in {_directory}");
+        else try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 
     private static int FreePort()

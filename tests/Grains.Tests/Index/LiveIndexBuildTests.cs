@@ -58,6 +58,41 @@ public sealed class LiveIndexBuildTests
         Same(random, world, queries: 12);
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void A_build_with_its_keywords_later_answers_alike_before_during_and_after_adopting_them(int seed)
+    {
+        var random = new Random(seed);
+        var world = new World(random, new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(random.NextInt64(TimeSpan.TicksPerHour)));
+        var size = seed % 10 == 0 ? 5_000 + random.Next(5_000) : seed % 10 == 1 ? random.Next(3) : 20 + random.Next(300);
+        var entries = new List<SessionEntry>(size);
+        for (var i = 0; i < size; i++)
+        {
+            var entry = NewEntry(random, world, $"s{world.Ids++:D5}");
+            entries.Add(entry);
+            world.Upsert(entry);
+        }
+        var twin = world.Twin = LiveIndex.Build(Grace, entries, keywordsLater: true);
+        Assert.True(twin.KeywordsPending);
+        Same(random, world);
+        // Changes before the grams are built, while they are, and after: the adopted grams catch up with all of them.
+        Change(random, world, 1 + random.Next(Math.Max(2, world.Entries.Count / 4)));
+        Same(random, world);
+        var built = twin.BuildKeywords();
+        Change(random, world, 1 + random.Next(Math.Max(2, world.Entries.Count / 4)));
+        world.Now += TimeSpan.FromTicks(random.NextInt64(TimeSpan.TicksPerMinute * 20));
+        Same(random, world);
+        twin.AdoptKeywords(built);
+        Assert.False(twin.KeywordsPending);
+        Same(random, world);
+        for (var step = 0; step < 4; step++)
+        {
+            Change(random, world, 1 + random.Next(Math.Max(2, world.Entries.Count / 6)));
+            Same(random, world);
+        }
+        Assert.Throws<InvalidOperationException>(() => twin.AdoptKeywords(built));
+    }
+
     [Fact]
     public void Two_entries_of_one_session_are_refused()
     {
