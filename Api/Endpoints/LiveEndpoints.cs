@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
@@ -55,7 +54,7 @@ public static class LiveEndpoints
         return TypedResults.Ok(await reader.SessionsAsync(user.TenantId(), filter, limit, after));
     }
 
-    private static async Task<Results<Ok<JsonObject>, ValidationProblem, ProblemHttpResult>> Session(string id, HttpRequest request, ClaimsPrincipal user, LiveReader reader, PersonNames names)
+    private static async Task<Results<Ok<SessionDetailResponse>, ValidationProblem, ProblemHttpResult>> Session(string id, HttpRequest request, ClaimsPrincipal user, LiveReader reader, PersonNames names)
     {
         var errors = new ValidationErrors();
         if (!Limits.IsId(id)) return Problems.NotFound($"Session '{Truncate(id)}'");
@@ -77,7 +76,7 @@ public static class LiveEndpoints
         }
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
         var detail = await reader.SessionAsync(user.TenantId(), id, user.Visible(LiveFilter.All), limit, from, interventionLimit, interventionsBefore);
-        return detail is null ? Problems.NotFound($"Session '{id}'") : TypedResults.Ok(SessionDetailJson.From(detail, names));
+        return detail is null ? Problems.NotFound($"Session '{id}'") : TypedResults.Ok(SessionDetailResponse.From(detail, names));
     }
 
     private static async Task<Results<Ok<ActivityPage>, ValidationProblem>> Activity(HttpRequest request, ClaimsPrincipal user, LiveReader reader)

@@ -124,6 +124,24 @@ public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
     }
 
     [Fact]
+    public async Task The_document_describes_every_field_of_the_session_detail_and_no_other()
+    {
+        api.Clock.AdjustTime(LiveApi.Start);
+        var tenant = await api.NewTenantAsync();
+        await tenant.IngestAsync(Ev.Started("s", LiveApi.Start.AddMinutes(-1)));
+        var answered = (await tenant.CardAsync("s")).EnumerateObject().Select(p => p.Name).ToArray();
+
+        var document = await DocumentAsync();
+        var schema = document.GetProperty("paths").GetProperty("/api/v1/sessions/{id}").GetProperty("get").GetProperty("responses")
+            .GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        var name = schema.GetProperty("$ref").GetString()!.Split('/')[^1];
+        var properties = document.GetProperty("components").GetProperty("schemas").GetProperty(name).GetProperty("properties");
+
+        Assert.Equal(answered, properties.EnumerateObject().Select(p => p.Name));
+        Assert.Contains("olderInterventionsCursor", answered);
+    }
+
+    [Fact]
     public async Task The_control_stream_takes_the_api_key_as_access_token_as_the_document_says()
     {
         var tenant = await api.NewTenantAsync();
