@@ -180,6 +180,16 @@ public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
     }
 
     [Fact]
+    public async Task The_document_lists_every_answer_of_ingest_with_its_body()
+    {
+        var responses = (await DocumentAsync()).GetProperty("paths").GetProperty("/api/v1/events").GetProperty("post").GetProperty("responses");
+
+        Assert.Equal(["202", "400", "401", "409", "413", "429", "503"], responses.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.EndsWith("/IngestResponse", responses.GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.EndsWith("/HttpValidationProblemDetails", responses.GetProperty("400").GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+    }
+
+    [Fact]
     public async Task The_control_stream_takes_the_api_key_as_access_token_as_the_document_says()
     {
         var tenant = await api.NewTenantAsync();
