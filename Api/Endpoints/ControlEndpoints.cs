@@ -1,11 +1,19 @@
+using System.ComponentModel;
 using System.Text.Json;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Live;
 using LiveOrleans.Live;
 using LiveOrleans.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace LiveOrleans.Api.Endpoints;
+
+/// <summary>The query of the control stream.</summary>
+/// <param name="AccessToken">Read by the authentication handler (<see cref="ApiKeyAuthenticationHandler"/>), not by the endpoint; declared so that it is documented and let through.</param>
+public sealed record ControlQuery(
+    [FromQuery(Name = "lastEventId")][property: Description("Resume after this command (for clients that cannot send the Last-Event-ID header).")] QueryNumber? LastEventId,
+    [FromQuery(Name = "access_token")][property: Description("The API key, for clients that cannot send headers (EventSource); prefer X-Api-Key where you can, as a URL may be logged on its way.")] string? AccessToken);
 
 /// <summary>The control stream as Server-Sent Events, for producers without a SignalR client.</summary>
 public static class ControlEndpoints
@@ -16,21 +24,19 @@ public static class ControlEndpoints
     {
         var group = api.MapGroup("/control").WithTags("Control").RequireAuthorization(LiveClaims.ProducerPolicy);
         group.MapGet("", Stream)
-            .WithQuery(new QueryParameter("lastEventId", "Resume after this command (for clients that cannot send the Last-Event-ID header).", QueryType.Integer),
-                new QueryParameter("access_token", "The API key, for clients that cannot send headers (EventSource); prefer X-Api-Key where you can, as a URL may be logged on its way."))
             .WithSummary("Control commands as Server-Sent Events; Last-Event-ID resumes after the last one seen. Unacknowledged commands are sent again.");
         group.MapPost("/{interventionId}/ack", Acknowledge).WithSummary("Acknowledges a control command; it is not sent again.");
         return api;
     }
 
-    private static async Task Stream(HttpContext context, ClaimsPrincipal producer, ControlStreams streams, IControlOutbox outbox, IHostApplicationLifetime lifetime)
+    private static async Task Stream(HttpContext context, [AsParameters] ControlQuery query, ClaimsPrincipal producer, ControlStreams streams, IControlOutbox outbox, IHostApplicationLifetime lifetime)
     {
         // A stream ends when its client goes, or when the engine starts stopping (the web server waits for open requests).
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var aborted = ending.Token;
         var tenant = producer.TenantId();
         var lastSeen = long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), out var header) ? header
-            : long.TryParse(context.Request.Query["lastEventId"].ToString(), out var query) ? query : 0;
+            : long.TryParse(query.LastEventId?.Text, out var resume) ? resume : 0;
         // Listening before reading the outbox, so nothing falls between the two.
         var (reader, handle) = await streams.OpenAsync(tenant);
         await using var _ = handle;

@@ -16,8 +16,7 @@ public static class IngestEndpoints
         api.MapPost("/events", Ingest).RequireAuthorization(LiveClaims.ProducerPolicy).WithTags("Ingest")
             .WithSummary("Accepts up to 1,000 events (1 MiB); answers 202 once they are durably stored.")
             .Accepts<JsonElement>("application/json")
-            .Produces<IngestResponse>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem()
+            // 202 and 400 come from the handler's result types; a ProblemHttpResult says no status, so these are named.
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -31,7 +30,7 @@ public static class IngestEndpoints
     /// </summary>
     public const int MaxDrainedBytes = 16 * 1024 * 1024;
 
-    private static async Task<IResult> Ingest(HttpContext context, ClaimsPrincipal producer, IngestService ingest)
+    private static async Task<Results<Accepted<IngestResponse>, ValidationProblem, ProblemHttpResult>> Ingest(HttpContext context, ClaimsPrincipal producer, IngestService ingest)
     {
         // This endpoint bounds the body itself (Limits.MaxBatchBytes); the server's own limit only stops a drain.
         if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -63,12 +62,12 @@ public static class IngestEndpoints
     }
 
     /// <summary>The HTTP answer for an ingest outcome.</summary>
-    public static IResult ToResult(HttpContext context, IngestOutcome outcome)
+    public static Results<Accepted<IngestResponse>, ValidationProblem, ProblemHttpResult> ToResult(HttpContext context, IngestOutcome outcome)
     {
         switch (outcome)
         {
             case IngestOutcome.Accepted a:
-                return TypedResults.Json(new IngestResponse(a.Count, a.Duplicates), LiveJson.Options, statusCode: StatusCodes.Status202Accepted);
+                return TypedResults.Accepted((string?)null, new IngestResponse(a.Count, a.Duplicates));
             case IngestOutcome.Invalid i:
                 return Problems.Invalid(i.Errors, i.BadEvents == 1
                     ? "1 event is invalid; nothing of the batch was stored."

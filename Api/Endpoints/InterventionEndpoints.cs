@@ -1,15 +1,23 @@
+using System.ComponentModel;
 using System.Text.Json;
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
 using LiveOrleans.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace LiveOrleans.Api.Endpoints;
 
 public sealed record InterventionRequest([property: System.ComponentModel.DataAnnotations.Required] string? Type, [property: System.ComponentModel.DataAnnotations.Required] string? Reason, string? Content, JsonElement? Target);
 
 public sealed record InterventionList(IReadOnlyList<InterventionEntry> Items);
+
+/// <summary>The query of the audit entries' list.</summary>
+public sealed record InterventionsQuery(
+    [FromQuery(Name = "sessionId")][property: Description("Only this session's entries.")] string? SessionId,
+    [FromQuery(Name = "from")][property: Description("Entries at or after this time (ISO 8601 with a zone).")] QueryTime? From,
+    [FromQuery(Name = "to")][property: Description("Entries at or before this time (ISO 8601 with a zone).")] QueryTime? To);
 
 /// <summary>Supervisors step in: pause, resume, system message, override, transfer, reassign, silent monitoring, guidance to the agent, takeover and handback.</summary>
 public static class InterventionEndpoints
@@ -20,9 +28,6 @@ public static class InterventionEndpoints
         group.MapPost("/sessions/{id}/interventions", Intervene).RequireAuthorization(LiveClaims.IntervenePolicy).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Intervenes in a session; answers the audit entry. Needs sessions:intervene (admin, supervisor).");
         group.MapGet("/interventions", List).RequireAuthorization(LiveClaims.ReadPolicy)
-            .WithQuery(new QueryParameter("sessionId", "Only this session's entries."),
-                new QueryParameter("from", "Entries at or after this time (ISO 8601 with a zone).", QueryType.Timestamp),
-                new QueryParameter("to", "Entries at or before this time (ISO 8601 with a zone).", QueryType.Timestamp))
             .WithSummary("Audit entries of interventions, oldest first (filters: sessionId, from, to).");
         group.MapGet("/interventions/verify", Verify).RequireAuthorization(LiveClaims.AdminPolicy)
             .WithSummary("Checks the tenant's audit log: every entry there, unchanged, in order (a hash chain).");
@@ -98,13 +103,13 @@ public static class InterventionEndpoints
         return new InterventionTarget(null, null, Id("ownerId"), Id("teamId"), changesOwner, changesTeam);
     }
 
-    private static async Task<Results<Ok<InterventionList>, ValidationProblem>> List(HttpRequest request, ClaimsPrincipal user, IAuditLog audit, IGrainFactory grains, PersonNames names)
+    private static async Task<Results<Ok<InterventionList>, ValidationProblem>> List([AsParameters] InterventionsQuery query, ClaimsPrincipal user, IAuditLog audit, IGrainFactory grains, PersonNames names)
     {
         var errors = new ValidationErrors();
-        var sessionId = request.Query["sessionId"].ToString();
+        var sessionId = query.SessionId ?? "";
         if (sessionId.Length > 0 && !Limits.IsId(sessionId)) errors.Add("sessionId", "Not a session id.");
-        var from = Time(request, "from", errors);
-        var to = Time(request, "to", errors);
+        var from = query.From?.Read("from", errors);
+        var to = query.To?.Read("to", errors);
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
         var tenant = user.TenantId();
         IReadOnlyList<InterventionView> entries = await audit.QueryAsync(tenant, sessionId.Length == 0 ? null : sessionId, from, to);
@@ -122,13 +127,4 @@ public static class InterventionEndpoints
 
     private static async Task<Ok<AuditVerification>> Verify(ClaimsPrincipal user, IAuditLog audit)
         => TypedResults.Ok(await audit.VerifyAsync(user.TenantId()));
-
-    private static DateTimeOffset? Time(HttpRequest request, string name, ValidationErrors errors)
-    {
-        var raw = request.Query[name].ToString();
-        if (raw.Length == 0) return null;
-        if (EventValidator.TryParseTimestamp(raw, out var value)) return value;
-        errors.Add(name, "Must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-22T10:00:00Z.");
-        return null;
-    }
 }

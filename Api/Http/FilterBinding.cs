@@ -1,10 +1,8 @@
-using Microsoft.Extensions.Primitives;
-
 namespace LiveOrleans.Api.Http;
 
 /// <summary>
-/// The live filter's one validation, used by the three doors that take a filter: query strings (<see cref="Read"/>),
-/// the hub's <c>Subscribe</c> and saved views (<see cref="Validate"/>). Every list holds at most
+/// The live filter's one validation, used by the three doors that take a filter: query strings
+/// (<see cref="FilterQuery.Read"/>), the hub's <c>Subscribe</c> and saved views. Every list holds at most
 /// <see cref="Limits.MaxFilterValues"/> values, each of its kind; <c>minDurationSec</c> is at most <c>maxDurationSec</c>.
 /// </summary>
 public static class FilterBinding
@@ -15,25 +13,6 @@ public static class FilterBinding
 
     // Matched as the JSON reader matches them (the web defaults ignore case).
     private static readonly HashSet<string> Known = new(PropertyNames, StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Reads the filter from query parameters (comma-separated lists), then validates it, naming each bad parameter.</summary>
-    public static LiveFilter Read(IQueryCollection query, ValidationErrors errors)
-    {
-        var filter = new LiveFilter
-        {
-            Teams = List(query, "teams"),
-            Owners = List(query, "owners"),
-            Agents = List(query, "agents"),
-            Channels = List(query, "channels"),
-            Priorities = Enums<Priority>(query, "priorities", errors),
-            Statuses = Enums<LiveState>(query, "statuses", errors),
-            Q = query["q"].ToString() is { Length: > 0 } q ? q : null,
-            MinDurationSec = Int(query, "minDurationSec", errors, 0, int.MaxValue),
-            MaxDurationSec = Int(query, "maxDurationSec", errors, 0, int.MaxValue),
-        };
-        Validate(filter, null, errors);
-        return filter;
-    }
 
     /// <summary>Validates a filter; <paramref name="path"/> prefixes each field (<c>filter</c> → <c>filter.channels</c>), none for query parameters.</summary>
     public static void Validate(LiveFilter filter, string? path, ValidationErrors errors)
@@ -74,39 +53,6 @@ public static class FilterBinding
         if (values is null || !CheckCount(values, field, errors)) return;
         foreach (var v in values.Where(v => v is null || !valid(v)).Take(3))
             errors.Add(field, v is null ? $"null is not {what}." : $"\"{Truncate(v)}\" is not {what}.");
-    }
-
-    public static int Limit(IQueryCollection query, ValidationErrors errors, int fallback, int max)
-        => Int(query, "limit", errors, 1, max) ?? fallback;
-
-    private static IReadOnlyList<string>? List(IQueryCollection query, string name)
-    {
-        if (!query.TryGetValue(name, out var raw) || StringValues.IsNullOrEmpty(raw)) return null;
-        var values = raw.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .Distinct(StringComparer.Ordinal).ToArray();
-        return values.Length == 0 ? null : values;
-    }
-
-    private static IReadOnlyList<T>? Enums<T>(IQueryCollection query, string name, ValidationErrors errors) where T : struct, Enum
-    {
-        if (List(query, name) is not { } names || !CheckCount(names, name, errors)) return null;
-        var values = new List<T>();
-        foreach (var n in names)
-        {
-            if (EnumNames<T>.TryParse(n, out var value)) values.Add(value);
-            else errors.Add(name, $"\"{Truncate(n)}\" is not one of {string.Join(", ", EnumNames<T>.Names)}.");
-        }
-        return values;
-    }
-
-    private static int? Int(IQueryCollection query, string name, ValidationErrors errors, int min, int max)
-    {
-        var raw = query[name].ToString();
-        if (raw.Length == 0) return null;
-        if (int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            return value;
-        errors.Add(name, $"Must be a whole number from {min} to {max}.");
-        return null;
     }
 
     private static string Truncate(string v) => v.Length <= 40 ? v : v[..40] + "…";

@@ -1,16 +1,21 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using LiveOrleans.Api.Auth;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace LiveOrleans.Api.Http;
 
 /// <summary>
-/// Completes the OpenAPI document from what the endpoints declare: their query parameters
-/// (<see cref="QueryContract"/>), the 401/403/404 every protected or addressed resource may answer, the fields a
+/// Completes the OpenAPI document from what the endpoints declare: their query parameters' types and bounds
+/// (<see cref="DescribeQuery"/>), the 401/403/404 every protected or addressed resource may answer, the fields a
 /// request must carry (<see cref="RequiredAttribute"/> on the request records; the others are optional), and
 /// examples of every event type for ingest.
 /// </summary>
@@ -21,20 +26,7 @@ public static class OpenApiContract
         options.AddOperationTransformer((operation, context, _) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-            if (metadata.OfType<QueryParameters>().LastOrDefault() is { } query)
-            {
-                operation.Parameters ??= [];
-                foreach (var parameter in query.Items)
-                {
-                    operation.Parameters.Add(new OpenApiParameter
-                    {
-                        Name = parameter.Name,
-                        In = ParameterLocation.Query,
-                        Description = parameter.Description,
-                        Schema = SchemaOf(parameter.Type),
-                    });
-                }
-            }
+            DescribeQuery(operation, context.Description);
             operation.Responses ??= [];
             var anonymous = metadata.OfType<IAllowAnonymous>().Any();
             var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToHashSet(StringComparer.Ordinal);
@@ -72,12 +64,41 @@ public static class OpenApiContract
         return options;
     }
 
-    private static OpenApiSchema SchemaOf(QueryType type) => type switch
+    /// <summary>
+    /// The query parameters as the handler binds them: the query types (<see cref="QueryNumber"/>, <see cref="QueryTime"/>, <see cref="QueryList"/>) are integers,
+    /// timestamps and comma-separated lists on the wire; the descriptions and bounds are the attributes of the
+    /// <c>[AsParameters]</c> records' properties (not their constructor parameters, which the generator cannot read:
+    /// dotnet/aspnetcore#65348).
+    /// </summary>
+    private static void DescribeQuery(OpenApiOperation operation, ApiDescription description)
     {
-        QueryType.Integer => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0" },
-        QueryType.Timestamp => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" },
-        _ => new OpenApiSchema { Type = JsonSchemaType.String },
-    };
+        foreach (var bound in description.ParameterDescriptions.Where(p => p.Source == BindingSource.Query))
+        {
+            if (operation.Parameters?.FirstOrDefault(p => p.In == ParameterLocation.Query && p.Name == bound.Name) is not OpenApiParameter parameter) continue;
+            var type = Nullable.GetUnderlyingType(bound.Type) ?? bound.Type;
+            var schema = type == typeof(QueryNumber) ? new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0" }
+                : type == typeof(QueryTime) ? new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" }
+                : new OpenApiSchema { Type = JsonSchemaType.String };
+            var attributes = bound.ParameterDescriptor is IParameterInfoParameterDescriptor { ParameterInfo: { } info } ? info.GetCustomAttributes(true) : [];
+            foreach (var attribute in attributes)
+            {
+                switch (attribute)
+                {
+                    case RangeAttribute range:
+                        schema.Minimum = Convert.ToString(range.Minimum, CultureInfo.InvariantCulture);
+                        schema.Maximum = Convert.ToString(range.Maximum, CultureInfo.InvariantCulture);
+                        break;
+                    case MaxLengthAttribute max:
+                        schema.MaxLength = max.Length;
+                        break;
+                    case DescriptionAttribute text:
+                        parameter.Description = text.Description;
+                        break;
+                }
+            }
+            parameter.Schema = schema;
+        }
+    }
 
     private static OpenApiResponse Problem(string description) => new()
     {

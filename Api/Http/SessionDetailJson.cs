@@ -5,21 +5,11 @@ using LiveOrleans.Api.Identity;
 namespace LiveOrleans.Api.Http;
 
 /// <summary>
-/// The contract's shape of a session detail: the card's fields at the top level, then the transcript page and the
-/// interventions page, each intervention with the name of the person who made it.
+/// A session detail as a JSON object, for the hub's <c>WatchSession</c>, which adds <c>watchers</c> to it; the shape
+/// is <see cref="SessionDetailResponse"/>'s, so the hub answers what the HTTP route does.
 /// </summary>
 public static class SessionDetailJson
 {
     public static JsonObject From(SessionDetail detail, PersonNames names)
-    {
-        var json = JsonSerializer.SerializeToNode(detail.Card, LiveJson.Options)!.AsObject();
-        json["streamState"] = JsonSerializer.SerializeToNode(detail.StreamState, LiveJson.Options);
-        json["messages"] = JsonSerializer.SerializeToNode(detail.Messages, LiveJson.Options);
-        json["totalMessages"] = detail.TotalMessages;
-        json["nextCursor"] = detail.NextCursor;
-        json["interventions"] = JsonSerializer.SerializeToNode(InterventionEntry.From(detail.Interventions, names), LiveJson.Options);
-        json["totalInterventions"] = detail.TotalInterventions;
-        json["olderInterventionsCursor"] = detail.OlderInterventionsCursor;
-        return json;
-    }
+        => JsonSerializer.SerializeToNode(SessionDetailResponse.From(detail, names), LiveJson.Options)!.AsObject();
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using LiveOrleans.Validation;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -121,6 +122,71 @@ public sealed class OpenApiTests(LiveApi api) : IClassFixture<LiveApi>
         Assert.Equal(example.GetProperty("events").GetArrayLength(), JsonDocument.Parse(text).RootElement.GetProperty("accepted").GetInt32());
         // Every event type of the contract is in it.
         Assert.Equal(11, types.Count);
+    }
+
+    [Fact]
+    public async Task The_document_describes_every_field_of_the_session_detail_and_no_other()
+    {
+        api.Clock.AdjustTime(LiveApi.Start);
+        var tenant = await api.NewTenantAsync();
+        await tenant.IngestAsync(Ev.Started("s", LiveApi.Start.AddMinutes(-1)));
+        var answered = (await tenant.CardAsync("s")).EnumerateObject().Select(p => p.Name).ToArray();
+
+        var document = await DocumentAsync();
+        var schema = document.GetProperty("paths").GetProperty("/api/v1/sessions/{id}").GetProperty("get").GetProperty("responses")
+            .GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        var name = schema.GetProperty("$ref").GetString()!.Split('/')[^1];
+        var properties = document.GetProperty("components").GetProperty("schemas").GetProperty(name).GetProperty("properties");
+
+        Assert.Equal(answered, properties.EnumerateObject().Select(p => p.Name));
+        Assert.Contains("olderInterventionsCursor", answered);
+    }
+
+    [Fact]
+    public async Task The_documented_bounds_and_values_of_query_parameters_are_the_ones_the_api_takes()
+    {
+        var tenant = await api.NewTenantAsync();
+        var document = await DocumentAsync();
+        var checkedBounds = 0;
+        foreach (var (method, path, operation) in Operations(document).Where(o => o.Method == "GET" && o.Operation.TryGetProperty("parameters", out _)))
+        {
+            foreach (var parameter in operation.GetProperty("parameters").EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query"))
+            {
+                var name = parameter.GetProperty("name").GetString()!;
+                var schema = parameter.GetProperty("schema");
+                if (!schema.TryGetProperty("maximum", out var maximum) || maximum.GetInt64() == int.MaxValue) continue;
+                var max = maximum.GetInt32();
+                using (var over = await SendAsync(tenant, method, path, $"{name}={max + 1}"))
+                {
+                    Assert.Equal(HttpStatusCode.BadRequest, over.StatusCode);
+                    Assert.True(JsonDocument.Parse(await over.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty(name, out _), $"{path}?{name}={max + 1}");
+                }
+                using (var at = await SendAsync(tenant, method, path, $"{name}={max}"))
+                {
+                    var text = at.StatusCode == HttpStatusCode.BadRequest ? await at.Content.ReadAsStringAsync() : "";
+                    Assert.DoesNotContain($"\"{name}\"", text);
+                }
+                checkedBounds++;
+            }
+        }
+        // limit on the session list, the detail and the activity log; interventionsLimit on the detail.
+        Assert.True(checkedBounds >= 4, $"only {checkedBounds} bounds checked");
+
+        // The lists of values named in the descriptions are the ones the API takes.
+        var filter = document.GetProperty("paths").GetProperty("/api/v1/live/sessions").GetProperty("get").GetProperty("parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("description").GetString()!);
+        Assert.EndsWith($": {string.Join(", ", EnumNames<Priority>.Names)}.", filter["priorities"]);
+        Assert.EndsWith($": {string.Join(", ", EnumNames<LiveState>.Names)}.", filter["statuses"]);
+    }
+
+    [Fact]
+    public async Task The_document_lists_every_answer_of_ingest_with_its_body()
+    {
+        var responses = (await DocumentAsync()).GetProperty("paths").GetProperty("/api/v1/events").GetProperty("post").GetProperty("responses");
+
+        Assert.Equal(["202", "400", "401", "409", "413", "429", "503"], responses.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.EndsWith("/IngestResponse", responses.GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.EndsWith("/HttpValidationProblemDetails", responses.GetProperty("400").GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
     }
 
     [Fact]
