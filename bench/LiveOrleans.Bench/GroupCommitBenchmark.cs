@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using LiveOrleans.Grains.Storage;
-using LiveOrleans.Storage;
-using LiveOrleans.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LiveOrleans.Bench;
 
@@ -35,25 +31,14 @@ public static class GroupCommitBenchmark
     /// <summary>Appends/s of <paramref name="appenders"/> streams each appending <paramref name="each"/> single entries in turn.</summary>
     private static async Task<double> RateAsync(int appenders, int each)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"lo-commit-{Guid.NewGuid():N}.db");
-        try
+        using var store = new ScratchStore();
+        var payload = new byte[200];
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, appenders).Select(a => Task.Run(async () =>
         {
-            using var database = new SqliteDatabase(path);
-            using var writer = new SqliteWriter(database, new LogOptions(), NullLogger<SqliteWriter>.Instance);
-            var log = new SqliteEventLog(database, writer);
-            var payload = new byte[200];
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, appenders).Select(a => Task.Run(async () =>
-            {
-                for (var i = 0; i < each; i++)
-                    await log.AppendAsync("tenant-1", $"session/a{a}", [new LogAppend(LogEntryKind.Event, $"a{a}-e{i}", payload)]);
-            })));
-            return appenders * each / watch.Elapsed.TotalSeconds;
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*")) File.Delete(f);
-        }
+            for (var i = 0; i < each; i++)
+                await store.Log.AppendAsync("tenant-1", $"session/a{a}", [new LogAppend(LogEntryKind.Event, $"a{a}-e{i}", payload)]);
+        })));
+        return appenders * each / watch.Elapsed.TotalSeconds;
     }
 }
