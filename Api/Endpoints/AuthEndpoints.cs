@@ -148,8 +148,9 @@ public sealed class LoginThrottle([FromKeyedServices(LiveOrleans.Live.LiveTime.K
 
             public override bool TryGetMetadata(string metadataName, out object? metadata)
             {
-                metadata = wait;
-                return wait is not null && metadataName == MetadataName.RetryAfter.Name;
+                var known = wait is not null && metadataName == MetadataName.RetryAfter.Name;
+                metadata = known ? wait : null;
+                return known;
             }
         }
     }
