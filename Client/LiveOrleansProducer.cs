@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LiveOrleans.Events;
+using Polly;
+using Polly.Retry;
 
 namespace LiveOrleans.Client;
 
@@ -64,46 +66,90 @@ public sealed class LiveOrleansProducer(HttpClient http, LiveOrleansClientOption
     private async Task<SendResult> SendBatchAsync(IReadOnlyList<LiveEvent> batch, int offset, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new { events = batch }, LiveJson.Options);
-        var giveUpAt = DateTimeOffset.UtcNow + options.RetryFor;
-        var delay = options.FirstRetryDelay;
-        for (var attempt = 0; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        var budget = new RetryBudget(DateTimeOffset.UtcNow + options.RetryFor, options.FirstRetryDelay);
+        context.Properties.Set(Budget, budget);
+        try
         {
-            TimeSpan? wait;
-            Exception failure;
-            try
-            {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/events") { Content = content };
-                request.Headers.Add("X-Api-Key", options.ApiKey);
-                using var response = await http.SendAsync(request, cancellationToken);
-                switch (response.StatusCode)
-                {
-                    case HttpStatusCode.Accepted:
-                        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-                        return new SendResult(answer.GetProperty("accepted").GetInt32(), answer.GetProperty("duplicates").GetInt32(), attempt);
-                    case HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable:
-                        wait = response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-                        failure = await ErrorAsync(response, offset, cancellationToken);
-                        break;
-                    case >= HttpStatusCode.InternalServerError:
-                        wait = null;
-                        failure = await ErrorAsync(response, offset, cancellationToken);
-                        break;
-                    default:
-                        throw await ErrorAsync(response, offset, cancellationToken);
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                // The connection failed, was reset, or the request timed out: the batch may or may not have landed; its ids make sending it again safe.
-                wait = null;
-                failure = ex;
-            }
-            var pause = wait is { } told && told > TimeSpan.Zero ? told : delay;
-            if (DateTimeOffset.UtcNow + pause > giveUpAt) throw failure;
-            await Task.Delay(pause, cancellationToken);
-            if (wait is null) delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxRetryDelay.Ticks));
+            return await _retry.ExecuteAsync(
+                static (context, state) => state.Producer.AttemptAsync(state.Body, state.Offset, state.Budget, context.CancellationToken),
+                context, (Producer: this, Body: body, Offset: offset, Budget: budget));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>One attempt: the result, or the answer's typed error (with the engine's <c>Retry-After</c> noted in the budget).</summary>
+    private async ValueTask<SendResult> AttemptAsync(byte[] body, int offset, RetryBudget budget, CancellationToken cancellationToken)
+    {
+        budget.Told = null;
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/events") { Content = content };
+        request.Headers.Add("X-Api-Key", options.ApiKey);
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Accepted)
+        {
+            var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            return new SendResult(answer.GetProperty("accepted").GetInt32(), answer.GetProperty("duplicates").GetInt32(), budget.Retries);
+        }
+        if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+            budget.Told = response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        throw await ErrorAsync(response, offset, cancellationToken);
+    }
+
+    /// <summary>
+    /// A 429, a 503 or another 5xx, or a connection that failed, was reset or timed out (the batch may or may not
+    /// have landed; its ids make sending it again safe). Not the caller's cancellation, nor any other answer.
+    /// </summary>
+    private static bool IsPassing(Exception failure, CancellationToken cancellationToken) => failure switch
+    {
+        LiveOrleansException { Status: 429 or >= 500 } => true,
+        HttpRequestException or IOException => true,
+        TaskCanceledException => !cancellationToken.IsCancellationRequested,
+        _ => false,
+    };
+
+    private static readonly ResiliencePropertyKey<RetryBudget> Budget = new("LiveOrleans.Producer.RetryBudget");
+
+    /// <summary>
+    /// Retries a batch as it stands while the failure is passing and the wait still ends within
+    /// <see cref="LiveOrleansClientOptions.RetryFor"/>; then the last failure is thrown. Built once per producer.
+    /// </summary>
+    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = int.MaxValue,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } failure
+                && IsPassing(failure, args.Context.CancellationToken) && args.Context.Properties.GetValue(Budget, null!).Allows()),
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Context.Properties.GetValue(Budget, null!).Take(options.MaxRetryDelay)),
+        })
+        .Build();
+
+    /// <summary>One batch's retries: when to give up, the next wait without <c>Retry-After</c> (it doubles), and what the engine told.</summary>
+    private sealed class RetryBudget(DateTimeOffset giveUpAt, TimeSpan firstDelay)
+    {
+        private TimeSpan _delay = firstDelay;
+
+        public TimeSpan? Told { get; set; }
+
+        public int Retries { get; private set; }
+
+        /// <summary>The wait before the next attempt: as the engine said, else the growing delay.</summary>
+        public TimeSpan Pause => Told is { } told && told > TimeSpan.Zero ? told : _delay;
+
+        /// <summary>Whether the wait would still end before giving up.</summary>
+        public bool Allows() => DateTimeOffset.UtcNow + Pause <= giveUpAt;
+
+        /// <summary>Takes the wait for a retry; a wait of our own doubles the next one, up to <paramref name="max"/>.</summary>
+        public TimeSpan Take(TimeSpan max)
+        {
+            var pause = Pause;
+            if (Told is null) _delay = TimeSpan.FromTicks(Math.Min(_delay.Ticks * 2, max.Ticks));
+            Retries++;
+            return pause;
         }
     }
 

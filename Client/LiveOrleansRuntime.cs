@@ -3,6 +3,8 @@ using System.Text.Json;
 using LiveOrleans.Events;
 using LiveOrleans.Live;
 using Microsoft.AspNetCore.SignalR.Client;
+using Polly;
+using Polly.Retry;
 
 namespace LiveOrleans.Client;
 
@@ -121,22 +123,37 @@ public sealed class LiveOrleansRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Listens again a second after the control stream ended or failed (the engine stopping, a lost connection, an
+    /// answer other than 200, a torn event), for as long as the runtime lives; only stopping ends it.
+    /// </summary>
+    private static readonly ResiliencePipeline Relisten = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = int.MaxValue,
+            Delay = TimeSpan.FromSeconds(1),
+            BackoffType = DelayBackoffType.Constant,
+            UseJitter = false,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is null or HttpRequestException or IOException or JsonException or OperationCanceledException),
+        })
+        .Build();
+
     /// <summary>The control stream as Server-Sent Events, resumed after the last command seen; reconnects until stopped.</summary>
     private async Task ListenAsync(CancellationToken stop)
     {
         var lastId = "";
-        while (!stop.IsCancellationRequested)
+        try
         {
-            try
+            await Relisten.ExecuteAsync(async token =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/control");
                 request.Headers.Add("X-Api-Key", _options.ApiKey);
                 if (lastId.Length > 0) request.Headers.Add("Last-Event-ID", lastId);
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop);
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
                 response.EnsureSuccessStatusCode();
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop));
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(token));
                 string? id = null, data = null;
-                while (await reader.ReadLineAsync(stop) is { } line)
+                while (await reader.ReadLineAsync(token) is { } line)
                 {
                     if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
                     else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
@@ -147,11 +164,9 @@ public sealed class LiveOrleansRuntime : IAsyncDisposable
                         id = data = null;
                     }
                 }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or OperationCanceledException) { }
-            try { await Task.Delay(1000, stop); } catch (OperationCanceledException) { return; }
+            }, stop);
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
     }
 
     private static ControlCommand Parse(JsonElement payload)

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 
@@ -59,35 +59,99 @@ public static class AuthEndpoints
 /// each further failure doubles the wait before that source may try again (1 s, 2 s, 4 s … at most
 /// <see cref="MaxWait"/>). Only the source waits: accounts are never locked. In memory, per Api node.
 /// </summary>
-public sealed class LoginThrottle([FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time)
+/// <remarks>
+/// A <see cref="PartitionedRateLimiter{TResource}"/> keyed by source keeps the sources and forgets one once its window
+/// has passed; the doubling wait is a small <see cref="RateLimiter"/> of ours, since the library's limiters refuse for
+/// a fixed window or rate and the contract promises a wait that grows with each failure.
+/// </remarks>
+public sealed class LoginThrottle([FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time) : IDisposable
 {
     public const int FreeFailures = 10;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(15);
-    private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset Since, DateTimeOffset Until)> _failures = new(StringComparer.Ordinal);
+
+    private readonly PartitionedRateLimiter<string> _sources = PartitionedRateLimiter.Create<string, string>(
+        source => RateLimitPartition.Get(source, _ => new FailureBrake(time)), StringComparer.Ordinal);
 
     /// <summary>How long the source must still wait, or null when it may try now.</summary>
     public TimeSpan? RetryAfter(string source)
     {
-        if (!_failures.TryGetValue(source, out var f)) return null;
-        var wait = f.Until - time.GetUtcNow();
-        return wait > TimeSpan.Zero ? wait : null;
+        using var lease = _sources.AttemptAcquire(source, 0);
+        return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : MaxWait;
     }
 
-    public void Failed(string source)
+    public void Failed(string source) => _sources.AttemptAcquire(source, 1).Dispose();
+
+    public void Dispose() => _sources.Dispose();
+
+    /// <summary>
+    /// One source's brake, whose permits are failed sign-ins: acquiring records that many failures, and a lease (of any
+    /// count, 0 to only ask) is refused while the source must wait, with the wait as <see cref="MetadataName.RetryAfter"/>.
+    /// </summary>
+    private sealed class FailureBrake(TimeProvider time) : RateLimiter
     {
-        var now = time.GetUtcNow();
-        _failures.AddOrUpdate(source, (1, now, now), (_, f) =>
+        private readonly Lock _lock = new();
+        private readonly DateTimeOffset _created = time.GetUtcNow();
+        private int _count;
+        private DateTimeOffset _since, _until;
+
+        /// <summary>Idle once nothing of it counts any more: its window and its wait passed (without failures: since it was made).</summary>
+        public override TimeSpan? IdleDuration
         {
-            if (now - f.Since >= Window) return (1, now, now);
-            var count = f.Count + 1;
-            var over = count - FreeFailures;
-            var wait = over <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(MaxWait.TotalSeconds, Math.Pow(2, Math.Min(over - 1, 20))));
-            return (count, f.Since, now + wait);
-        });
-        if (_failures.Count > 100_000)
+            get
+            {
+                lock (_lock)
+                {
+                    var idle = time.GetUtcNow() - (_count == 0 ? _created : _since + Window > _until ? _since + Window : _until);
+                    return idle > TimeSpan.Zero ? idle : null;
+                }
+            }
+        }
+
+        public override RateLimiterStatistics? GetStatistics()
         {
-            foreach (var (key, f) in _failures) if (now - f.Since >= Window) _failures.TryRemove(key, out _);
+            lock (_lock) return new RateLimiterStatistics { CurrentAvailablePermits = Math.Max(0, FreeFailures - _count) };
+        }
+
+        protected override RateLimitLease AttemptAcquireCore(int permitCount)
+        {
+            var now = time.GetUtcNow();
+            lock (_lock)
+            {
+                for (var i = 0; i < permitCount; i++)
+                {
+                    if (_count == 0 || now - _since >= Window) (_count, _since, _until) = (1, now, now);
+                    else
+                    {
+                        _count++;
+                        var over = _count - FreeFailures;
+                        var wait = over <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(MaxWait.TotalSeconds, Math.Pow(2, Math.Min(over - 1, 20))));
+                        _until = now + wait;
+                    }
+                }
+                var left = _until - now;
+                return left > TimeSpan.Zero ? new Lease(left) : Allowed;
+            }
+        }
+
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+            => ValueTask.FromResult(AttemptAcquireCore(permitCount));
+
+        private static readonly RateLimitLease Allowed = new Lease(null);
+
+        /// <summary>Acquired without a wait; refused with one.</summary>
+        private sealed class Lease(TimeSpan? wait) : RateLimitLease
+        {
+            public override bool IsAcquired => wait is null;
+
+            public override IEnumerable<string> MetadataNames => wait is null ? [] : [MetadataName.RetryAfter.Name];
+
+            public override bool TryGetMetadata(string metadataName, out object? metadata)
+            {
+                var known = wait is not null && metadataName == MetadataName.RetryAfter.Name;
+                metadata = known ? wait : null;
+                return known;
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
 using LiveOrleans.Live;
+using Polly;
+using Polly.Retry;
 
 namespace LiveOrleans.Api.Hosting;
 
@@ -10,7 +12,23 @@ namespace LiveOrleans.Api.Hosting;
 /// </summary>
 public static class ClusterCalls
 {
-    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(500);
+    private static readonly ResiliencePropertyKey<HttpContext> Request = new("LiveOrleans.ClusterCalls.Request");
+
+    /// <summary>
+    /// A passing failure (<see cref="IsTransient"/>) is tried once more after half a second, unless the request's answer
+    /// has started (nothing can be taken back then) or the request was aborted.
+    /// </summary>
+    private static readonly ResiliencePipeline OnceMore = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 1,
+            Delay = TimeSpan.FromMilliseconds(500),
+            BackoffType = DelayBackoffType.Constant,
+            UseJitter = false,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && IsTransient(ex)
+                && !(args.Context.Properties.TryGetValue(Request, out var http) && http.Response.HasStarted)),
+        })
+        .Build();
 
     /// <summary>
     /// Whether a failure is passing, not the call's fault nor a bug: the cluster changing under the call — a silo gone
@@ -43,28 +61,19 @@ public static class ClusterCalls
             await next(context);
             return;
         }
+        var attempt = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        attempt.Properties.Set(Request, context);
         try
         {
-            await next(context);
+            await OnceMore.ExecuteAsync(static async (_, state) => await state.next(state.context), attempt, (context, next));
         }
-        catch (Exception ex) when (IsTransient(ex) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        finally
         {
-            await Task.Delay(Pause, context.RequestAborted);
-            await next(context);
+            ResilienceContextPool.Shared.Return(attempt);
         }
     }
 
     /// <summary>Runs an idempotent call; when a passing failure (<see cref="IsTransient"/>) interrupts it, once more after a pause.</summary>
     public static async Task<T> OnceMoreOnFailoverAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception ex) when (IsTransient(ex))
-        {
-            await Task.Delay(Pause);
-            return await call();
-        }
-    }
+        => await OnceMore.ExecuteAsync(static async (call, _) => await call(), call);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using LiveOrleans.Grains;
@@ -57,10 +56,22 @@ public abstract record IngestOutcome
 /// </summary>
 public sealed class IngestService(
     IGrainFactory grains, [FromKeyedServices(LiveTime.Key)] TimeProvider time, IngestOptions options, Microsoft.Extensions.Options.IOptions<LiveOptions> liveOptions)
+    : IDisposable
 {
     private static readonly TimeSpan SessionCapRetry = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _limiters = new(StringComparer.Ordinal);
+    /// <summary>
+    /// A token bucket per tenant holding two seconds' worth of events, refilled a tenth of the rate every 100 ms; the
+    /// partitioned limiter replenishes every bucket on one timer and drops a tenant's once it has been full a while.
+    /// </summary>
+    private readonly PartitionedRateLimiter<string> _rate = PartitionedRateLimiter.Create<string, string>(tenant =>
+        RateLimitPartition.GetTokenBucketLimiter(tenant, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.EventsPerSecondPerTenant * 2,
+            TokensPerPeriod = options.EventsPerSecondPerTenant / 10,
+            ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+            QueueLimit = 0,
+        }), StringComparer.Ordinal);
     private readonly IngestAdmission _admission = new(options);
 
     /// <param name="path">The field path of the events array in error names: empty for a body <c>{"events": [...]}</c>.</param>
@@ -113,7 +124,7 @@ public sealed class IngestService(
             return new IngestOutcome.Invalid(errors, bad);
         }
 
-        using var lease = Limiter(tenant).AttemptAcquire(Math.Min(events.Count, options.EventsPerSecondPerTenant * 2));
+        using var lease = _rate.AttemptAcquire(tenant, Math.Min(events.Count, options.EventsPerSecondPerTenant * 2));
         if (!lease.IsAcquired)
         {
             return new IngestOutcome.Limited(TimeSpan.FromSeconds(1),
@@ -168,12 +179,5 @@ public sealed class IngestService(
         return new IngestOutcome.Accepted(result.Accepted, result.Duplicates);
     }
 
-    private TokenBucketRateLimiter Limiter(string tenant) => _limiters.GetOrAdd(tenant, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = options.EventsPerSecondPerTenant * 2,
-        TokensPerPeriod = options.EventsPerSecondPerTenant / 10,
-        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    }));
+    public void Dispose() => _rate.Dispose();
 }

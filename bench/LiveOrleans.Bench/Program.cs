@@ -2,7 +2,7 @@ using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
 // Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G] [--queries-before-stop]
-//   what: raw | ingest | query | sessions | calls | all | gc PID (a full GC in a running engine)
+//   what: raw | commit | ingest | query | sessions | calls | all | gc PID (a full GC in a running engine)
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
 var seconds = int.TryParse(positional.ElementAtOrDefault(1), out var s) ? s : 15;
@@ -39,6 +39,7 @@ Console.WriteLine(Machine.Describe());
 foreach (var build in builds) Console.WriteLine($"build {build.Label}: {build.ApiDll}");
 var report = new Report(builds);
 if (what is "raw" or "all") report.Raw(await RawAppendBenchmark.RunAsync(runs));
+if (what is "commit") await GroupCommitBenchmark.RunAsync(runs);
 if (what is "ingest" or "all")
 {
     // Runs alternate between the builds, so a slow moment of the machine hits both.

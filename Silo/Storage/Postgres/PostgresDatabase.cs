@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace LiveOrleans.Storage.Postgres;
 
@@ -117,9 +119,26 @@ public sealed partial class PostgresDatabase : IStoreDatabase, IDisposable
     private void EnsureSchema(ILogger? logger, TimeSpan waitForServer)
     {
         var deadline = DateTime.UtcNow + waitForServer;
-        while (true)
+        // The server is not up yet (containers start together): try again every second, within bounds. A refusal from
+        // the server itself (a PostgresException: bad password, no such database) is not waited out.
+        var untilTheServerAnswers = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                Delay = TimeSpan.FromSeconds(1),
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = false,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is NpgsqlException and not PostgresException && DateTime.UtcNow < deadline),
+                OnRetry = args =>
+                {
+                    if (logger is not null) Log.Waiting(logger, Description, args.Outcome.Exception!.Message);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        try
         {
-            try
+            untilTheServerAnswers.Execute(() =>
             {
                 using var connection = DataSource.OpenConnection();
                 using var transaction = connection.BeginTransaction();
@@ -130,18 +149,11 @@ public sealed partial class PostgresDatabase : IStoreDatabase, IDisposable
                     command.ExecuteNonQuery();
                 }
                 transaction.Commit();
-                return;
-            }
-            catch (NpgsqlException ex) when (ex is not PostgresException && DateTime.UtcNow < deadline)
-            {
-                // The server is not up yet (containers start together): wait for it, within bounds.
-                if (logger is not null) Log.Waiting(logger, Description, ex.Message);
-                Thread.Sleep(1000);
-            }
-            catch (NpgsqlException ex) when (ex is not PostgresException)
-            {
-                throw new InvalidOperationException($"{Description} does not answer ({ex.Message}). Check ConnectionStrings:PostgreSql and that the server runs.", ex);
-            }
+            });
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException)
+        {
+            throw new InvalidOperationException($"{Description} does not answer ({ex.Message}). Check ConnectionStrings:PostgreSql and that the server runs.", ex);
         }
     }
 
