@@ -1,5 +1,6 @@
 using LiveOrleans.Grains.Storage;
 using LiveOrleans.Live;
+using Orleans.Streams;
 
 namespace LiveOrleans.Grains.Derived;
 
@@ -88,6 +89,33 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     public void OnRehydrate(IRehydrationContext rehydrationContext)
     {
         if (rehydrationContext.TryGetValue<DateTimeOffset>(ListenedKey, out var until)) _listenedUntil = until;
+    }
+
+    private IAsyncStream<TenantStreamItem>? _tenantStream;
+
+    /// <summary>The tenant's stream, where replicas listen.</summary>
+    protected IAsyncStream<TenantStreamItem> TenantStream
+        => _tenantStream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
+
+    /// <summary>
+    /// Publishes a change as the next version (see <see cref="IPublishedState"/>), made by <paramref name="change"/> from
+    /// it. The version moves even when nobody listens, and when publishing fails, which is logged and not thrown: the
+    /// change is applied and marked for writing already, and a replica mends a missing version itself, at its next
+    /// item or lease renewal (which answers the version last published), by taking a fresh snapshot.
+    /// </summary>
+    protected async Task PublishAsync(Func<long, TenantStreamItem> change)
+    {
+        var published = (IPublishedState)State;
+        var version = ++published.Version;
+        if (!Listened) return;
+        try
+        {
+            await TenantStream.OnNextAsync(change(version));
+        }
+        catch (Exception ex)
+        {
+            Log.PublishFailed(logger, this.GetPrimaryKeyString(), version, ex);
+        }
     }
 
     /// <summary>Marks the state as changed: the next timer writes it.</summary>
@@ -206,29 +234,9 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         State.CoveredPosition = Math.Max(covered, EventLog.StablePosition(Options.RecoveryMargin));
         State.Clean = clean;
         _dirty = false;
-        try
-        {
-            await FlushAsync();
-            await stored.WriteStateAsync();
-        }
-        catch (Orleans.Storage.InconsistentStateException ex)
-        {
-            Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
-            DeactivateOnIdle();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The process is ending past its shutdown time: one line, not a stack per grain (the snapshot stays unclean).
-            _dirty = true;
-            State.CoveredPosition = covered;
-            Log.StoreClosed(logger, this.GetPrimaryKeyString());
-        }
-        catch (Exception ex)
-        {
-            _dirty = true;
-            State.CoveredPosition = covered;
-            Log.SnapshotFailed(logger, this.GetPrimaryKeyString(), ex);
-        }
+        if (await Snapshots.TryWriteAsync(this, async () => { await FlushAsync(); await stored.WriteStateAsync(); }, logger)) return;
+        _dirty = true;
+        State.CoveredPosition = covered;
     }
 
     private static partial class Log
@@ -236,13 +244,7 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         [LoggerMessage(1, LogLevel.Information, "{Grain} did not end cleanly: recovered from the log after position {Position} ({Streams} streams changed).")]
         public static partial void Recovered(ILogger logger, string grain, long position, int streams);
 
-        [LoggerMessage(2, LogLevel.Warning, "{Grain}: another activation wrote its snapshot; this one deactivates.")]
-        public static partial void StaleActivation(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(3, LogLevel.Warning, "{Grain}: writing the snapshot failed; the next timer tries again.")]
-        public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(4, LogLevel.Warning, "{Grain}: the store closed before its snapshot was written; its next activation recovers.")]
-        public static partial void StoreClosed(ILogger logger, string grain);
+        [LoggerMessage(2, LogLevel.Warning, "{Grain}: publishing version {Version} failed; replicas will take a fresh snapshot.")]
+        public static partial void PublishFailed(ILogger logger, string grain, long version, Exception ex);
     }
 }

@@ -56,11 +56,7 @@ public sealed partial class LiveIndexGrain(
     private readonly Dictionary<string, DateTimeOffset> _alertedWaits = new(StringComparer.Ordinal);
     private RowChanges<SessionEntry> _rows = null!;
     private RowChanges<ActivityEntry> _activityRows = null!;
-    private IAsyncStream<TenantStreamItem>? _stream;
     private int _shard;
-
-    private IAsyncStream<TenantStreamItem> Stream
-        => _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
 
     protected override async Task OnLoadedAsync()
     {
@@ -119,12 +115,12 @@ public sealed partial class LiveIndexGrain(
         if (changed.Count > 0 || activity.Count > 0)
         {
             Changed();
-            await PublishAsync(new SessionsChanged(_shard, ++State.Version, changed, [], activity, update.Lifecycle));
+            await PublishAsync(version => new SessionsChanged(_shard, version, changed, [], activity, update.Lifecycle));
         }
         ReportLive();
         if (Listened)
         {
-            foreach (var alert in update.Alerts) await Stream.OnNextAsync(new AlertRaised(alert));
+            foreach (var alert in update.Alerts) await TenantStream.OnNextAsync(new AlertRaised(alert));
         }
     }
 
@@ -202,7 +198,7 @@ public sealed partial class LiveIndexGrain(
         if (removed.Count > 0)
         {
             Changed();
-            await PublishAsync(new SessionsChanged(_shard, ++State.Version, [], removed, [], []));
+            await PublishAsync(version => new SessionsChanged(_shard, version, [], removed, [], []));
         }
         ReportLive();
         EndInactiveSessions(now);
@@ -215,7 +211,7 @@ public sealed partial class LiveIndexGrain(
             if (!Listened) continue; // an alert is a notification: nobody listening, nobody to tell
             var entry = _index.Get(id)!;
             var user = entry.Card.User.Name ?? entry.Card.User.Id ?? "A customer";
-            await Stream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
+            await TenantStream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
                 $"{user} has waited more than {threshold.TotalSeconds:0} s for a first response")));
         }
     }
@@ -289,20 +285,6 @@ public sealed partial class LiveIndexGrain(
         return _threshold;
     }
 
-    private async Task PublishAsync(SessionsChanged change)
-    {
-        if (!Listened) return;
-        try
-        {
-            await Stream.OnNextAsync(change);
-        }
-        catch (Exception ex)
-        {
-            // Replicas notice the missing version and take a fresh snapshot.
-            Log.PublishFailed(logger, this.GetPrimaryKeyString(), change.Version, ex);
-        }
-    }
-
     /// <summary>
     /// Files the entries of the shard's rows (one per session) at once, as <see cref="Put"/> one by one would: the
     /// index built in bulk, the retention and waiting queues sorted once (nothing was alerted yet).
@@ -341,9 +323,6 @@ public sealed partial class LiveIndexGrain(
 
     private static partial class Log
     {
-        [LoggerMessage(10, LogLevel.Warning, "{Grain}: publishing version {Version} failed; replicas will take a fresh snapshot.")]
-        public static partial void PublishFailed(ILogger logger, string grain, long version, Exception ex);
-
         [LoggerMessage(11, LogLevel.Debug, "{Grain}: the tenant's settings could not be read; waiting alerts wait for the next tick.")]
         public static partial void SettingsUnavailable(ILogger logger, string grain, Exception ex);
 

@@ -245,41 +245,13 @@ public sealed partial class SessionGrain(
         if (!_dirty) return;
         _dirty = false;
         _sinceSnapshot = 0;
-        try
-        {
-            await stored.WriteStateAsync();
-        }
-        catch (Orleans.Storage.InconsistentStateException ex)
-        {
-            // Another activation of this session wrote a newer snapshot: this one is stale and must go.
-            Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
-            DeactivateOnIdle();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The process is ending: the log has every event; one line, not a stack per session.
-            _dirty = true;
-            Log.StoreClosed(logger, this.GetPrimaryKeyString());
-        }
-        catch (Exception ex)
-        {
-            _dirty = true;
-            Log.SnapshotFailed(logger, this.GetPrimaryKeyString(), ex);
-        }
+        // The log has every event meanwhile: a write that failed is made again by the next one.
+        if (!await Snapshots.TryWriteAsync(this, stored.WriteStateAsync, logger)) _dirty = true;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Session {Grain}: another activation wrote its snapshot; this one deactivates.")]
-        public static partial void StaleActivation(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(2, LogLevel.Warning, "Session {Grain}: writing the snapshot failed; the next timer tries again (the log has every event).")]
-        public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
-
         [LoggerMessage(3, LogLevel.Warning, "Session {Grain}: publishing to watchers failed.")]
         public static partial void WatchPublishFailed(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(4, LogLevel.Debug, "Session {Grain}: the store closed before its snapshot was written (the log has every event).")]
-        public static partial void StoreClosed(ILogger logger, string grain);
     }
 }
