@@ -50,7 +50,11 @@ public interface IPublishedState
 /// an unclean end (a crash, a silo lost) the next activation asks the sessions whose log moved after the snapshot's
 /// covered position for their facts again, so nothing they delivered is lost with the process that held it.
 /// </summary>
-public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stored, IEventLog log, LiveOptions options, ILogger logger)
+/// <param name="leaseClock">
+/// The process's clock (Orleans' own, not the engine's <see cref="LiveTime"/> clock): listeners' leases are renewed on
+/// the Api hosts' timers, so a test that moves the engine's clock must not end them.
+/// </param>
+public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stored, IEventLog log, LiveOptions options, TimeProvider leaseClock, ILogger logger)
     : Grain, IGrainMigrationParticipant where TState : class, IDerivedState, new()
 {
     private const string ListenedKey = "live.listened-until";
@@ -70,12 +74,12 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     private DateTimeOffset _listenedUntil;
 
     /// <summary>Whether an Api host listens to this grain's changes now (publishing costs a serialisation: nobody listening, nothing is published).</summary>
-    protected bool Listened => _listenedUntil > TimeProvider.System.GetUtcNow();
+    protected bool Listened => _listenedUntil > leaseClock.GetUtcNow();
 
-    /// <summary>Publishes changes for <paramref name="lease"/> (real time), and stays active meanwhile; answers the version last published.</summary>
+    /// <summary>Publishes changes for <paramref name="lease"/> (on the process's clock), and stays active meanwhile; answers the version last published.</summary>
     public Task<long> Listen(TimeSpan lease)
     {
-        _listenedUntil = TimeProvider.System.GetUtcNow() + lease;
+        _listenedUntil = leaseClock.GetUtcNow() + lease;
         DelayDeactivation(lease);
         return Task.FromResult(State is IPublishedState published ? published.Version : 0);
     }

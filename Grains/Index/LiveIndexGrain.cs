@@ -33,7 +33,8 @@ public sealed partial class LiveIndexGrain(
     Serializer serializer,
     IOptions<LiveOptions> options,
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,
-    ILogger<LiveIndexGrain> logger) : DerivedGrain<IndexState>(stored, log, options.Value, logger), ILiveIndexGrain
+    TimeProvider leaseClock,
+    ILogger<LiveIndexGrain> logger) : DerivedGrain<IndexState>(stored, log, options.Value, leaseClock, logger), ILiveIndexGrain
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ThresholdRefresh = TimeSpan.FromSeconds(5);
@@ -202,7 +203,7 @@ public sealed partial class LiveIndexGrain(
         }
         ReportLive();
         EndInactiveSessions(now);
-        if (_waiting.Count == 0 || await WaitingThresholdAsync() is not { } threshold) return;
+        if (_waiting.Count == 0 || await WaitingThresholdAsync(now) is not { } threshold) return;
         while (_waiting.Count > 0 && _waiting.Min.Since + threshold <= now)
         {
             var (since, id) = _waiting.Min;
@@ -264,13 +265,13 @@ public sealed partial class LiveIndexGrain(
     }
 
     /// <summary>
-    /// The tenant's waiting-alert threshold, asked again at most every <see cref="ThresholdRefresh"/> (a change applies
-    /// within that); null while it could not be asked yet (its silo is going away, say): the next tick tries again.
+    /// The tenant's waiting-alert threshold, asked again at most every <see cref="ThresholdRefresh"/> of the engine's
+    /// clock, which the waits are measured on (a change applies within that; a clock set back asks again at once);
+    /// null while it could not be asked yet (its silo is going away, say): the next tick tries again.
     /// </summary>
-    private async Task<TimeSpan?> WaitingThresholdAsync()
+    private async Task<TimeSpan?> WaitingThresholdAsync(DateTimeOffset now)
     {
-        var now = TimeProvider.System.GetUtcNow();
-        if (_threshold is null || now - _thresholdAskedAt >= ThresholdRefresh)
+        if (_threshold is null || (now - _thresholdAskedAt).Duration() >= ThresholdRefresh)
         {
             try
             {

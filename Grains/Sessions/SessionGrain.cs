@@ -18,6 +18,7 @@ public sealed partial class SessionGrain(
     [PersistentState("session", LiveStorage.Name)] IPersistentState<SessionState> stored,
     IEventLog log,
     IOptions<LiveOptions> options,
+    TimeProvider leaseClock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, IGrainMigrationParticipant
 {
     private const string WatchedKey = "live.watched-until";
@@ -183,9 +184,13 @@ public sealed partial class SessionGrain(
         return Task.FromResult<SessionChanges?>(_model.Changes(null, timeZone ?? _model.State.TimeZone));
     }
 
+    /// <summary>
+    /// Publishes to watchers for <paramref name="lease"/> on the process's clock (Orleans' own, not the engine's
+    /// <see cref="LiveTime"/> clock): the Api hosts renew it on their timers, and it holds off deactivation.
+    /// </summary>
     public Task Watch(TimeSpan lease)
     {
-        _watchedUntil = TimeProvider.System.GetUtcNow() + lease;
+        _watchedUntil = leaseClock.GetUtcNow() + lease;
         DelayDeactivation(lease);
         return Task.CompletedTask;
     }
@@ -220,7 +225,7 @@ public sealed partial class SessionGrain(
 
     private async Task PublishToWatchersAsync(SessionEffects effects, LiveState before, List<TokenArrived>? tokens)
     {
-        if (_watchedUntil < TimeProvider.System.GetUtcNow()) return;
+        if (_watchedUntil < leaseClock.GetUtcNow()) return;
         var items = new List<WatchItem>();
         var owner = _model.State.OwnerId;
         foreach (var message in effects.Messages) items.Add(new MessageAdded(_model.SessionId, owner, message));

@@ -30,7 +30,8 @@ public sealed class TenantDayGrain(
     IRowStore rows,
     Serializer serializer,
     IOptions<LiveOptions> options,
-    ILogger<TenantDayGrain> logger) : DerivedGrain<DayState>(stored, log, options.Value, logger), ITenantDayGrain
+    TimeProvider leaseClock,
+    ILogger<TenantDayGrain> logger) : DerivedGrain<DayState>(stored, log, options.Value, leaseClock, logger), ITenantDayGrain
 {
     private readonly Dictionary<string, DayConversation> _conversations = new(StringComparer.Ordinal);
     private readonly DayFigures _figures = new();

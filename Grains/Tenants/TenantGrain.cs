@@ -27,7 +27,8 @@ public sealed class TenantGrain(
     [PersistentState("tenant", LiveStorage.Name)] IPersistentState<TenantState> stored,
     IEventLog log,
     IOptions<LiveOptions> options,
-    ILogger<TenantGrain> logger) : DerivedGrain<TenantState>(stored, log, options.Value, logger), ITenantGrain
+    TimeProvider leaseClock,
+    ILogger<TenantGrain> logger) : DerivedGrain<TenantState>(stored, log, options.Value, leaseClock, logger), ITenantGrain
 {
     protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
     {
