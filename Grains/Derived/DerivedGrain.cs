@@ -139,7 +139,7 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         if (State is IPublishedState published) published.Version = IPublishedState.NewEpoch(published.Version);
         State.Clean = false;
         State.CoveredPosition = Math.Max(State.CoveredPosition, EventLog.StablePosition(Options.RecoveryMargin));
-        await stored.WriteStateAsync();
+        await stored.WriteStateAsync(cancellationToken);
         this.RegisterGrainTimer(() => WriteAsync(clean: false), Options.SnapshotInterval, Options.SnapshotInterval);
     }
 
@@ -173,7 +173,7 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
             cancellationToken.ThrowIfCancellationRequested();
             State.Recovery = new RecoveryProgress(State.CoveredPosition, batch[^1], askedAfter);
             await FlushAsync();
-            await stored.WriteStateAsync();
+            await stored.WriteStateAsync(cancellationToken);
         }
         State.Recovery = null;
         return ordered.Length;
