@@ -11,13 +11,15 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
     ILogger<Bootstrapper> logger)
     : IHostedService
 {
+    private static readonly string[] BootstrapKeys = ["Tenant", "AdminUser", "AdminPassword", "IngestKey", "TimeZone"];
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var section = configuration.GetSection("Bootstrap");
         if (identity.HasTenants())
         {
             // Secrets given for a store that already has its tenants change nothing: say so, or every call gets 401 unexplained.
-            var ignored = new[] { "Tenant", "AdminUser", "AdminPassword", "IngestKey", "TimeZone" }.Where(k => !string.IsNullOrEmpty(section[k])).Select(k => $"Bootstrap:{k}").ToArray();
+            var ignored = BootstrapKeys.Where(k => !string.IsNullOrEmpty(section[k])).Select(k => $"Bootstrap:{k}").ToArray();
             if (ignored.Length > 0)
             {
                 Log.Ignored(logger, string.Join(", ", ignored), store.Description);

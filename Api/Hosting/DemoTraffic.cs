@@ -15,16 +15,16 @@ public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime
     public const double Speed = 3;
     public const double SessionsPerMinute = 40;
 
-    protected override async Task ExecuteAsync(CancellationToken hostStopping)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // The web server stops before this service is told to: the demo's own requests (its control stream
         // above all) must end as soon as the application starts stopping, or the server waits for them.
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, lifetime.ApplicationStopping);
-        var stoppingToken = stopping.Token;
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        var cancellation = stopping.Token;
         var started = new TaskCompletionSource();
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         {
-            await started.Task.WaitAsync(stoppingToken);
+            await started.Task.WaitAsync(cancellation);
         }
         var tenant = configuration["Bootstrap:Tenant"] is { Length: > 0 } t ? t : "demo";
         if (identity.FindTenant(tenant) is null)
@@ -49,7 +49,7 @@ public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime
             businessHours: false); // as lively at 3 a.m. as at noon: someone trying the demo at night sees it move
         try
         {
-            await new SimulationRunner(http, [key], model).RunAsync(Timeout.InfiniteTimeSpan, Speed, stoppingToken);
+            await new SimulationRunner(http, [key], model).RunAsync(Timeout.InfiniteTimeSpan, Speed, cancellation);
         }
         catch (OperationCanceledException) { }
     }

@@ -98,7 +98,7 @@ public static class Observability
 
     private static async Task<bool> IsPlatformAdminAsync(HttpContext context)
     {
-        if (!context.Request.Headers.Authorization.Any()) return false;
+        if (context.Request.Headers.Authorization.Count == 0) return false;
         try
         {
             foreach (var scheme in new[] { LiveClaims.BearerScheme, LiveClaims.BasicScheme })
@@ -171,7 +171,7 @@ public sealed class ClientHealthCheck(IClusterClient client, IGrainFactory grain
         try
         {
             // Any grain call goes through a gateway: one that answers says the cluster is reachable.
-            await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
             return HealthCheckResult.Healthy($"connected to cluster {client.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.ClusterOptions>>().Value.ClusterId}");
         }
         catch (Exception ex)

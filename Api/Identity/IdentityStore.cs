@@ -38,7 +38,7 @@ public sealed class IdentityStore(IStoreDatabase database)
     public bool HasTenants()
     {
         using var connection = database.Open();
-        return Convert.ToInt64(connection.Scalar("SELECT COUNT(*) FROM (SELECT 1 FROM tenants LIMIT 1) AS t", null)) == 1;
+        return Convert.ToInt64(connection.Scalar("SELECT COUNT(*) FROM (SELECT 1 FROM tenants LIMIT 1) AS t", null), System.Globalization.CultureInfo.InvariantCulture) == 1;
     }
 
     /// <summary>Creates a tenant with its first admin and an ingest key, in one transaction.</summary>
@@ -166,7 +166,7 @@ public sealed class IdentityStore(IStoreDatabase database)
         {
             users.Add(new UserRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 EnumNames<Role>.TryParse(reader.GetString(4), out var role) ? role : Role.Viewer,
-                reader.IsDBNull(5) ? null : reader.GetString(5), Convert.ToInt64(reader.GetValue(6)) == 1, reader.GetString(7)));
+                reader.IsDBNull(5) ? null : reader.GetString(5), Convert.ToInt64(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture) == 1, reader.GetString(7)));
         }
         return users;
     }

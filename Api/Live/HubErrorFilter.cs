@@ -12,15 +12,15 @@ namespace LiveOrleans.Api.Live;
 /// </summary>
 public sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
 {
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try
         {
-            return await next(context);
+            return await next(invocationContext);
         }
         catch (Exception ex) when (ex is not HubException && ex is not OperationCanceledException)
         {
-            Log.Failed(logger, context.Hub.GetType().Name, context.HubMethodName, ex);
+            Log.Failed(logger, invocationContext.Hub.GetType().Name, invocationContext.HubMethodName, ex);
             throw;
         }
     }

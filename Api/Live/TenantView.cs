@@ -100,7 +100,7 @@ public sealed partial class TenantView(
 
     private void Post(Func<Task> work)
     {
-        if (!_inbox.Writer.TryWrite(work)) throw new ObjectDisposedException(nameof(TenantView));
+        ObjectDisposedException.ThrowIf(!_inbox.Writer.TryWrite(work), this);
     }
 
     /// <summary>Runs work on the loop and waits for it.</summary>

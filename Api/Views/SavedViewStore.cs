@@ -42,7 +42,7 @@ public sealed class SavedViewStore(IStoreDatabase database)
         using var connection = database.Open();
         // SQLite takes its write lock here, so the count is exact; on PostgreSQL two creations racing at the limit may both pass.
         using var transaction = connection.BeginTransaction();
-        if (Convert.ToInt64(connection.Scalar("SELECT COUNT(*) FROM saved_views WHERE tenant = @t AND user_id = @u", transaction, ("@t", tenant), ("@u", userId)))
+        if (Convert.ToInt64(connection.Scalar("SELECT COUNT(*) FROM saved_views WHERE tenant = @t AND user_id = @u", transaction, ("@t", tenant), ("@u", userId)), System.Globalization.CultureInfo.InvariantCulture)
             >= MaxViewsPerUser)
         {
             return ViewWriteResult.TooMany;

@@ -16,7 +16,8 @@ public sealed class AgentGrain(
     [PersistentState("agent", LiveStorage.Name)] IPersistentState<AgentState> stored,
     IEventLog log,
     IOptions<LiveOptions> options,
-    ILogger<AgentGrain> logger) : DerivedGrain<AgentState>(stored, log, options.Value, logger), IAgentGrain
+    TimeProvider leaseClock,
+    ILogger<AgentGrain> logger) : DerivedGrain<AgentState>(stored, log, options.Value, leaseClock, logger), IAgentGrain
 {
     private string Stream => LiveKeys.AgentStream(Id);
 

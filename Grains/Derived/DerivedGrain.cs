@@ -1,5 +1,6 @@
 using LiveOrleans.Grains.Storage;
 using LiveOrleans.Live;
+using Orleans.Streams;
 
 namespace LiveOrleans.Grains.Derived;
 
@@ -49,7 +50,11 @@ public interface IPublishedState
 /// an unclean end (a crash, a silo lost) the next activation asks the sessions whose log moved after the snapshot's
 /// covered position for their facts again, so nothing they delivered is lost with the process that held it.
 /// </summary>
-public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stored, IEventLog log, LiveOptions options, ILogger logger)
+/// <param name="leaseClock">
+/// The process's clock (Orleans' own, not the engine's <see cref="LiveTime"/> clock): listeners' leases are renewed on
+/// the Api hosts' timers, so a test that moves the engine's clock must not end them.
+/// </param>
+public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stored, IEventLog log, LiveOptions options, TimeProvider leaseClock, ILogger logger)
     : Grain, IGrainMigrationParticipant where TState : class, IDerivedState, new()
 {
     private const string ListenedKey = "live.listened-until";
@@ -69,12 +74,12 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     private DateTimeOffset _listenedUntil;
 
     /// <summary>Whether an Api host listens to this grain's changes now (publishing costs a serialisation: nobody listening, nothing is published).</summary>
-    protected bool Listened => _listenedUntil > TimeProvider.System.GetUtcNow();
+    protected bool Listened => _listenedUntil > leaseClock.GetUtcNow();
 
-    /// <summary>Publishes changes for <paramref name="lease"/> (real time), and stays active meanwhile; answers the version last published.</summary>
+    /// <summary>Publishes changes for <paramref name="lease"/> (on the process's clock), and stays active meanwhile; answers the version last published.</summary>
     public Task<long> Listen(TimeSpan lease)
     {
-        _listenedUntil = TimeProvider.System.GetUtcNow() + lease;
+        _listenedUntil = leaseClock.GetUtcNow() + lease;
         DelayDeactivation(lease);
         return Task.FromResult(State is IPublishedState published ? published.Version : 0);
     }
@@ -88,6 +93,33 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
     public void OnRehydrate(IRehydrationContext rehydrationContext)
     {
         if (rehydrationContext.TryGetValue<DateTimeOffset>(ListenedKey, out var until)) _listenedUntil = until;
+    }
+
+    private IAsyncStream<TenantStreamItem>? _tenantStream;
+
+    /// <summary>The tenant's stream, where replicas listen.</summary>
+    protected IAsyncStream<TenantStreamItem> TenantStream
+        => _tenantStream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
+
+    /// <summary>
+    /// Publishes a change as the next version (see <see cref="IPublishedState"/>), made by <paramref name="change"/> from
+    /// it. The version moves even when nobody listens, and when publishing fails, which is logged and not thrown: the
+    /// change is applied and marked for writing already, and a replica mends a missing version itself, at its next
+    /// item or lease renewal (which answers the version last published), by taking a fresh snapshot.
+    /// </summary>
+    protected async Task PublishAsync(Func<long, TenantStreamItem> change)
+    {
+        var published = (IPublishedState)State;
+        var version = ++published.Version;
+        if (!Listened) return;
+        try
+        {
+            await TenantStream.OnNextAsync(change(version));
+        }
+        catch (Exception ex)
+        {
+            Log.PublishFailed(logger, this.GetPrimaryKeyString(), version, ex);
+        }
     }
 
     /// <summary>Marks the state as changed: the next timer writes it.</summary>
@@ -107,7 +139,7 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         if (State is IPublishedState published) published.Version = IPublishedState.NewEpoch(published.Version);
         State.Clean = false;
         State.CoveredPosition = Math.Max(State.CoveredPosition, EventLog.StablePosition(Options.RecoveryMargin));
-        await stored.WriteStateAsync();
+        await stored.WriteStateAsync(cancellationToken);
         this.RegisterGrainTimer(() => WriteAsync(clean: false), Options.SnapshotInterval, Options.SnapshotInterval);
     }
 
@@ -141,7 +173,7 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
             cancellationToken.ThrowIfCancellationRequested();
             State.Recovery = new RecoveryProgress(State.CoveredPosition, batch[^1], askedAfter);
             await FlushAsync();
-            await stored.WriteStateAsync();
+            await stored.WriteStateAsync(cancellationToken);
         }
         State.Recovery = null;
         return ordered.Length;
@@ -206,29 +238,9 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         State.CoveredPosition = Math.Max(covered, EventLog.StablePosition(Options.RecoveryMargin));
         State.Clean = clean;
         _dirty = false;
-        try
-        {
-            await FlushAsync();
-            await stored.WriteStateAsync();
-        }
-        catch (Orleans.Storage.InconsistentStateException ex)
-        {
-            Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
-            DeactivateOnIdle();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The process is ending past its shutdown time: one line, not a stack per grain (the snapshot stays unclean).
-            _dirty = true;
-            State.CoveredPosition = covered;
-            Log.StoreClosed(logger, this.GetPrimaryKeyString());
-        }
-        catch (Exception ex)
-        {
-            _dirty = true;
-            State.CoveredPosition = covered;
-            Log.SnapshotFailed(logger, this.GetPrimaryKeyString(), ex);
-        }
+        if (await Snapshots.TryWriteAsync(this, async () => { await FlushAsync(); await stored.WriteStateAsync(); }, logger)) return;
+        _dirty = true;
+        State.CoveredPosition = covered;
     }
 
     private static partial class Log
@@ -236,13 +248,7 @@ public abstract partial class DerivedGrain<TState>(IPersistentState<TState> stor
         [LoggerMessage(1, LogLevel.Information, "{Grain} did not end cleanly: recovered from the log after position {Position} ({Streams} streams changed).")]
         public static partial void Recovered(ILogger logger, string grain, long position, int streams);
 
-        [LoggerMessage(2, LogLevel.Warning, "{Grain}: another activation wrote its snapshot; this one deactivates.")]
-        public static partial void StaleActivation(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(3, LogLevel.Warning, "{Grain}: writing the snapshot failed; the next timer tries again.")]
-        public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(4, LogLevel.Warning, "{Grain}: the store closed before its snapshot was written; its next activation recovers.")]
-        public static partial void StoreClosed(ILogger logger, string grain);
+        [LoggerMessage(2, LogLevel.Warning, "{Grain}: publishing version {Version} failed; replicas will take a fresh snapshot.")]
+        public static partial void PublishFailed(ILogger logger, string grain, long version, Exception ex);
     }
 }

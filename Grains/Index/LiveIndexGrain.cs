@@ -33,7 +33,8 @@ public sealed partial class LiveIndexGrain(
     Serializer serializer,
     IOptions<LiveOptions> options,
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,
-    ILogger<LiveIndexGrain> logger) : DerivedGrain<IndexState>(stored, log, options.Value, logger), ILiveIndexGrain
+    TimeProvider leaseClock,
+    ILogger<LiveIndexGrain> logger) : DerivedGrain<IndexState>(stored, log, options.Value, leaseClock, logger), ILiveIndexGrain
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ThresholdRefresh = TimeSpan.FromSeconds(5);
@@ -69,11 +70,7 @@ public sealed partial class LiveIndexGrain(
     private readonly Dictionary<string, DateTimeOffset> _alertedWaits = new(StringComparer.Ordinal);
     private RowChanges<SessionEntry> _rows = null!;
     private RowChanges<ActivityEntry> _activityRows = null!;
-    private IAsyncStream<TenantStreamItem>? _stream;
     private int _shard;
-
-    private IAsyncStream<TenantStreamItem> Stream
-        => _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
 
     protected override async Task OnLoadedAsync()
     {
@@ -134,12 +131,12 @@ public sealed partial class LiveIndexGrain(
         if (changed.Count > 0 || activity.Count > 0)
         {
             Changed();
-            await PublishAsync(new SessionsChanged(_shard, ++State.Version, changed, [], activity, update.Lifecycle));
+            await PublishAsync(version => new SessionsChanged(_shard, version, changed, [], activity, update.Lifecycle));
         }
         ReportLive();
         if (Listened)
         {
-            foreach (var alert in update.Alerts) await Stream.OnNextAsync(new AlertRaised(alert));
+            foreach (var alert in update.Alerts) await TenantStream.OnNextAsync(new AlertRaised(alert));
         }
     }
 
@@ -239,11 +236,11 @@ public sealed partial class LiveIndexGrain(
         if (removed.Count > 0)
         {
             Changed();
-            await PublishAsync(new SessionsChanged(_shard, ++State.Version, [], removed, [], []));
+            await PublishAsync(version => new SessionsChanged(_shard, version, [], removed, [], []));
         }
         ReportLive();
         EndInactiveSessions(now);
-        if (_waiting.Count == 0 || await WaitingThresholdAsync() is not { } threshold) return;
+        if (_waiting.Count == 0 || await WaitingThresholdAsync(now) is not { } threshold) return;
         while (_waiting.Count > 0 && _waiting.Min.Since + threshold <= now)
         {
             var (since, id) = _waiting.Min;
@@ -252,7 +249,7 @@ public sealed partial class LiveIndexGrain(
             if (!Listened) continue; // an alert is a notification: nobody listening, nobody to tell
             var entry = _index.Get(id)!;
             var user = entry.Card.User.Name ?? entry.Card.User.Id ?? "A customer";
-            await Stream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
+            await TenantStream.OnNextAsync(new AlertRaised(new AlertView($"alert_wait_{id}_{since.UtcTicks}", now, "medium", "waiting", id,
                 $"{user} has waited more than {threshold.TotalSeconds:0} s for a first response")));
         }
     }
@@ -305,13 +302,13 @@ public sealed partial class LiveIndexGrain(
     }
 
     /// <summary>
-    /// The tenant's waiting-alert threshold, asked again at most every <see cref="ThresholdRefresh"/> (a change applies
-    /// within that); null while it could not be asked yet (its silo is going away, say): the next tick tries again.
+    /// The tenant's waiting-alert threshold, asked again at most every <see cref="ThresholdRefresh"/> of the engine's
+    /// clock, which the waits are measured on (a change applies within that; a clock set back asks again at once);
+    /// null while it could not be asked yet (its silo is going away, say): the next tick tries again.
     /// </summary>
-    private async Task<TimeSpan?> WaitingThresholdAsync()
+    private async Task<TimeSpan?> WaitingThresholdAsync(DateTimeOffset now)
     {
-        var now = TimeProvider.System.GetUtcNow();
-        if (_threshold is null || now - _thresholdAskedAt >= ThresholdRefresh)
+        if (_threshold is null || (now - _thresholdAskedAt).Duration() >= ThresholdRefresh)
         {
             try
             {
@@ -324,20 +321,6 @@ public sealed partial class LiveIndexGrain(
             }
         }
         return _threshold;
-    }
-
-    private async Task PublishAsync(SessionsChanged change)
-    {
-        if (!Listened) return;
-        try
-        {
-            await Stream.OnNextAsync(change);
-        }
-        catch (Exception ex)
-        {
-            // Replicas notice the missing version and take a fresh snapshot.
-            Log.PublishFailed(logger, this.GetPrimaryKeyString(), change.Version, ex);
-        }
     }
 
     /// <summary>
@@ -380,9 +363,6 @@ public sealed partial class LiveIndexGrain(
 
     private static partial class Log
     {
-        [LoggerMessage(10, LogLevel.Warning, "{Grain}: publishing version {Version} failed; replicas will take a fresh snapshot.")]
-        public static partial void PublishFailed(ILogger logger, string grain, long version, Exception ex);
-
         [LoggerMessage(11, LogLevel.Debug, "{Grain}: the tenant's settings could not be read; waiting alerts wait for the next tick.")]
         public static partial void SettingsUnavailable(ILogger logger, string grain, Exception ex);
 

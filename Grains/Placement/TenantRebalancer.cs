@@ -23,7 +23,7 @@ namespace LiveOrleans.Grains.Placement;
 /// a derived grain loads its clean snapshot and rows.
 /// </remarks>
 public sealed partial class TenantRebalancer(IServiceProvider services, IOptions<LiveOptions> options, ILogger<TenantRebalancer> logger)
-    : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>
+    : IActivationWorkingSetObserver, ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private static readonly ConcurrentDictionary<Type, bool> Placed = new();
 
@@ -79,6 +79,13 @@ public sealed partial class TenantRebalancer(IServiceProvider services, IOptions
     {
         await _stopping.CancelAsync();
         if (_run is { } run) await run.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Called by the container after the silo stopped, so after <see cref="Stop"/> ended the loop.</summary>
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _changed.Dispose();
     }
 
     private async Task RunAsync()
@@ -165,7 +172,7 @@ public sealed partial class TenantRebalancer(IServiceProvider services, IOptions
             {
                 // Through the grain's own queue: it migrates once its current calls are done, to the silo the director
                 // picks. Once the call is answered the grain has begun to leave (it left the working set), or it stays.
-                await grains.GetGrain(context.GrainId).AsReference<IGrainManagementExtension>().MigrateOnIdle();
+                await grains.GetGrain(context.GrainId).AsReference<IGrainManagementExtension>().MigrateOnIdle(cancellation);
                 if (_local.ContainsKey(context))
                 {
                     Interlocked.Increment(ref stayed);

@@ -7,18 +7,21 @@ namespace LiveOrleans.Grains.Presence;
 /// Who watches the tenant's sessions, across Api nodes (see <see cref="IPresenceGrain"/> and docs/decisions.md,
 /// "Presence"). In memory only; publishes every change of a session's watchers on the tenant stream.
 /// </summary>
+/// <param name="leaseClock">
+/// The process's clock (Orleans' own, not the engine's <see cref="LiveTime"/> clock, which tests move): leases are
+/// about processes, renewed on the Api hosts' timers, and versions must order activations across silos.
+/// </param>
 [TenantPlacement]
-public sealed partial class PresenceGrain(ILogger<PresenceGrain> logger) : Grain, IPresenceGrain
+public sealed partial class PresenceGrain(TimeProvider leaseClock, ILogger<PresenceGrain> logger) : Grain, IPresenceGrain
 {
     /// <summary>How often ended leases are looked for.</summary>
     private static readonly TimeSpan ExpiryCheck = TimeSpan.FromSeconds(1);
 
     // Versions start at the activation's time (in ticks), so a later activation's versions are above every earlier one's.
-    private readonly PresenceBook _book = new(DateTime.UtcNow.Ticks);
+    private readonly PresenceBook _book = new(leaseClock.GetUtcNow().UtcTicks);
     private IAsyncStream<TenantStreamItem>? _stream;
 
-    // Leases are about processes, so they run on the real clock, not the engine's (which tests move).
-    private static DateTimeOffset Now => TimeProvider.System.GetUtcNow();
+    private DateTimeOffset Now => leaseClock.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -18,6 +18,7 @@ public sealed partial class SessionGrain(
     [PersistentState("session", LiveStorage.Name)] IPersistentState<SessionState> stored,
     IEventLog log,
     IOptions<LiveOptions> options,
+    TimeProvider leaseClock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, IGrainMigrationParticipant
 {
     private const string WatchedKey = "live.watched-until";
@@ -183,9 +184,13 @@ public sealed partial class SessionGrain(
         return Task.FromResult<SessionChanges?>(_model.Changes(null, timeZone ?? _model.State.TimeZone));
     }
 
+    /// <summary>
+    /// Publishes to watchers for <paramref name="lease"/> on the process's clock (Orleans' own, not the engine's
+    /// <see cref="LiveTime"/> clock): the Api hosts renew it on their timers, and it holds off deactivation.
+    /// </summary>
     public Task Watch(TimeSpan lease)
     {
-        _watchedUntil = TimeProvider.System.GetUtcNow() + lease;
+        _watchedUntil = leaseClock.GetUtcNow() + lease;
         DelayDeactivation(lease);
         return Task.CompletedTask;
     }
@@ -220,7 +225,7 @@ public sealed partial class SessionGrain(
 
     private async Task PublishToWatchersAsync(SessionEffects effects, LiveState before, List<TokenArrived>? tokens)
     {
-        if (_watchedUntil < TimeProvider.System.GetUtcNow()) return;
+        if (_watchedUntil < leaseClock.GetUtcNow()) return;
         var items = new List<WatchItem>();
         var owner = _model.State.OwnerId;
         foreach (var message in effects.Messages) items.Add(new MessageAdded(_model.SessionId, owner, message));
@@ -245,41 +250,13 @@ public sealed partial class SessionGrain(
         if (!_dirty) return;
         _dirty = false;
         _sinceSnapshot = 0;
-        try
-        {
-            await stored.WriteStateAsync();
-        }
-        catch (Orleans.Storage.InconsistentStateException ex)
-        {
-            // Another activation of this session wrote a newer snapshot: this one is stale and must go.
-            Log.StaleActivation(logger, this.GetPrimaryKeyString(), ex);
-            DeactivateOnIdle();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The process is ending: the log has every event; one line, not a stack per session.
-            _dirty = true;
-            Log.StoreClosed(logger, this.GetPrimaryKeyString());
-        }
-        catch (Exception ex)
-        {
-            _dirty = true;
-            Log.SnapshotFailed(logger, this.GetPrimaryKeyString(), ex);
-        }
+        // The log has every event meanwhile: a write that failed is made again by the next one.
+        if (!await Snapshots.TryWriteAsync(this, stored.WriteStateAsync, logger)) _dirty = true;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Session {Grain}: another activation wrote its snapshot; this one deactivates.")]
-        public static partial void StaleActivation(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(2, LogLevel.Warning, "Session {Grain}: writing the snapshot failed; the next timer tries again (the log has every event).")]
-        public static partial void SnapshotFailed(ILogger logger, string grain, Exception ex);
-
         [LoggerMessage(3, LogLevel.Warning, "Session {Grain}: publishing to watchers failed.")]
         public static partial void WatchPublishFailed(ILogger logger, string grain, Exception ex);
-
-        [LoggerMessage(4, LogLevel.Debug, "Session {Grain}: the store closed before its snapshot was written (the log has every event).")]
-        public static partial void StoreClosed(ILogger logger, string grain);
     }
 }

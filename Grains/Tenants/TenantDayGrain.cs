@@ -2,7 +2,6 @@ using LiveOrleans.Grains.Derived;
 using LiveOrleans.Live;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
-using Orleans.Streams;
 
 namespace LiveOrleans.Grains.Tenants;
 
@@ -31,12 +30,12 @@ public sealed class TenantDayGrain(
     IRowStore rows,
     Serializer serializer,
     IOptions<LiveOptions> options,
-    ILogger<TenantDayGrain> logger) : DerivedGrain<DayState>(stored, log, options.Value, logger), ITenantDayGrain
+    TimeProvider leaseClock,
+    ILogger<TenantDayGrain> logger) : DerivedGrain<DayState>(stored, log, options.Value, leaseClock, logger), ITenantDayGrain
 {
     private readonly Dictionary<string, DayConversation> _conversations = new(StringComparer.Ordinal);
     private readonly DayFigures _figures = new();
     private RowChanges<DayConversation> _rows = null!;
-    private IAsyncStream<TenantStreamItem>? _stream;
 
     protected override async Task OnLoadedAsync()
     {
@@ -82,10 +81,7 @@ public sealed class TenantDayGrain(
         }
         if (cells.Count == 0) return;
         Changed();
-        State.Version++;
-        if (!Listened) return;
-        _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
-        await _stream.OnNextAsync(new DayChanged(Id, State.Version, [.. cells.Values]));
+        await PublishAsync(version => new DayChanged(Id, version, [.. cells.Values]));
     }
 
     // A cell touched twice in one update (a conversation moving within it) is published once, as it ends up.

@@ -1,7 +1,6 @@
 using LiveOrleans.Grains.Derived;
 using LiveOrleans.Live;
 using Microsoft.Extensions.Options;
-using Orleans.Streams;
 
 namespace LiveOrleans.Grains.Tenants;
 
@@ -28,10 +27,9 @@ public sealed class TenantGrain(
     [PersistentState("tenant", LiveStorage.Name)] IPersistentState<TenantState> stored,
     IEventLog log,
     IOptions<LiveOptions> options,
-    ILogger<TenantGrain> logger) : DerivedGrain<TenantState>(stored, log, options.Value, logger), ITenantGrain
+    TimeProvider leaseClock,
+    ILogger<TenantGrain> logger) : DerivedGrain<TenantState>(stored, log, options.Value, leaseClock, logger), ITenantGrain
 {
-    private IAsyncStream<TenantStreamItem>? _stream;
-
     protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
     {
         var agents = new HashSet<string>(State.Agents.Keys, StringComparer.Ordinal);
@@ -45,8 +43,8 @@ public sealed class TenantGrain(
         }
         var records = await BoundedAsync([.. agents], a => GrainFactory.GetGrain<IAgentGrain>(LiveKeys.Of(Tenant, a)).GetRecord());
         foreach (var record in records) State.Agents[record.Id] = record;
-        State.Version++;
         Changed();
+        await PublishAsync(records);
     }
 
     public Task<TenantSettings> GetSettings() => Task.FromResult(State.Settings);
@@ -107,13 +105,7 @@ public sealed class TenantGrain(
 
     public Task<DirectorySnapshot> GetDirectory() => Task.FromResult(new DirectorySnapshot(State.Version, State.Settings, [.. State.Agents.Values]));
 
-    private async Task PublishAsync(IReadOnlyList<AgentRecord> agents)
-    {
-        State.Version++;
-        if (!Listened) return;
-        _stream ??= this.GetStreamProvider(LiveStreams.Provider).GetStream<TenantStreamItem>(StreamId.Create(LiveStreams.Tenant, Tenant));
-        await _stream.OnNextAsync(new DirectoryChanged(State.Version, State.Settings, agents));
-    }
+    private Task PublishAsync(IReadOnlyList<AgentRecord> agents) => PublishAsync(version => new DirectoryChanged(version, State.Settings, agents));
 
     /// <summary>Records hold lists: equal when every field and every team is.</summary>
     private static class RecordComparer

@@ -14,7 +14,7 @@ var now = new DateTimeOffset(2026, 12, 6, 12, 0, 30, TimeSpan.Zero);
 Console.WriteLine($"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
 if (args.Length > 0 && args[0] == "window")
 {
-    WindowBench(args.Length > 1 ? int.Parse(args[1]) : 1_000_000, args.Length > 2 ? int.Parse(args[2]) : 1_000, grace, now);
+    WindowBench(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1_000, grace, now);
     return;
 }
 var sizes = args.Length > 0 ? args.Select(int.Parse).ToArray() : [100_000, 1_000_000];
@@ -48,7 +48,7 @@ foreach (var size in sizes)
     Array.Sort(bulkTimes);
     GC.Collect();
     var withBoth = GC.GetTotalMemory(true);
-    Console.WriteLine($"bulk build (LiveIndex.Build, {Environment.ProcessorCount} cores): {bulkTimes[1]:N0} ms, median of {bulkTimes.Length} (runs {string.Join(" / ", bulkTimes.Select(t => t.ToString("N0")))} ms);"
+    Console.WriteLine($"bulk build (LiveIndex.Build, {Environment.ProcessorCount} cores): {bulkTimes[1]:N0} ms, median of {bulkTimes.Length} (runs {string.Join(" / ", bulkTimes.Select(t => t.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} ms);"
         + $" {built.TotalMilliseconds / bulkTimes[1]:F1}x faster than upserts one by one; {(withBoth - withIndex) / (double)size:N0} B per entry");
 
     // The former grain's structures, for the walk.

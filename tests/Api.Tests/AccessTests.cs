@@ -97,8 +97,8 @@ public sealed class AccessTests(LiveApi api) : IClassFixture<LiveApi>
         })
         {
             var known = path.Contains("apikeys") ? keyOfA : bossOfA;
-            using var theirs = await api.SendAsync(method, string.Format(path, known), b.AdminToken, body);
-            using var nobodys = await api.SendAsync(method, string.Format(path, "zz_nobody"), b.AdminToken, body);
+            using var theirs = await api.SendAsync(method, string.Format(System.Globalization.CultureInfo.InvariantCulture, path, known), b.AdminToken, body);
+            using var nobodys = await api.SendAsync(method, string.Format(System.Globalization.CultureInfo.InvariantCulture, path, "zz_nobody"), b.AdminToken, body);
             Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, nobodys.StatusCode);
             var detail = (await theirs.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;

@@ -7,7 +7,7 @@ public static class Ev
 
     public static string NewId() => $"ev-{Interlocked.Increment(ref _next)}";
 
-    public static string Ts(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+    public static string Ts(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static Dictionary<string, object?> Started(string session, DateTimeOffset at, string channel = "web", string agent = "bot",
         string user = "u1", string? userName = null, string? priority = null, string? team = null, string? owner = null, string? id = null)

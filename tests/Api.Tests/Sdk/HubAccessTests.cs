@@ -39,10 +39,12 @@ public sealed class ShortTokenEngine : IAsyncLifetime
 /// engine process.
 /// </summary>
 [Trait("Category", "hubs")]
-public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<ShortTokenEngine>
+public sealed class HubAccessTests(ShortTokenEngine fixture) : IClassFixture<ShortTokenEngine>, IDisposable
 {
     private EngineProcess Engine => fixture.Engine;
     private readonly HttpClient _http = new() { BaseAddress = fixture.Engine.Address };
+
+    public void Dispose() => _http.Dispose();
 
     private async Task<string> SignInAsync(string username, string password)
     {
