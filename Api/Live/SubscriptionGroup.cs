@@ -56,12 +56,14 @@ public sealed class SubscriptionGroup(LiveFilter filter, int maxCards)
         }
     }
 
-    /// <summary>A full comparison with what the filter selects now (time-dependent filters).</summary>
-    public void PushAllCards(IReadOnlyList<SessionCard> visible)
+    /// <summary>
+    /// A full comparison with what the filter selects now (time-dependent filters): the remembered cards it no longer
+    /// selects leave, its <paramref name="first"/> cards in list order are pushed where they changed.
+    /// </summary>
+    public void PushAllCards(IReadOnlyList<SessionCard> first, Func<string, bool> visible)
     {
-        var selected = visible.Select(c => c.SessionId).ToHashSet(StringComparer.Ordinal);
-        foreach (var id in _cards.Keys.Where(id => !selected.Contains(id)).ToArray()) PushCard(id, null);
-        foreach (var card in visible.Take(maxCards)) PushCard(card.SessionId, card);
+        foreach (var id in _cards.Keys.Where(id => !visible(id)).ToArray()) PushCard(id, null);
+        foreach (var card in first.Take(maxCards)) PushCard(card.SessionId, card);
     }
 
     /// <summary>Keeps what is remembered bounded: the least recent cards beyond the snapshot's size are no longer tracked (their browsers keep them).</summary>

@@ -201,17 +201,19 @@ public sealed class TenantReplica(string tenant, LiveOptions options)
     public SessionCard? NamedCard(string sessionId)
         => _entries.TryGetValue(sessionId, out var entry) ? LiveReader.Named(entry.Card, _agents) : null;
 
-    /// <summary>Every card the filter selects, most recent activity first.</summary>
-    public List<SessionCard> VisibleCards(LiveFilter filter, DateTimeOffset now)
+    /// <summary>How many cards the filter selects now: one walk, nothing named, nothing sorted.</summary>
+    public int CountVisible(LiveFilter filter, DateTimeOffset now)
     {
-        var cards = new List<SessionCard>();
+        var count = 0;
         foreach (var entry in _entries.Values)
         {
-            if (SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)) cards.Add(LiveReader.Named(entry.Card, _agents));
+            if (SessionRules.IsVisible(entry, filter, now, Options.EndedGracePeriod)) count++;
         }
-        cards.Sort(SessionRules.CompareForList);
-        return cards;
+        return count;
     }
+
+    /// <summary>The first <paramref name="count"/> cards the filter selects now, in list order, named.</summary>
+    public List<SessionCard> FirstVisible(LiveFilter filter, DateTimeOffset now, int count) => After(null, filter, now, count, static _ => false);
 
     /// <summary>
     /// The first <paramref name="count"/> cards the filter selects, in list order, and every selected session's id into

@@ -189,10 +189,10 @@ public sealed partial class TenantView(
             if (!_screens.TryGetValue(key, out var screen)) _screens[key] = screen = new ScreenGroup(filter, n, _replica, new FigureCache(_replica, now), now);
             return screen.Join(connection);
         }
-        var cards = _replica.VisibleCards(filter, now);
-        var items = cards.Take(push.MaxCards).ToArray();
+        // The first cards from the replica's list order and their count from one walk: nothing sorted, only they named.
+        var items = _replica.FirstVisible(filter, now, push.MaxCards);
         var snapshot = new DashboardSnapshot(_replica.Summary(filter, now), _replica.Hourly(filter, now), _replica.AgentsPanelView(filter, now),
-            _replica.Metrics(filter, now), new SessionList(cards.Count, items), _replica.Activity(filter, 20), WatcherCounts(items));
+            _replica.Metrics(filter, now), new SessionList(_replica.CountVisible(filter, now), items), _replica.Activity(filter, 20), WatcherCounts(items));
         if (!_groups.TryGetValue(key, out var group))
         {
             _groups[key] = group = new SubscriptionGroup(filter, push.MaxCards);
@@ -493,7 +493,7 @@ public sealed partial class TenantView(
         {
             if (!GroupDue(group)) continue;
             group.PushFigures(figures, now);
-            if (refresh && group.DependsOnTime) group.PushAllCards(_replica.VisibleCards(group.Filter, now));
+            if (refresh && group.DependsOnTime) group.PushAllCards(_replica.FirstVisible(group.Filter, now, push.MaxCards), id => _replica.IsVisible(id, group.Filter, now));
         }
         var tick = now.ToUnixTimeMilliseconds() / (long)Math.Max(1, push.Tick.TotalMilliseconds);
         foreach (var screen in _screens.Values)

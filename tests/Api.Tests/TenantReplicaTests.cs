@@ -98,4 +98,44 @@ public sealed class TenantReplicaTests
         Assert.Contains("a", changes.Sessions);
         Assert.Null(replica.VisibleCard("a", LiveFilter.All, T));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_first_cards_and_the_count_a_filter_selects_are_a_brute_forces(int seed)
+    {
+        var random = new Random(seed);
+        var replica = Loaded();
+        var now = T.AddHours(1);
+        var states = Enum.GetValues<LiveState>();
+        string[] channels = ["web", "email", "sms"];
+        var entries = Enumerable.Range(0, 2_000).Select(i =>
+        {
+            var state = states[random.Next(states.Length)];
+            // Ended ones within and beyond the grace period; activity times with ties.
+            DateTimeOffset? ended = state == LiveState.Ended ? now.AddSeconds(-random.Next(600)) : null;
+            return Entry($"s{i}", i + 10, state, channels[random.Next(channels.Length)]) is var e
+                ? e with { Card = e.Card with { LastActivityAt = T.AddSeconds(random.Next(900)), EndedAt = ended, Priority = (Priority)random.Next(4) } }
+                : e;
+        }).ToList();
+        replica.LoadShard(new IndexSnapshotPage(0, 20, entries, [], null), first: true, new ReplicaChanges());
+        LiveFilter[] filters =
+        [
+            LiveFilter.All, new() { Channels = ["email"] }, new() { Channels = ["sms"], Statuses = [LiveState.Paused, LiveState.Ended] },
+            new() { Priorities = [Priority.Urgent] }, new() { Channels = ["fax"] },
+        ];
+        foreach (var filter in filters)
+        {
+            var expected = replica.Entries.Values.Where(e => SessionRules.IsVisible(e, filter, now, replica.Options.EndedGracePeriod))
+                .Select(e => e.Card).Order(Comparer<SessionCard>.Create(SessionRules.CompareForList)).ToList();
+            Assert.Equal(expected.Count, replica.CountVisible(filter, now));
+            foreach (var count in new[] { 0, 1, 50, 5_000 })
+            {
+                var first = replica.FirstVisible(filter, now, count);
+                Assert.Equal(expected.Take(count).Select(c => c.SessionId), first.Select(c => c.SessionId));
+                Assert.All(first, c => Assert.Equal("Support Bot", c.AgentName)); // named, as a dashboard shows them
+            }
+        }
+    }
 }
