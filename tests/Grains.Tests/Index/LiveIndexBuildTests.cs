@@ -18,17 +18,7 @@ public sealed class LiveIndexBuildTests
     [MemberData(nameof(Seeds))]
     public void A_bulk_build_answers_as_upserts_one_by_one_before_and_after_changes(int seed)
     {
-        var random = new Random(seed);
-        var world = new World(random, new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(random.NextInt64(TimeSpan.TicksPerHour)));
-        // Some worlds large enough for bitset chunks (more than 4,096 slots in a set).
-        var size = seed % 10 == 0 ? 5_000 + random.Next(5_000) : seed % 10 == 1 ? random.Next(3) : 20 + random.Next(300);
-        var entries = new List<SessionEntry>(size);
-        for (var i = 0; i < size; i++)
-        {
-            var entry = NewEntry(random, world, $"s{world.Ids++:D5}");
-            entries.Add(entry);
-            world.Upsert(entry);
-        }
+        var (random, world, entries) = Seeded(seed);
         world.Twin = LiveIndex.Build(Grace, entries);
         Same(random, world);
         for (var step = 0; step < 8; step++)
@@ -62,16 +52,7 @@ public sealed class LiveIndexBuildTests
     [MemberData(nameof(Seeds))]
     public void A_build_with_its_keywords_later_answers_alike_before_during_and_after_adopting_them(int seed)
     {
-        var random = new Random(seed);
-        var world = new World(random, new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(random.NextInt64(TimeSpan.TicksPerHour)));
-        var size = seed % 10 == 0 ? 5_000 + random.Next(5_000) : seed % 10 == 1 ? random.Next(3) : 20 + random.Next(300);
-        var entries = new List<SessionEntry>(size);
-        for (var i = 0; i < size; i++)
-        {
-            var entry = NewEntry(random, world, $"s{world.Ids++:D5}");
-            entries.Add(entry);
-            world.Upsert(entry);
-        }
+        var (random, world, entries) = Seeded(seed);
         var twin = world.Twin = LiveIndex.Build(Grace, entries, keywordsLater: true);
         Assert.True(twin.KeywordsPending);
         Same(random, world);
@@ -100,6 +81,23 @@ public sealed class LiveIndexBuildTests
         var world = new World(random, new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         var entry = NewEntry(random, world, "s1");
         Assert.Throws<ArgumentException>(() => LiveIndex.Build(Grace, [entry, NewEntry(random, world, "s2"), entry with { Position = 9 }]));
+    }
+
+    /// <summary>A world of the seed's entries, upserted one by one into its index, and the entries in that order.</summary>
+    private static (Random Random, World World, List<SessionEntry> Entries) Seeded(int seed)
+    {
+        var random = new Random(seed);
+        var world = new World(random, new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero).AddTicks(random.NextInt64(TimeSpan.TicksPerHour)));
+        // Some worlds large enough for bitset chunks (more than 4,096 slots in a set).
+        var size = seed % 10 == 0 ? 5_000 + random.Next(5_000) : seed % 10 == 1 ? random.Next(3) : 20 + random.Next(300);
+        var entries = new List<SessionEntry>(size);
+        for (var i = 0; i < size; i++)
+        {
+            var entry = NewEntry(random, world, $"s{world.Ids++:D5}");
+            entries.Add(entry);
+            world.Upsert(entry);
+        }
+        return (random, world, entries);
     }
 
     /// <summary>Every query kind, of the world's index (upserts one by one) and of its twin (bulk-built), alike.</summary>
