@@ -34,7 +34,7 @@ public static partial class LiveClaims
 public static partial class LiveClaims
 {
     /// <summary>A person as the store has them now, signed in with a token that expires at <paramref name="expires"/>.</summary>
-    public static ClaimsPrincipal Principal(LiveOrleans.Api.Identity.UserRecord user, DateTimeOffset expires, string scheme)
+    public static ClaimsPrincipal Principal(LiveOrleans.Storage.UserRecord user, DateTimeOffset expires, string scheme)
         => new(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, user.Id),

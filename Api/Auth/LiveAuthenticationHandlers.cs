@@ -3,6 +3,7 @@ using LiveOrleans.Api.Endpoints;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Live;
+using LiveOrleans.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -18,29 +19,29 @@ public sealed class BearerAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens, AccessCache access)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? token = null;
         var header = Request.Headers.Authorization.ToString();
-        if (Request.Path.StartsWithSegments("/hubs/runtime")) return Task.FromResult(AuthenticateResult.NoResult()); // API keys there
+        if (Request.Path.StartsWithSegments("/hubs/runtime")) return AuthenticateResult.NoResult(); // API keys there
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = header["Bearer ".Length..].Trim();
         else if (Request.Path.StartsWithSegments("/hubs")) token = Request.Query["access_token"];
-        if (string.IsNullOrEmpty(token)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (string.IsNullOrEmpty(token)) return AuthenticateResult.NoResult();
         var claims = tokens.Validate(token);
-        if (claims is null) return Task.FromResult(AuthenticateResult.Fail("The access token is invalid or expired."));
+        if (claims is null) return AuthenticateResult.Fail("The access token is invalid or expired.");
         UserRecord? user;
         try
         {
-            user = access.User(claims.UserId);
+            user = await access.UserAsync(claims.UserId);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or StoreUnavailableException && Request.Path.StartsWithSegments("/health"))
         {
             // Health answers anyone, and knows the caller only to add details: a store that cannot be read must not turn
             // the readiness report into an error (elsewhere the failure answers 503, and the client retries).
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
-        if (user is null || user.Tenant != claims.Tenant) return Task.FromResult(AuthenticateResult.Fail("The access token's user no longer exists."));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(LiveClaims.Principal(user, claims.ExpiresAt, Scheme.Name), Scheme.Name)));
+        if (user is null || user.Tenant != claims.Tenant) return AuthenticateResult.Fail("The access token's user no longer exists.");
+        return AuthenticateResult.Success(new AuthenticationTicket(LiveClaims.Principal(user, claims.ExpiresAt, Scheme.Name), Scheme.Name));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -65,7 +66,7 @@ public sealed class ApiKeyAuthenticationHandler(
     /// <summary>The Server-Sent-Events stream of control commands, which also takes the key as <c>?access_token=</c>.</summary>
     public const string ControlStreamPath = "/api/v1/control";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var key = Request.Headers[HeaderName].ToString();
         if (string.IsNullOrEmpty(key) && Request.Path.StartsWithSegments("/hubs/runtime"))
@@ -78,17 +79,17 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             key = Request.Query["access_token"].ToString();
         }
-        if (string.IsNullOrEmpty(key)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (string.IsNullOrEmpty(key)) return AuthenticateResult.NoResult();
         var hash = key.Length <= 128 ? ApiKeys.Hash(key) : null;
-        var owner = hash is null ? null : access.Key(hash);
-        if (owner is null) return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        var owner = hash is null ? null : await access.KeyAsync(hash);
+        if (owner is null) return AuthenticateResult.Fail("Unknown API key.");
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
         [
             new Claim(LiveClaims.Tenant, owner.Tenant),
             new Claim(ClaimTypes.Role, LiveClaims.ProducerRole),
             new Claim(LiveClaims.KeyHash, hash!),
         ], Scheme.Name));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -106,27 +107,27 @@ public sealed class ApiKeyAuthenticationHandler(
 /// and an unknown user's password is checked against a decoy hash, so known and unknown users take the same time.
 /// </summary>
 public sealed partial class BasicAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IdentityStore identity, LoginThrottle throttle)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IIdentityStore identity, LoginThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string ThrottledItem = "LiveOrleans.BasicThrottled";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         var source = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (throttle.RetryAfter(source) is { } wait)
         {
             Context.Items[ThrottledItem] = wait;
-            return Task.FromResult(AuthenticateResult.Fail("Too many failed sign-ins from this address."));
+            return AuthenticateResult.Fail("Too many failed sign-ins from this address.");
         }
-        var user = Check(header["Basic ".Length..].Trim());
+        var user = await CheckAsync(header["Basic ".Length..].Trim());
         if (user is null)
         {
             throttle.Failed(source);
             Log.Refused(Logger, source);
-            return Task.FromResult(AuthenticateResult.Fail("Unknown user or password."));
+            return AuthenticateResult.Fail("Unknown user or password.");
         }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
         [
@@ -134,11 +135,11 @@ public sealed partial class BasicAuthenticationHandler(
             new Claim(LiveClaims.Tenant, user.Tenant),
             .. user.PlatformAdmin ? [new Claim(LiveClaims.PlatformAdmin, "true")] : Array.Empty<Claim>(),
         ], Scheme.Name));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
     /// <summary>The user whose credentials these are, or null; every well-formed attempt costs one password hash.</summary>
-    private UserRecord? Check(string credentials)
+    private async Task<UserRecord?> CheckAsync(string credentials)
     {
         string decoded;
         try
@@ -153,7 +154,7 @@ public sealed partial class BasicAuthenticationHandler(
         var slash = decoded.IndexOf('/');
         if (colon <= 0 || slash <= 0 || slash > colon) return null;
         var (tenant, username, password) = (decoded[..slash], decoded[(slash + 1)..colon], decoded[(colon + 1)..]);
-        var user = tenant.Length > 64 || username.Length > 64 || password.Length > 256 ? null : identity.FindUser(tenant, username);
+        var user = tenant.Length > 64 || username.Length > 64 || password.Length > 256 ? null : await identity.FindUserAsync(tenant, username);
         // Unknown users verify the decoy: the same answer in the same time as a wrong password.
         var verified = PasswordHasher.Verify(password.Length > 256 ? "" : password, user?.PasswordHash ?? PasswordHasher.DecoyHash);
         return verified ? user : null;

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Endpoints;
 
@@ -21,8 +22,8 @@ public static class AuthEndpoints
         return api;
     }
 
-    private static Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult> IssueToken(
-        TokenRequest request, HttpContext context, IdentityStore identity, TokenService tokens, LoginThrottle throttle)
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> IssueToken(
+        TokenRequest request, HttpContext context, IIdentityStore identity, TokenService tokens, LoginThrottle throttle)
     {
         var errors = new ValidationErrors();
         if (string.IsNullOrEmpty(request.Tenant)) errors.Add("tenant", "Required.");
@@ -41,7 +42,7 @@ public static class AuthEndpoints
         }
         var user = request.Tenant!.Length > 64 || request.Username!.Length > 64 || request.Password!.Length > 256
             ? null
-            : identity.FindUser(request.Tenant, request.Username!);
+            : await identity.FindUserAsync(request.Tenant, request.Username!);
         // Unknown users verify a decoy hash: the answer and its time are the same as for a wrong password.
         var verified = PasswordHasher.Verify(request.Password!.Length > 256 ? "" : request.Password, user?.PasswordHash ?? PasswordHasher.DecoyHash);
         if (user is null || !verified)

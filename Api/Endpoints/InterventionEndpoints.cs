@@ -59,13 +59,13 @@ public static class InterventionEndpoints
             Timestamp = TruncatedToMilliseconds(time.GetUtcNow()),
             AdminId = user.UserId(), Type = type, Reason = request.Reason!.Trim(),
             Content = takesContent && !string.IsNullOrWhiteSpace(request.Content) ? request.Content : null, Target = target,
-            HolderName = type == InterventionType.Takeover ? names.Of(user.TenantId(), user.UserId()) : null,
+            HolderName = type == InterventionType.Takeover ? await names.OfAsync(user.TenantId(), user.UserId()) : null,
             ByAdmin = type == InterventionType.Handback && user.IsInRole("admin"),
         };
         var outcome = await grains.GetGrain<IIngestGrain>(user.TenantId()).Intervene(id, command);
         return outcome switch
         {
-            { Entry: { } entry } => TypedResults.Created($"/api/v1/interventions?sessionId={id}", InterventionEntry.From(entry, names)),
+            { Entry: { } entry } => TypedResults.Created($"/api/v1/interventions?sessionId={id}", await InterventionEntry.FromAsync(entry, names)),
             { Refusal: InterventionRefusal.UnknownSession } r => Problems.Status(StatusCodes.Status404NotFound, r.Detail!, "Not Found"),
             { Refusal: InterventionRefusal.NotHolder } r => Problems.Status(StatusCodes.Status403Forbidden, r.Detail!, "Forbidden"),
             var r => Problems.Status(StatusCodes.Status409Conflict, r.Detail!, "Conflict"),
@@ -122,7 +122,7 @@ public static class InterventionEndpoints
             var visible = owners.Where(o => LiveFilter.AllowsOptional(visibility.Owners, o.Owner)).Select(o => o.Session).ToHashSet(StringComparer.Ordinal);
             entries = [.. entries.Where(e => visible.Contains(e.SessionId))];
         }
-        return TypedResults.Ok(new InterventionList(InterventionEntry.From(entries, names)));
+        return TypedResults.Ok(new InterventionList(await InterventionEntry.FromAsync(entries, names)));
     }
 
     private static async Task<Ok<AuditVerification>> Verify(ClaimsPrincipal user, IAuditLog audit)

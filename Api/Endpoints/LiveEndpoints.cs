@@ -86,7 +86,7 @@ public static class LiveEndpoints
         }
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The query has invalid parameters; see errors.");
         var detail = await reader.SessionAsync(user.TenantId(), id, user.Visible(LiveFilter.All), limit, from, interventionLimit, interventionsBefore);
-        return detail is null ? Problems.NotFound($"Session '{id}'") : TypedResults.Ok(SessionDetailResponse.From(detail, names));
+        return detail is null ? Problems.NotFound($"Session '{id}'") : TypedResults.Ok(await SessionDetailResponse.FromAsync(detail, names));
     }
 
     private static async Task<Results<Ok<ActivityPage>, ValidationProblem>> Activity([AsParameters] ActivityQuery query, ClaimsPrincipal user, LiveReader reader)

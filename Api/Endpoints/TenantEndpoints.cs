@@ -5,6 +5,7 @@ using LiveOrleans.Live;
 using LiveOrleans.Api.Http;
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Endpoints;
 
@@ -80,18 +81,18 @@ public static class TenantEndpoints
         return TypedResults.Created($"/api/v1/tenant", new CreateTenantResponse(request.Id!, key));
     }
 
-    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetTenant(ClaimsPrincipal user, IdentityStore identity, LiveReader reader)
+    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetTenant(ClaimsPrincipal user, IIdentityStore identity, LiveReader reader)
         => await Describe(user.TenantId(), identity, reader) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
 
-    private static async Task<TenantResponse?> Describe(string tenant, IdentityStore identity, LiveReader reader)
+    private static async Task<TenantResponse?> Describe(string tenant, IIdentityStore identity, LiveReader reader)
     {
-        if (identity.FindTenant(tenant) is not { } t) return null;
+        if (await identity.FindTenantAsync(tenant) is not { } t) return null;
         var settings = await reader.SettingsAsync(tenant);
         return new TenantResponse(t.Id, t.Name, t.TimeZone, settings.WaitingAlertSeconds);
     }
 
     private static async Task<Results<Ok<TenantResponse>, ValidationProblem, ProblemHttpResult>> UpdateTenant(
-        UpdateTenantRequest request, ClaimsPrincipal user, IdentityStore identity, TenantAdministration tenants, LiveReader reader)
+        UpdateTenantRequest request, ClaimsPrincipal user, IIdentityStore identity, TenantAdministration tenants, LiveReader reader)
     {
         var errors = new ValidationErrors();
         if (request.Name is not null) CheckName(request.Name, "name", errors);
@@ -105,8 +106,8 @@ public static class TenantEndpoints
         return await Describe(tenant, identity, reader) is { } response ? TypedResults.Ok(response) : Problems.NotFound("The tenant");
     }
 
-    private static Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult> CreateUser(
-        CreateUserRequest request, ClaimsPrincipal caller, IdentityStore identity, AccessAudit audit, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+    private static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> CreateUser(
+        CreateUserRequest request, ClaimsPrincipal caller, IIdentityStore identity, AccessAudit audit, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
     {
         var errors = new ValidationErrors();
         CheckCredentials(request.Username, request.Password, "", errors);
@@ -121,7 +122,7 @@ public static class TenantEndpoints
             PlatformAdmin: false, PasswordHasher.Hash(request.Password!));
         try
         {
-            identity.CreateUser(user, time.GetUtcNow());
+            await identity.CreateUserAsync(user, time.GetUtcNow());
         }
         catch (AlreadyExistsException ex)
         {
@@ -133,15 +134,15 @@ public static class TenantEndpoints
 
     private static UserResponse Describe(UserRecord user) => new(user.Id, user.Username, user.Name, user.Role, user.AgentId);
 
-    private static Ok<UserList> ListUsers(ClaimsPrincipal caller, IdentityStore identity)
-        => TypedResults.Ok(new UserList([.. identity.Users(caller.TenantId()).Select(Describe)]));
+    private static async Task<Ok<UserList>> ListUsers(ClaimsPrincipal caller, IIdentityStore identity)
+        => TypedResults.Ok(new UserList([.. (await identity.UsersAsync(caller.TenantId())).Select(Describe)]));
 
-    private static Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult> UpdateUser(
-        string id, UpdateUserRequest? request, ClaimsPrincipal caller, IdentityStore identity, AccessCache access, AccessAudit audit)
+    private static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> UpdateUser(
+        string id, UpdateUserRequest? request, ClaimsPrincipal caller, IIdentityStore identity, AccessCache access, AccessAudit audit)
     {
         // Another tenant's person answers exactly as one that does not exist, before anything about the body.
         var tenant = caller.TenantId();
-        if (!Limits.IsId(id) || identity.FindUserById(id) is not { } current || current.Tenant != tenant) return UserNotFound(id);
+        if (!Limits.IsId(id) || await identity.FindUserByIdAsync(id) is not { } current || current.Tenant != tenant) return UserNotFound(id);
         var errors = new ValidationErrors();
         var name = request?.Name is null ? null : CheckName(request.Name, "name", errors);
         Role? role = null;
@@ -156,7 +157,7 @@ public static class TenantEndpoints
         if (request?.Name is null && request?.Role is null && request?.AgentId is null) errors.Add("name", "Send name, role, agentId or several of them.");
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The person was not changed; see errors.");
 
-        var (change, user) = identity.UpdateUser(tenant, id, name, role, request!.AgentId);
+        var (change, user) = await identity.UpdateUserAsync(tenant, id, name, role, request!.AgentId);
         access.ForgetUser(id);
         if (change == UserChange.Done) audit.UserChanged(caller, current, user!);
         return change switch
@@ -168,10 +169,10 @@ public static class TenantEndpoints
         };
     }
 
-    private static Results<NoContent, ProblemHttpResult> DeleteUser(string id, ClaimsPrincipal caller, IdentityStore identity, AccessCache access, AccessAudit audit)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUser(string id, ClaimsPrincipal caller, IIdentityStore identity, AccessCache access, AccessAudit audit)
     {
         if (!Limits.IsId(id)) return UserNotFound(id);
-        var (change, user) = identity.DeleteUser(caller.TenantId(), id);
+        var (change, user) = await identity.DeleteUserAsync(caller.TenantId(), id);
         access.ForgetUser(id);
         if (change == UserChange.Done) audit.UserRemoved(caller, user!);
         return change switch
@@ -192,24 +193,24 @@ public static class TenantEndpoints
     private static ProblemHttpResult PlatformAdmin(UserRecord user, string what)
         => Problems.Status(StatusCodes.Status409Conflict, $"'{user.Username}' is the platform administrator and cannot be {what}.", "Conflict");
 
-    private static Ok<ApiKeyList> ListApiKeys(ClaimsPrincipal caller, IdentityStore identity)
-        => TypedResults.Ok(new ApiKeyList([.. identity.ApiKeysOf(caller.TenantId()).Select(k => new ApiKeyView(k.Id, k.Name, k.CreatedAt, k.LastUsedAt))]));
+    private static async Task<Ok<ApiKeyList>> ListApiKeys(ClaimsPrincipal caller, IIdentityStore identity)
+        => TypedResults.Ok(new ApiKeyList([.. (await identity.ApiKeysOfAsync(caller.TenantId())).Select(k => new ApiKeyView(k.Id, k.Name, k.CreatedAt, k.LastUsedAt))]));
 
-    private static Results<Created<ApiKeyResponse>, ValidationProblem> CreateApiKey(
-        CreateApiKeyRequest? request, ClaimsPrincipal caller, IdentityStore identity, AccessAudit audit, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+    private static async Task<Results<Created<ApiKeyResponse>, ValidationProblem>> CreateApiKey(
+        CreateApiKeyRequest? request, ClaimsPrincipal caller, IIdentityStore identity, AccessAudit audit, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
     {
         var errors = new ValidationErrors();
         var name = request?.Name is null ? null : CheckName(request.Name, "name", errors);
         if (!errors.IsEmpty) return Problems.Invalid(errors, "The API key was not created; see errors.");
         var key = ApiKeys.NewKey();
-        var id = identity.AddApiKey(caller.TenantId(), key, name, time.GetUtcNow());
+        var id = await identity.AddApiKeyAsync(caller.TenantId(), ApiKeys.Hash(key), name, time.GetUtcNow());
         audit.KeyCreated(caller, id, name);
         return TypedResults.Created("/api/v1/apikeys", new ApiKeyResponse(key, id, name));
     }
 
-    private static Results<NoContent, ProblemHttpResult> DeleteApiKey(string id, ClaimsPrincipal caller, IdentityStore identity, AccessCache access, AccessAudit audit)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteApiKey(string id, ClaimsPrincipal caller, IIdentityStore identity, AccessCache access, AccessAudit audit)
     {
-        if (!Limits.IsId(id) || identity.DeleteApiKey(caller.TenantId(), id) is not { } hash) return Problems.NotFound($"API key '{Shorten(id)}'");
+        if (!Limits.IsId(id) || await identity.DeleteApiKeyAsync(caller.TenantId(), id) is not { } hash) return Problems.NotFound($"API key '{Shorten(id)}'");
         access.ForgetKey(hash);
         audit.KeyRevoked(caller, id);
         return TypedResults.NoContent();

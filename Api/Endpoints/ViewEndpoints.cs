@@ -1,7 +1,7 @@
 using LiveOrleans.Api.Auth;
 using LiveOrleans.Api.Http;
-using LiveOrleans.Api.Views;
 using LiveOrleans.Live;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Endpoints;
 
@@ -26,31 +26,31 @@ public static class ViewEndpoints
         return api;
     }
 
-    private static Ok<IReadOnlyList<SavedView>> List(ClaimsPrincipal user, SavedViewStore store)
-        => TypedResults.Ok(store.List(user.TenantId(), user.UserId()));
+    private static async Task<Ok<IReadOnlyList<SavedView>>> List(ClaimsPrincipal user, ISavedViewStore store)
+        => TypedResults.Ok(await store.ListAsync(user.TenantId(), user.UserId()));
 
-    private static Results<Ok<SavedView>, ProblemHttpResult> Get(string id, ClaimsPrincipal user, SavedViewStore store)
-        => store.Find(user.TenantId(), user.UserId(), id) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"View '{Shorten(id)}'");
+    private static async Task<Results<Ok<SavedView>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, ISavedViewStore store)
+        => await store.FindAsync(user.TenantId(), user.UserId(), id) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"View '{Shorten(id)}'");
 
-    private static Results<Created<SavedView>, ValidationProblem, ProblemHttpResult> Create(
-        ViewRequest? request, ClaimsPrincipal user, SavedViewStore store, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+    private static async Task<Results<Created<SavedView>, ValidationProblem, ProblemHttpResult>> Create(
+        ViewRequest? request, ClaimsPrincipal user, ISavedViewStore store, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
     {
         if (Check(request) is { } invalid) return invalid;
         var view = new SavedView("v_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), request!.Name!.Trim(), request.Filter!);
-        return store.Create(user.TenantId(), user.UserId(), view, time.GetUtcNow()) switch
+        return await store.CreateAsync(user.TenantId(), user.UserId(), view, time.GetUtcNow()) switch
         {
             ViewWriteResult.Written => TypedResults.Created($"/api/v1/views/{view.Id}", view),
             ViewWriteResult.NameTaken => NameTaken(view.Name),
-            _ => Problems.Status(StatusCodes.Status409Conflict, $"You already keep {SavedViewStore.MaxViewsPerUser} views, the most one person may keep: delete one first.", "Conflict"),
+            _ => Problems.Status(StatusCodes.Status409Conflict, $"You already keep {ISavedViewStore.MaxViewsPerUser} views, the most one person may keep: delete one first.", "Conflict"),
         };
     }
 
-    private static Results<Ok<SavedView>, ValidationProblem, ProblemHttpResult> Update(
-        string id, ViewRequest? request, ClaimsPrincipal user, SavedViewStore store, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+    private static async Task<Results<Ok<SavedView>, ValidationProblem, ProblemHttpResult>> Update(
+        string id, ViewRequest? request, ClaimsPrincipal user, ISavedViewStore store, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
     {
         if (Check(request) is { } invalid) return invalid;
         var view = new SavedView(id, request!.Name!.Trim(), request.Filter!);
-        return store.Update(user.TenantId(), user.UserId(), view, time.GetUtcNow()) switch
+        return await store.UpdateAsync(user.TenantId(), user.UserId(), view, time.GetUtcNow()) switch
         {
             ViewWriteResult.Written => TypedResults.Ok(view),
             ViewWriteResult.NameTaken => NameTaken(view.Name),
@@ -58,8 +58,8 @@ public static class ViewEndpoints
         };
     }
 
-    private static Results<NoContent, ProblemHttpResult> Delete(string id, ClaimsPrincipal user, SavedViewStore store)
-        => store.Delete(user.TenantId(), user.UserId(), id) ? TypedResults.NoContent() : Problems.NotFound($"View '{Shorten(id)}'");
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ClaimsPrincipal user, ISavedViewStore store)
+        => await store.DeleteAsync(user.TenantId(), user.UserId(), id) ? TypedResults.NoContent() : Problems.NotFound($"View '{Shorten(id)}'");
 
     private static ValidationProblem? Check(ViewRequest? request)
     {

@@ -1,5 +1,6 @@
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Hosting;
 
@@ -7,7 +8,7 @@ namespace LiveOrleans.Api.Hosting;
 /// On an empty store: creates the bootstrap tenant, its admin (who is also the platform administrator) and its
 /// ingest key. A secret that is not configured is generated and printed once.
 /// </summary>
-public sealed partial class Bootstrapper(IConfiguration configuration, IdentityStore identity, TenantAdministration tenants, LiveOrleans.Storage.IStoreDatabase store,
+public sealed partial class Bootstrapper(IConfiguration configuration, IIdentityStore identity, TenantAdministration tenants, IStoreDatabase store,
     ILogger<Bootstrapper> logger)
     : IHostedService
 {
@@ -16,7 +17,7 @@ public sealed partial class Bootstrapper(IConfiguration configuration, IdentityS
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var section = configuration.GetSection("Bootstrap");
-        if (identity.HasTenants())
+        if (await identity.HasTenantsAsync())
         {
             // Secrets given for a store that already has its tenants change nothing: say so, or every call gets 401 unexplained.
             var ignored = BootstrapKeys.Where(k => !string.IsNullOrEmpty(section[k])).Select(k => $"Bootstrap:{k}").ToArray();

@@ -2,6 +2,7 @@ using LiveOrleans.Api.Identity;
 using LiveOrleans.Simulator;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Hosting;
 
@@ -10,7 +11,7 @@ namespace LiveOrleans.Api.Hosting;
 /// HTTP doors, obeying interventions, for as long as the engine runs. Without the option nothing fake is generated.
 /// </summary>
 public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime lifetime, IConfiguration configuration,
-    IdentityStore identity, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time, ILogger<DemoTraffic> logger) : BackgroundService
+    IIdentityStore identity, [FromKeyedServices(LiveOrleans.Live.LiveTime.Key)] TimeProvider time, ILogger<DemoTraffic> logger) : BackgroundService
 {
     public const double Speed = 3;
     public const double SessionsPerMinute = 40;
@@ -27,7 +28,7 @@ public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime
             await started.Task.WaitAsync(cancellation);
         }
         var tenant = configuration["Bootstrap:Tenant"] is { Length: > 0 } t ? t : "demo";
-        if (identity.FindTenant(tenant) is null)
+        if (await identity.FindTenantAsync(tenant) is null)
         {
             Log.NoTenant(logger, tenant);
             return;
@@ -35,7 +36,7 @@ public sealed partial class DemoTraffic(IServer server, IHostApplicationLifetime
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("The server has no address to send demo traffic to.");
         var key = ApiKeys.NewKey();
-        identity.AddApiKey(tenant, key, "demo traffic", time.GetUtcNow());
+        await identity.AddApiKeyAsync(tenant, ApiKeys.Hash(key), "demo traffic", time.GetUtcNow());
         Console.WriteLine($"""
 
             ==== LiveOrleans demo ====

@@ -58,13 +58,14 @@ public static class LiveApiRegistration
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection("Ingest")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<IngestOptions>>().Value);
-        services.AddSingleton<IdentityStore>();
+        // The Api's own tables, on the store's database: the silo side's implementations of the storage contracts.
+        services.AddSingleton<IIdentityStore, SqlIdentityStore>();
         services.AddSingleton<AccessCache>();
         services.AddSingleton<PersonNames>();
         services.AddSingleton<AccessAudit>();
         services.AddSingleton<Live.HubAccessWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<Live.HubAccessWatch>());
-        services.AddSingleton<Views.SavedViewStore>();
+        services.AddSingleton<ISavedViewStore, SqlSavedViewStore>();
         services.AddSingleton<TenantAdministration>();
         services.AddHostedService<Bootstrapper>();
         services.AddSingleton<IngestService>();

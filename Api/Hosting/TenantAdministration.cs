@@ -1,11 +1,12 @@
 using LiveOrleans.Api.Identity;
 using LiveOrleans.Grains;
 using LiveOrleans.Live;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Hosting;
 
 /// <summary>Creating and configuring tenants: the identity tables and the tenant's grain, kept in step.</summary>
-public sealed class TenantAdministration(IdentityStore identity, IGrainFactory grains, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
+public sealed class TenantAdministration(IIdentityStore identity, IGrainFactory grains, [FromKeyedServices(LiveTime.Key)] TimeProvider time)
 {
     /// <summary>Creates a tenant with its first admin and ingest key, and gives its grain the settings.</summary>
     /// <exception cref="AlreadyExistsException">The tenant id is taken.</exception>
@@ -13,7 +14,7 @@ public sealed class TenantAdministration(IdentityStore identity, IGrainFactory g
     {
         var now = time.GetUtcNow();
         var admin = new UserRecord(NewUserId(), id, adminUsername, adminUsername, Role.Admin, null, platformAdmin, PasswordHasher.Hash(adminPassword));
-        identity.CreateTenant(new TenantRecord(id, name, timeZone), admin, ingestKey, now);
+        await identity.CreateTenantAsync(new TenantRecord(id, name, timeZone), admin, ApiKeys.Hash(ingestKey), now);
         try
         {
             await grains.GetGrain<ITenantGrain>(id).Configure(new TenantSettingsUpdate(name, timeZone, null));
@@ -21,7 +22,7 @@ public sealed class TenantAdministration(IdentityStore identity, IGrainFactory g
         catch
         {
             // Nothing half-written: a tenant whose grain has no settings must not exist.
-            identity.DeleteTenant(id);
+            await identity.DeleteTenantAsync(id);
             throw;
         }
     }
@@ -29,7 +30,7 @@ public sealed class TenantAdministration(IdentityStore identity, IGrainFactory g
     public async Task UpdateAsync(string id, string? name, string? timeZone, int? waitingAlertSeconds)
     {
         await grains.GetGrain<ITenantGrain>(id).Configure(new TenantSettingsUpdate(name, timeZone, waitingAlertSeconds));
-        identity.UpdateTenant(id, name, timeZone);
+        await identity.UpdateTenantAsync(id, name, timeZone);
     }
 
     public static string NewUserId() => "usr_" + ApiKeys.NewSecret(9);

@@ -20,10 +20,20 @@ public sealed record InterventionEntry(
     InterventionTarget? Target,
     string? Original)
 {
-    public static InterventionEntry From(InterventionView entry, PersonNames names)
-        => new(entry.InterventionId, entry.SessionId, entry.AdminId, names.Of(entry.Tenant, entry.AdminId), entry.Type, entry.Reason,
+    public static InterventionEntry From(InterventionView entry, string? adminName)
+        => new(entry.InterventionId, entry.SessionId, entry.AdminId, adminName, entry.Type, entry.Reason,
             entry.Timestamp, entry.Tenant, entry.Content, entry.Target, entry.Original);
 
-    public static IReadOnlyList<InterventionEntry> From(IReadOnlyList<InterventionView> entries, PersonNames names)
-        => [.. entries.Select(e => From(e, names))];
+    /// <summary>For the fan-out's push of a new entry, which names the person on its own thread (<see cref="PersonNames.Of"/>).</summary>
+    public static InterventionEntry From(InterventionView entry, PersonNames names) => From(entry, names.Of(entry.Tenant, entry.AdminId));
+
+    public static async ValueTask<InterventionEntry> FromAsync(InterventionView entry, PersonNames names)
+        => From(entry, await names.OfAsync(entry.Tenant, entry.AdminId));
+
+    public static async Task<IReadOnlyList<InterventionEntry>> FromAsync(IReadOnlyList<InterventionView> entries, PersonNames names)
+    {
+        var answer = new List<InterventionEntry>(entries.Count);
+        foreach (var entry in entries) answer.Add(await FromAsync(entry, names));
+        return answer;
+    }
 }

@@ -10,6 +10,6 @@ namespace LiveOrleans.Api.Http;
 /// </summary>
 public static class SessionDetailJson
 {
-    public static JsonObject From(SessionDetail detail, PersonNames names)
-        => JsonSerializer.SerializeToNode(SessionDetailResponse.From(detail, names), LiveJson.Options)!.AsObject();
+    public static async Task<JsonObject> FromAsync(SessionDetail detail, PersonNames names)
+        => JsonSerializer.SerializeToNode(await SessionDetailResponse.FromAsync(detail, names), LiveJson.Options)!.AsObject();
 }

@@ -35,12 +35,13 @@ public sealed record SessionDetailResponse(
     int TotalInterventions,
     string? OlderInterventionsCursor)
 {
-    public static SessionDetailResponse From(SessionDetail detail, PersonNames names)
+    public static async Task<SessionDetailResponse> FromAsync(SessionDetail detail, PersonNames names)
     {
         var c = detail.Card;
+        var interventions = await InterventionEntry.FromAsync(detail.Interventions, names);
         return new(c.SessionId, c.AgentId, c.AgentName, c.AgentColor, c.Channel, c.User, c.StartedAt, c.LastActivityAt, c.State, c.Priority,
             c.Preview, c.OwnerId, c.TeamId, c.Status, c.WaitingForFirstResponse, c.EndedAt, c.EndReason, c.HeldBy,
             detail.StreamState, detail.Messages, detail.TotalMessages, detail.NextCursor,
-            InterventionEntry.From(detail.Interventions, names), detail.TotalInterventions, detail.OlderInterventionsCursor);
+            interventions, detail.TotalInterventions, detail.OlderInterventionsCursor);
     }
 }

@@ -1,4 +1,5 @@
 using LiveOrleans.Api.Auth;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Identity;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LiveOrleans.Live;
+using LiveOrleans.Storage;
 
 namespace LiveOrleans.Api.Identity;
 
@@ -13,7 +14,7 @@ namespace LiveOrleans.Api.Identity;
 /// Freshness is measured on the machine's monotonic clock, not on the engine's (injectable) business clock: it is a
 /// delay between nodes, and a test that holds the business clock still must not freeze it.
 /// </remarks>
-public sealed class AccessCache(IdentityStore identity, [FromKeyedServices(LiveTime.Key)] TimeProvider time, IConfiguration configuration)
+public sealed class AccessCache(IIdentityStore identity, [FromKeyedServices(LiveTime.Key)] TimeProvider time, IConfiguration configuration)
 {
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(2);
     private const int PruneAbove = 10_000;
@@ -25,28 +26,33 @@ public sealed class AccessCache(IdentityStore identity, [FromKeyedServices(LiveT
     public TimeSpan Window { get; } = ReadWindow(configuration);
 
     /// <summary>The key of a hash (<see cref="ApiKeys.Hash"/>), or null when the store has none.</summary>
-    public KeyOwner? Key(string hash)
+    public ValueTask<KeyOwner?> KeyAsync(string hash)
         // Unknown keys are not kept: anyone can send those, and a key created a moment later must work at once.
-        => Read(_keys, hash, () => identity.FindKey(hash, time.GetUtcNow()), keepMissing: false);
+        => ReadAsync(_keys, hash, () => identity.FindKeyAsync(hash, time.GetUtcNow()), keepMissing: false);
 
     /// <summary>A person as the store has them now (role, agent id, name), or null when they were removed.</summary>
-    public UserRecord? User(string id)
+    public ValueTask<UserRecord?> UserAsync(string id)
         // Only ids from signed tokens get here, so removed people are kept too (as null): a removed person's dashboard
         // polling does not reach the store on every request.
-        => Read(_users, id, () => identity.FindUserById(id), keepMissing: true);
+        => ReadAsync(_users, id, () => identity.FindUserByIdAsync(id), keepMissing: true);
 
-    private T? Read<T>(ConcurrentDictionary<string, Entry<T>> cache, string key, Func<T?> read, bool keepMissing) where T : class
+    private ValueTask<T?> ReadAsync<T>(ConcurrentDictionary<string, Entry<T>> cache, string key, Func<Task<T?>> read, bool keepMissing) where T : class
     {
         var cached = cache.GetValueOrDefault(key);
-        if (cached is not null && Fresh(cached.ReadAt)) return cached.Value;
+        if (cached is not null && Fresh(cached.ReadAt)) return ValueTask.FromResult(cached.Value);
         // One request reads the store again; the others meanwhile keep the answer they had (for as long as that read takes),
         // so a busy key does not send every request in flight to the store at once when its window ends.
-        if (cached is not null && !cached.ClaimRefresh()) return cached.Value;
+        if (cached is not null && !cached.ClaimRefresh()) return ValueTask.FromResult(cached.Value);
+        return new ValueTask<T?>(RefreshAsync(cache, key, cached, read, keepMissing));
+    }
+
+    private async Task<T?> RefreshAsync<T>(ConcurrentDictionary<string, Entry<T>> cache, string key, Entry<T>? cached, Func<Task<T?>> read, bool keepMissing) where T : class
+    {
         var readAt = Environment.TickCount64;
         T? value;
         try
         {
-            value = read();
+            value = await read();
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or StoreUnavailableException && cached is not null)
         {

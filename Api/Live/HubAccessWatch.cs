@@ -62,8 +62,8 @@ public sealed partial class HubAccessWatch(
             {
                 ended = watched switch
                 {
-                    Person p => Ended(p, now),
-                    Producer k => access.Key(k.KeyHash) is null ? ("Connection closed: the API key was revoked.", false) : null,
+                    Person p => await EndedAsync(p, now),
+                    Producer k => await access.KeyAsync(k.KeyHash) is null ? ("Connection closed: the API key was revoked.", false) : null,
                     _ => null,
                 };
             }
@@ -79,10 +79,10 @@ public sealed partial class HubAccessWatch(
         }
     }
 
-    private (string, bool)? Ended(Person person, DateTimeOffset now)
+    private async ValueTask<(string, bool)?> EndedAsync(Person person, DateTimeOffset now)
     {
         if (person.Expires <= now) return ("Connection closed: the access token expired; sign in again.", false);
-        var user = access.User(person.UserId);
+        var user = await access.UserAsync(person.UserId);
         if (user is null || user.Tenant != person.Tenant) return ("Connection closed: the person was removed.", false);
         if (EnumNames<Role>.Name(user.Role) != person.Role || user.AgentId != person.AgentId || user.PlatformAdmin != person.PlatformAdmin)
             return ("Connection closed: the person's role or agent changed; connect again.", true);

@@ -85,7 +85,7 @@ public sealed class LiveHub(LiveFanout fanout, HubAccessWatch access, PersonName
         if (!Limits.IsId(sessionId)) throw new HubException($"Session '{sessionId}' was not found.");
         var watched = await fanout.WatchAsync(Context.ConnectionId, sessionId, Context.User!.Visible(LiveFilter.All));
         if (watched is not { } w) throw new HubException($"Session '{sessionId}' was not found.");
-        var json = SessionDetailJson.From(w.Detail, names);
+        var json = await SessionDetailJson.FromAsync(w.Detail, names);
         json["watchers"] = System.Text.Json.JsonSerializer.SerializeToNode(w.Watchers, LiveOrleans.LiveJson.Options);
         return json;
     }

@@ -15,6 +15,9 @@ public interface IStoreDatabase
     /// <summary>An open connection; the caller disposes it.</summary>
     DbConnection Open();
 
+    /// <summary>An open connection, opened without holding the thread where the engine can (PostgreSQL); the caller disposes it.</summary>
+    Task<DbConnection> OpenAsync();
+
     /// <summary>Whether a failed statement broke a unique constraint (a name or id already taken).</summary>
     bool IsUniqueViolation(DbException exception);
 
@@ -53,6 +56,19 @@ public static class StoreCommands
     {
         using var command = connection.Command(sql, transaction, parameters);
         return command.ExecuteNonQuery();
+    }
+
+    public static async Task<int> ExecuteAsync(this DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = connection.Command(sql, transaction, parameters);
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    public static async Task<object?> ScalarAsync(this DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = connection.Command(sql, transaction, parameters);
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull ? null : value;
     }
 
     public static object? Scalar(this DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)

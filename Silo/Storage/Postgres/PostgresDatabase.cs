@@ -84,6 +84,8 @@ public sealed partial class PostgresDatabase : IStoreDatabase, IDisposable
 
     public DbConnection Open() => DataSource.OpenConnection();
 
+    public async Task<DbConnection> OpenAsync() => await DataSource.OpenConnectionAsync();
+
     public bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     public bool IsUnavailable(DbException exception) => exception is NpgsqlException { IsTransient: true };

@@ -99,6 +99,9 @@ public sealed partial class SqliteDatabase : IStoreDatabase, IDisposable
 
     DbConnection IStoreDatabase.Open() => Open();
 
+    /// <summary>Microsoft.Data.Sqlite has no asynchronous I/O (its async methods complete synchronously): the same open as <see cref="Open"/>.</summary>
+    Task<DbConnection> IStoreDatabase.OpenAsync() => Task.FromResult<DbConnection>(Open());
+
     public bool IsUniqueViolation(DbException exception) => exception is SqliteException { SqliteErrorCode: 19 };
 
     public bool IsUnavailable(DbException exception) => exception is SqliteException sqlite && IsDurabilityFailure(sqlite);
