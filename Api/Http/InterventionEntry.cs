@@ -24,8 +24,6 @@ public sealed record InterventionEntry(
         => new(entry.InterventionId, entry.SessionId, entry.AdminId, adminName, entry.Type, entry.Reason,
             entry.Timestamp, entry.Tenant, entry.Content, entry.Target, entry.Original);
 
-    /// <summary>For the fan-out's push of a new entry, which names the person on its own thread (<see cref="PersonNames.Of"/>).</summary>
-    public static InterventionEntry From(InterventionView entry, PersonNames names) => From(entry, names.Of(entry.Tenant, entry.AdminId));
 
     public static async ValueTask<InterventionEntry> FromAsync(InterventionView entry, PersonNames names)
         => From(entry, await names.OfAsync(entry.Tenant, entry.AdminId));

@@ -11,15 +11,4 @@ public sealed class PersonNames(AccessCache access)
     /// <summary>The name of a member of <paramref name="tenant"/>, or null.</summary>
     public async ValueTask<string?> OfAsync(string tenant, string userId)
         => await access.UserAsync(userId) is { } user && string.Equals(user.Tenant, tenant, StringComparison.Ordinal) ? user.Name : null;
-
-    /// <summary>
-    /// The same, answered on the calling thread (from this node's copy when it is fresh, else waiting for the store):
-    /// only for the fan-out's push of a new intervention, which runs off the request threads. Requests and hub calls use
-    /// <see cref="OfAsync"/>.
-    /// </summary>
-    public string? Of(string tenant, string userId)
-    {
-        var name = OfAsync(tenant, userId);
-        return name.IsCompleted ? name.Result : name.AsTask().GetAwaiter().GetResult();
-    }
 }

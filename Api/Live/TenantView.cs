@@ -354,18 +354,21 @@ public sealed partial class TenantView(
         }
     }
 
-    private Task Forward(WatchItem item)
+    private async Task Forward(WatchItem item)
     {
-        if (!_watchers.TryGetValue(item.SessionId, out var watchers)) return Task.CompletedTask;
+        if (!_watchers.ContainsKey(item.SessionId)) return;
+        // An intervention names the person who made it: from this node's cache, else the store (awaited, on this loop).
+        var intervention = item is InterventionAdded added ? await InterventionEntry.FromAsync(added.Entry, names) : null;
+        if (!_watchers.TryGetValue(item.SessionId, out var watchers)) return;
         var (method, arguments) = item switch
         {
             MessageAdded m => (nameof(ILiveClient.message), new object?[] { m.SessionId, RawJson.Of(m.Message) }),
             TokenArrived t => (nameof(ILiveClient.token), new object?[] { t.SessionId, t.MessageId, t.Delta, t.Index }),
             StateChanged s => (nameof(ILiveClient.sessionState), new object?[] { s.SessionId, RawJson.Of(s.State) }),
-            InterventionAdded i => (nameof(ILiveClient.intervention), new object?[] { RawJson.Of(InterventionEntry.From(i.Entry, names)) }),
+            InterventionAdded => (nameof(ILiveClient.intervention), new object?[] { RawJson.Of(intervention) }),
             _ => ("", []),
         };
-        if (method.Length == 0) return Task.CompletedTask;
+        if (method.Length == 0) return;
         var message = new ConnectionQueue.Message(method, arguments);
         foreach (var connection in watchers.ToArray())
         {
@@ -377,7 +380,6 @@ public sealed partial class TenantView(
             }
             connection.Queue.Enqueue(null, message);
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>
