@@ -60,4 +60,7 @@ public static class LiveStreams
 public static class LiveTime
 {
     public const string Key = "LiveOrleans.Clock";
+
+    /// <summary>The later of two times, either of which may be unknown: how an agent's or a session's times merge, only moving forward.</summary>
+    public static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

@@ -83,10 +83,8 @@ public sealed partial class LiveChangeDispatcher(IGrainFactory grains, IClusterC
         if (records.Count > 0) await RetryAsync(() => grains.GetGrain<ITenantGrain>(tenant).AgentsChanged([.. records.Values]));
     }
 
-    private static AgentSignal Merge(AgentSignal a, AgentSignal b) => new(a.AgentId, a.KindHint ?? b.KindHint, Later(a.PresenceAt, b.PresenceAt), Later(a.MessageAt, b.MessageAt));
+    private static AgentSignal Merge(AgentSignal a, AgentSignal b) => new(a.AgentId, a.KindHint ?? b.KindHint, LiveTime.Later(a.PresenceAt, b.PresenceAt), LiveTime.Later(a.MessageAt, b.MessageAt));
 
-    /// <summary>The later of two times, either of which may be unknown (an agent's times only move forward).</summary>
-    internal static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private Task RetryAsync(Func<Task> call) => _retry.ExecuteAsync(static async (call, _) => await call(), call).AsTask();
 

@@ -319,13 +319,11 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
     private void Signal(string agentId, AgentKind? kind, DateTimeOffset? presenceAt, DateTimeOffset? messageAt, SessionEffects effects)
     {
         var old = State.AgentSignals.GetValueOrDefault(agentId);
-        var merged = new AgentSignal(agentId, old?.KindHint ?? kind, Later(old?.PresenceAt, presenceAt), Later(old?.MessageAt, messageAt));
+        var merged = new AgentSignal(agentId, old?.KindHint ?? kind, LiveTime.Later(old?.PresenceAt, presenceAt), LiveTime.Later(old?.MessageAt, messageAt));
         if (merged == old) return;
         State.AgentSignals[agentId] = merged;
         effects.Agents.Add(agentId);
     }
-
-    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     /// <summary>Adds an activity entry; its id carries its time and log position, so a replay gives the same ids.</summary>
     private void Record(DateTimeOffset at, long position, string type, string? agentId, string summary, SessionEffects effects)

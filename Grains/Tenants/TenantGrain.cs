@@ -83,9 +83,9 @@ public sealed class TenantGrain(
                 // newest given.
                 record = given with
                 {
-                    LastSignalAt = Ingest.LiveChangeDispatcher.Later(old.LastSignalAt, given.LastSignalAt),
-                    OfflineAt = Ingest.LiveChangeDispatcher.Later(old.OfflineAt, given.OfflineAt),
-                    LastMessageAt = Ingest.LiveChangeDispatcher.Later(old.LastMessageAt, given.LastMessageAt),
+                    LastSignalAt = LiveTime.Later(old.LastSignalAt, given.LastSignalAt),
+                    OfflineAt = LiveTime.Later(old.OfflineAt, given.OfflineAt),
+                    LastMessageAt = LiveTime.Later(old.LastMessageAt, given.LastMessageAt),
                 };
                 if (RecordComparer.Equal(old, record)) continue;
             }

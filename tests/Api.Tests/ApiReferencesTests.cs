@@ -42,11 +42,14 @@ public sealed class ApiReferencesTests
         Assert.Empty(uses);
         // The scan does see such a use where there is one: the composition root's (the bootstrapper takes the store's database).
         Assert.Contains(ImplementationTypesIn(typeof(Bootstrapper)), t => t.FullName == "LiveOrleans.Storage.IStoreDatabase");
+        // And in a body alone: the composition root registers the SQL identity store as a generic argument of a call.
+        Assert.Contains(ImplementationTypesIn(typeof(LiveApiRegistration)), t => t.FullName == "LiveOrleans.Storage.SqlIdentityStore");
     }
 
     /// <summary>
-    /// The silo's and the grains' types in a type's signatures: its base type and interfaces, and the types of its
-    /// fields, properties, and its methods' and constructors' parameters and results (generic arguments included),
+    /// The silo's and the grains' types a type names: in its signatures (base type and interfaces, the types of its
+    /// fields, properties, and its methods' and constructors' parameters and results, generic arguments included) and
+    /// in its methods' bodies (every type, field and method their IL refers to, with the member's declaring type);
     /// compiler-made closures and state machines too (they are types of the assembly themselves).
     /// </summary>
     private static IEnumerable<Type> ImplementationTypesIn(Type type)
@@ -63,7 +66,62 @@ public sealed class ApiReferencesTests
             named.AddRange(method.GetParameters().Select(p => p.ParameterType));
         }
         named.AddRange(type.GetConstructors(all).SelectMany(c => c.GetParameters()).Select(p => p.ParameterType));
+        foreach (var body in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all))) named.AddRange(TypesInBody(body));
         return named.SelectMany(Expand).Where(t => Implementations.Contains(t.Assembly.GetName().Name)).Distinct();
+    }
+
+    private static readonly Dictionary<short, System.Reflection.Emit.OpCode> OpCodesByValue = typeof(System.Reflection.Emit.OpCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (System.Reflection.Emit.OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
+
+    /// <summary>The types a method's IL refers to: each type, field and method token's type (a member's declaring type, and a method's signature).</summary>
+    private static IEnumerable<Type> TypesInBody(MethodBase method)
+    {
+        var il = method.GetMethodBody()?.GetILAsByteArray();
+        if (il is null) yield break;
+        var typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
+        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
+        for (var at = 0; at < il.Length;)
+        {
+            var value = il[at] == 0xFE ? (short)(0xFE00 | il[at + 1]) : il[at];
+            at += il[at] == 0xFE ? 2 : 1;
+            var opCode = OpCodesByValue[value];
+            switch (opCode.OperandType)
+            {
+                case System.Reflection.Emit.OperandType.InlineType:
+                case System.Reflection.Emit.OperandType.InlineField:
+                case System.Reflection.Emit.OperandType.InlineMethod:
+                case System.Reflection.Emit.OperandType.InlineTok:
+                    var member = method.Module.ResolveMember(BitConverter.ToInt32(il, at), typeArguments, methodArguments)!;
+                    if (member is Type referred) yield return referred;
+                    else if (member.DeclaringType is { } owner) yield return owner;
+                    if (member is FieldInfo field) yield return field.FieldType;
+                    if (member is MethodInfo called) yield return called.ReturnType;
+                    if (member is MethodInfo { IsGenericMethod: true } generic) foreach (var argument in generic.GetGenericArguments()) yield return argument;
+                    if (member is MethodBase any) foreach (var parameter in any.GetParameters()) yield return parameter.ParameterType;
+                    at += 4;
+                    break;
+                case System.Reflection.Emit.OperandType.InlineSwitch:
+                    at += 4 + 4 * BitConverter.ToInt32(il, at);
+                    break;
+                case System.Reflection.Emit.OperandType.InlineNone:
+                    break;
+                case System.Reflection.Emit.OperandType.ShortInlineBrTarget:
+                case System.Reflection.Emit.OperandType.ShortInlineI:
+                case System.Reflection.Emit.OperandType.ShortInlineVar:
+                    at += 1;
+                    break;
+                case System.Reflection.Emit.OperandType.InlineVar:
+                    at += 2;
+                    break;
+                case System.Reflection.Emit.OperandType.InlineI8:
+                case System.Reflection.Emit.OperandType.InlineR:
+                    at += 8;
+                    break;
+                default: // InlineBrTarget, InlineI, InlineSig, InlineString, ShortInlineR
+                    at += 4;
+                    break;
+            }
+        }
     }
 
     /// <summary>A type with the types it is made of: element types (arrays, by-ref, pointers) and generic arguments.</summary>
