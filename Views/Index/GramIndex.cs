@@ -42,30 +42,92 @@ internal sealed class GramIndex
     }
 
     /// <summary>Moves a slot from the grams of <paramref name="before"/> to those of <paramref name="after"/>, touching only the grams that differ.</summary>
+    /// <remarks>
+    /// An entry's texts are a window of its newest messages: a change adds texts at the end and may drop the oldest.
+    /// Then only the texts that came or went are read (a gram of one that went stays filed while a text still there
+    /// holds it), not the whole window twice: most changes read one message. Any other change reads both lists.
+    /// </remarks>
     public void Update(int slot, IReadOnlyList<string> before, IReadOnlyList<string> after)
     {
         if (SameTexts(before, after)) return;
+        var dropped = Dropped(before, after);
+        if (dropped < 0)
+        {
+            Replace(slot, before, after);
+            return;
+        }
+        if (dropped > 0)
+        {
+            _old.Clear();
+            for (var t = 0; t < dropped; t++) AddGrams(before[t], _old);
+            for (var t = 0; t < after.Count && _old.Count > 0; t++) RemoveGrams(after[t], _old);
+            foreach (var gram in _old) RemoveSlot(gram, slot);
+            if (_old.Count > 4096) _old.TrimExcess();
+        }
+        for (var t = before.Count - dropped; t < after.Count; t++)
+        {
+            var text = after[t];
+            for (var i = 0; i < text.Length; i++)
+            {
+                AddSlot(Gram(text, i, 1), slot);
+                if (i + 2 <= text.Length) AddSlot(Gram(text, i, 2), slot);
+                if (i + 3 <= text.Length) AddSlot(Gram(text, i, 3), slot);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many of the oldest texts of <paramref name="before"/> went when the rest of it begins <paramref name="after"/>
+    /// (texts added at the end, perhaps some dropped at the start); -1 when the change is not of that shape.
+    /// </summary>
+    private static int Dropped(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        for (var dropped = 0; dropped <= before.Count; dropped++)
+        {
+            var kept = before.Count - dropped;
+            if (kept > after.Count || (kept > 0 && !Same(before[dropped], after[0]))) continue;
+            var same = true;
+            for (var i = 0; i < kept && same; i++) same = Same(before[dropped + i], after[i]);
+            if (same) return dropped;
+        }
+        return -1;
+    }
+
+    /// <summary>Every gram of both lists: those of <paramref name="before"/> only lose the slot, those of <paramref name="after"/> only gain it.</summary>
+    private void Replace(int slot, IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
         _old.Clear();
         _new.Clear();
         foreach (var text in before) AddGrams(text, _old);
         foreach (var text in after) AddGrams(text, _new);
         foreach (var gram in _old)
         {
-            if (_new.Contains(gram)) continue;
-            var slots = _grams[gram];
-            slots.Remove(slot);
-            if (slots.IsEmpty) _grams.Remove(gram);
+            if (!_new.Contains(gram)) RemoveSlot(gram, slot);
         }
         foreach (var gram in _new)
         {
-            if (_old.Contains(gram)) continue;
-            if (!_grams.TryGetValue(gram, out var slots)) _grams.Add(gram, slots = new CompactBitmap());
-            slots.Add(slot);
+            if (!_old.Contains(gram)) AddSlot(gram, slot);
         }
         // Sets that grew for a long text should not pin their buckets.
         if (_old.Count > 4096) _old.TrimExcess();
         if (_new.Count > 4096) _new.TrimExcess();
     }
+
+    private void AddSlot(long gram, int slot)
+    {
+        ref var slots = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_grams, gram, out _);
+        slots ??= new CompactBitmap();
+        slots.Add(slot);
+    }
+
+    private void RemoveSlot(long gram, int slot)
+    {
+        var slots = _grams[gram];
+        slots.Remove(slot);
+        if (slots.IsEmpty) _grams.Remove(gram);
+    }
+
+    private static bool Same(string a, string b) => ReferenceEquals(a, b) || string.Equals(a, b, StringComparison.Ordinal);
 
     /// <summary>The same strings in the same order (an entry's texts are the messages' own strings, shared, so by reference first).</summary>
     private static bool SameTexts(IReadOnlyList<string> a, IReadOnlyList<string> b)
@@ -74,7 +136,7 @@ internal sealed class GramIndex
         if (a.Count != b.Count) return false;
         for (var i = 0; i < a.Count; i++)
         {
-            if (!ReferenceEquals(a[i], b[i]) && !string.Equals(a[i], b[i], StringComparison.Ordinal)) return false;
+            if (!Same(a[i], b[i])) return false;
         }
         return true;
     }
@@ -102,6 +164,16 @@ internal sealed class GramIndex
         var result = sets[0];
         for (var i = 1; i < sets.Count && !result.IsEmpty; i++) result = CompactBitmap.And(result, sets[i]);
         return result;
+    }
+
+    private static void RemoveGrams(string text, HashSet<long> grams)
+    {
+        for (var i = 0; i < text.Length && grams.Count > 0; i++)
+        {
+            grams.Remove(Gram(text, i, 1));
+            if (i + 2 <= text.Length) grams.Remove(Gram(text, i, 2));
+            if (i + 3 <= text.Length) grams.Remove(Gram(text, i, 3));
+        }
     }
 
     private static void AddGrams(string text, HashSet<long> grams)
@@ -176,6 +248,10 @@ internal sealed class GramIndex
         for (var i = 0; i < length; i++) gram = (gram << 16) | Folding[text[start + i]];
         return gram;
     }
+
+    /// <summary>Every gram with its slots, in gram order (tests compare an updated index with one built afresh).</summary>
+    internal IEnumerable<(long Gram, int[] Slots)> Postings()
+        => _grams.OrderBy(g => g.Key).Select(g => (g.Key, g.Value.Values().ToArray()));
 
     /// <summary>Bytes of the gram bitmaps.</summary>
     public long Bytes() => _grams.Values.Sum(b => b.Bytes());
