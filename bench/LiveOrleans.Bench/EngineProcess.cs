@@ -165,6 +165,15 @@ public sealed class EngineProcess : IAsyncDisposable
         return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
+    /// <summary>User plus system CPU time of a process so far (/proc, clock ticks of 1/100 s).</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
     /// <summary>SIGTERM and wait: a graceful stop. A process still running after <paramref name="within"/> (default 2 minutes) is killed; answers false then.</summary>
     public async Task<bool> StopAsync(TimeSpan? within = null)
     {

@@ -18,22 +18,31 @@ public static class IngestBenchmark
     public const int Tenants = 8;
     public const int Seed = 1;
 
-    /// <summary>The next events of a simulator model as one request body, stamped now (the load mode's way).</summary>
-    public static byte[] Batch(TrafficModel model, int size)
+    /// <summary>The next events of a simulator model as one request body, stamped <paramref name="at"/> (default now: the load mode's way).</summary>
+    public static byte[] Batch(TrafficModel model, int size, DateTimeOffset? at = null)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = at ?? DateTimeOffset.UtcNow;
         var events = model.Take(size).Select(e => e.Event with { Timestamp = now }).ToArray();
         return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { events }, LiveJson.Options);
     }
 
+    /// <summary>Events made ahead for all senders (<c>--preencoded N</c>; 0 makes every body as it is sent, the way before 2026-12-07).</summary>
+    public static int PreencodedEvents { get; set; } = 2_000_000;
+
+    private static PreencodedTraffic? _traffic;
+
     /// <param name="Refused">429 answers: the sender waited as <c>Retry-After</c> said and sent the same batch again.</param>
-    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors, long Refused = 0);
+    /// <param name="EngineCores">The engine's CPU over the measured window, in cores (all its processes in cluster mode: the Api's only).</param>
+    /// <param name="HarnessCores">This load generator's CPU over the window, in cores.</param>
+    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors, long Refused = 0, double EngineCores = 0, double HarnessCores = 0);
 
     /// <summary>Seconds of traffic before the measured window (the JIT's tiering and dynamic PGO settle meanwhile).</summary>
     public static int WarmUpSeconds { get; set; } = 20;
 
     public static async Task<Result> RunAsync(EngineBuild build, int seconds)
     {
+        _traffic ??= PreencodedTraffic.Make(Senders, BatchSize, PreencodedEvents);
+        _traffic.Rewind();
         await using var engine = await EngineProcess.StartAsync(build);
         var clients = (await engine.CreateTenantsAsync(Tenants)).Select(k => engine.Producer(k)).ToArray();
         var latencies = new List<double>[Senders];
@@ -41,16 +50,16 @@ public static class IngestBenchmark
         var errors = 0L;
         var refused = 0L;
         var stop = Stopwatch.StartNew();
+        (TimeSpan Engine, TimeSpan Harness, TimeSpan At)? engineCpu0 = null;
         var warmUp = TimeSpan.FromSeconds(WarmUpSeconds);
         var tasks = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
         {
-            var model = new TrafficModel(Seed + sender, [new SimulatedTenant($"sender{sender}", "UTC")], DateTimeOffset.UtcNow, sessionsPerMinute: 600);
             var client = clients[sender % Tenants];
             var mine = latencies[sender] = [];
             byte[]? retry = null;
             while (stop.Elapsed < warmUp + TimeSpan.FromSeconds(seconds))
             {
-                var body = retry ?? Batch(model, BatchSize);
+                var body = retry ?? _traffic.Take(sender, BatchSize);
                 retry = null;
                 using var content = new ByteArrayContent(body);
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -66,17 +75,22 @@ public static class IngestBenchmark
                 }
                 if (response.StatusCode != HttpStatusCode.Accepted) { Interlocked.Increment(ref errors); continue; }
                 if (started < warmUp) continue;
+                if (engineCpu0 is null) lock (latencies) engineCpu0 ??= (EngineProcess.CpuTime(engine.ProcessId), Environment.CpuUsage.TotalTime, stop.Elapsed);
                 Interlocked.Add(ref acked, BatchSize);
                 mine.Add((stop.Elapsed - started).TotalMilliseconds);
             }
         })).ToArray();
         await Task.WhenAll(tasks);
+        var (engineCores, harnessCores) = engineCpu0 is { } c0
+            ? ((EngineProcess.CpuTime(engine.ProcessId) - c0.Engine) / (stop.Elapsed - c0.At), (Environment.CpuUsage.TotalTime - c0.Harness) / (stop.Elapsed - c0.At))
+            : (0.0, 0.0);
         var rate = acked / (stop.Elapsed - warmUp).TotalSeconds;
         var all = latencies.SelectMany(l => l).ToList();
         foreach (var c in clients) c.Dispose();
-        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors, refused);
+        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors, refused, engineCores, harnessCores);
     }
 
     public static string Describe(int seconds)
-        => $"{Tenants} tenants, {Senders} closed-loop senders x {BatchSize}-event batches of simulator traffic (seeds {Seed}..{Seed + Senders - 1}), {seconds} s after {WarmUpSeconds} s of warm-up";
+        => $"{Tenants} tenants, {Senders} closed-loop senders x {BatchSize}-event batches of simulator traffic (seeds {Seed}..{Seed + Senders - 1}), {seconds} s after {WarmUpSeconds} s of warm-up; "
+           + (PreencodedEvents > 0 ? $"bodies made before the runs ({PreencodedEvents:N0} events, stamped as sent; {_traffic?.MadeLive ?? 0:N0} made during runs)" : "bodies made as sent");
 }

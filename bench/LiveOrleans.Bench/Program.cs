@@ -1,7 +1,7 @@
 using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
-// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G] [--queries-before-stop]
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--preencoded events] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G] [--queries-before-stop]
 //   what: raw | commit | ingest | query | sessions | calls | all | gc PID (a full GC in a running engine)
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
@@ -21,6 +21,7 @@ var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
 if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
 if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = batch;
 if (int.TryParse(Option("--senders"), out var senders)) IngestBenchmark.Senders = senders;
+if (int.TryParse(Option("--preencoded"), out var preencoded)) IngestBenchmark.PreencodedEvents = preencoded;
 if (int.TryParse(Option("--ready-cap"), out var readyCap)) SessionsBenchmark.ReadyCap = TimeSpan.FromSeconds(readyCap);
 if (int.TryParse(Option("--min-rounds"), out var minRounds)) SessionsBenchmark.MinRounds = minRounds;
 SessionsBenchmark.QueriesBeforeStop = args.Contains("--queries-before-stop");
@@ -48,7 +49,7 @@ if (what is "ingest" or "all")
         foreach (var build in builds)
         {
             var result = await IngestBenchmark.RunAsync(build, seconds);
-            Console.WriteLine($"ingest {build.Label} run {run + 1}: {result.EventsPerSecond:N0} events/s, batch ack p50 {result.BatchP50:F1} ms p99 {result.BatchP99:F1} ms, 429s {result.Refused}, errors {result.Errors}");
+            Console.WriteLine($"ingest {build.Label} run {run + 1}: {result.EventsPerSecond:N0} events/s, batch ack p50 {result.BatchP50:F1} ms p99 {result.BatchP99:F1} ms, 429s {result.Refused}, errors {result.Errors}, CPU engine {result.EngineCores:F2} cores, load generator {result.HarnessCores:F2} cores");
             report.Ingest(build, result);
         }
     }

@@ -422,10 +422,5 @@ public static class SessionsBenchmark
     private static void Log(EngineBuild build, string line) => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} [{build.Label}] {line}");
 
     /// <summary>User plus system CPU time of a process, in clock ticks (1/100 s).</summary>
-    private static long Cpu(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-    }
+    private static long Cpu(int pid) => (long)Math.Round(EngineProcess.CpuTime(pid).TotalSeconds * 100);
 }
