@@ -7,9 +7,9 @@
 //   rates: a comma list of total deltas/s; 0 = closed loop (as fast as the engine acknowledges).
 //   options: --sessions N (1000) --dashboards D (1000) --producers P (8) --inflight F (2 lanes per producer)
 //            --per-session K (closed loop: deltas per session per batch, 4) --reply L (deltas per reply, 200)
-//            --max-batch B (events per batch, 1000) --warmup S (20) --http --dashboard-processes X (2)
+//            --max-batch B (events per batch, 1000) --warmup S (40) --http --dashboard-processes X (2)
 // Builds compared: LIVEORLEANS_PUSH_BUILDS="before=/path/Api.dll,after=/path/Api.dll" (as bench/push).
-import { fork, execFileSync } from 'node:child_process';
+import { fork, spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,7 @@ const config = {
   maxBatch: Number(options['max-batch'] ?? 1000),
   http: options.http === true,
 };
-const warmUp = Number(options.warmup ?? 20);
+const warmUp = Number(options.warmup ?? 40);
 const dashboardProcesses = Math.max(1, Math.min(config.dashboards, Number(options['dashboard-processes'] ?? 2)));
 
 // This process and every child it forks on core 1; each engine on core 0.
@@ -117,7 +117,12 @@ async function measure(build, rate) {
     const to = from + seconds * 1000;
     for (const c of [producers, ...dashboards]) c.send({ type: 'window', from, to });
     const cpuAtStart = cpuSeconds(engine.process.pid);
+    // LIVEORLEANS_TOKENS_PERF=FILE: `perf record -g` of the engine over the measured window (start it with DOTNET_PerfMapEnabled=1).
+    const perf = process.env.LIVEORLEANS_TOKENS_PERF
+      ? spawn('perf', ['record', '-F', '499', '-g', '-p', String(engine.process.pid), '-o', process.env.LIVEORLEANS_TOKENS_PERF, '--', 'sleep', String(seconds)], { stdio: 'ignore' })
+      : null;
     await sleep(seconds * 1000);
+    if (perf) await new Promise((r) => (perf.exitCode !== null ? r() : perf.once('exit', r)));
     const engineCpu = (cpuSeconds(engine.process.pid) - cpuAtStart) / seconds;
     producers.send({ type: 'stop' });
     const { stats } = await producers.next('result');
