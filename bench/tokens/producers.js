@@ -40,8 +40,18 @@ function share(s, count, timestamp, events) {
   return deltas;
 }
 
-/** Sends a batch; counts its deltas accepted or refused, and those sent inside the measured window. */
+/**
+ * Sends a batch; counts its deltas accepted or refused, and those sent inside the measured window (counted once the
+ * batch is answered: the window's bounds reach this process a moment after it began).
+ */
 async function send(client, events) {
+  stats.batches++;
+  let error = null;
+  try {
+    await client.publish(events);
+  } catch (e) {
+    error = e;
+  }
   let deltas = 0, inWindow = 0, watched = 0;
   for (const e of events) {
     if (e.type !== 'message_delta') continue;
@@ -53,16 +63,14 @@ async function send(client, events) {
     }
   }
   stats.sentInWindow += inWindow;
-  stats.batches++;
-  try {
-    await client.publish(events);
+  if (error === null) {
     stats.accepted += deltas;
     stats.acceptedInWindow += inWindow;
     stats.watchedInWindow += watched;
-  } catch (e) {
+  } else {
     stats.refused += deltas;
     stats.refusedInWindow += inWindow;
-    const key = String(e.message).slice(0, 120);
+    const key = String(error.message).slice(0, 120);
     stats.errors[key] = (stats.errors[key] ?? 0) + 1;
   }
 }
