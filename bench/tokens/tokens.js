@@ -60,6 +60,7 @@ function child(script) {
   process_.on('message', (m) => { messages.push(m); waiters.splice(0).forEach((w) => w()); });
   process_.on('exit', (code, signal) => { exited = `${script} exited (code ${code}, signal ${signal})`; waiters.splice(0).forEach((w) => w()); });
   return {
+    pid: process_.pid,
     send: (m) => process_.send(m),
     next: async (type) => {
       for (;;) {
@@ -117,6 +118,8 @@ async function measure(build, rate) {
     const to = from + seconds * 1000;
     for (const c of [producers, ...dashboards]) c.send({ type: 'window', from, to });
     const cpuAtStart = cpuSeconds(engine.process.pid);
+    const clientCpu = () => [producers, ...dashboards].reduce((sum, c) => sum + cpuSeconds(c.pid), 0);
+    const clientCpuAtStart = clientCpu();
     // LIVEORLEANS_TOKENS_PERF=FILE: `perf record -g` of the engine over the measured window (start it with DOTNET_PerfMapEnabled=1).
     const perf = process.env.LIVEORLEANS_TOKENS_PERF
       ? spawn('perf', ['record', '-F', '499', '-g', '-p', String(engine.process.pid), '-o', process.env.LIVEORLEANS_TOKENS_PERF, '--', 'sleep', String(seconds)], { stdio: 'ignore' })
@@ -124,6 +127,7 @@ async function measure(build, rate) {
     await sleep(seconds * 1000);
     if (perf) await new Promise((r) => (perf.exitCode !== null ? r() : perf.once('exit', r)));
     const engineCpu = (cpuSeconds(engine.process.pid) - cpuAtStart) / seconds;
+    const clientsCpu = (clientCpu() - clientCpuAtStart) / seconds;
     producers.send({ type: 'stop' });
     const { stats } = await producers.next('result');
     // Drain: until the dashboards' count of the window's tokens stops growing (at most 30 s).
@@ -153,7 +157,7 @@ async function measure(build, rate) {
     return {
       accepted: stats.acceptedInWindow / seconds, sent: stats.sentInWindow / seconds, refused: stats.refusedInWindow / seconds,
       delivered: delivered / seconds, p50: percentileOf(sorted, late, bucketMs, delivered, 0.5), p99: percentileOf(sorted, late, bucketMs, delivered, 0.99),
-      engineCpu, missed: stats.watchedInWindow - delivered, watched: stats.watchedInWindow, outOfOrder, gaps, closedByEngine, errors: stats.errors,
+      engineCpu, clientsCpu, missed: stats.watchedInWindow - delivered, watched: stats.watchedInWindow, outOfOrder, gaps, closedByEngine, errors: stats.errors,
     };
   } finally {
     await engine.stop();
@@ -171,7 +175,7 @@ for (const rate of rates) {
       const x = await measure(build, rate);
       results[build.label].push(x);
       console.log(`rate ${rate || 'closed loop'} ${build.label} run ${r + 1}: sent ${f(x.sent)}/s, accepted ${f(x.accepted)}/s, refused ${f(x.refused)}/s, delivered ${f(x.delivered)}/s, `
-        + `p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, engine CPU ${(x.engineCpu * 100).toFixed(0)} %, missed ${x.missed}/${x.watched}, out of order ${x.outOfOrder}, gaps ${x.gaps}, `
+        + `p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms, engine CPU ${(x.engineCpu * 100).toFixed(0)} %, clients' CPU ${(x.clientsCpu * 100).toFixed(0)} %, missed ${x.missed}/${x.watched}, out of order ${x.outOfOrder}, gaps ${x.gaps}, `
         + `closed by engine ${x.closedByEngine}${Object.keys(x.errors).length ? `, errors ${JSON.stringify(x.errors)}` : ''}`);
     }
   }
@@ -179,7 +183,7 @@ for (const rate of rates) {
     const m = results[build.label];
     const med = (k) => median(m.map((x) => x[k]));
     console.log(`RESULT tokens ${path} rate=${rate || 'closed'} ${build.label}: accepted ${f(med('accepted'))} deltas/s, delivered ${f(med('delivered'))} deltas/s, `
-      + `p50 ${med('p50').toFixed(1)} ms, p99 ${med('p99').toFixed(1)} ms, engine CPU ${(med('engineCpu') * 100).toFixed(0)} % of a core `
+      + `p50 ${med('p50').toFixed(1)} ms, p99 ${med('p99').toFixed(1)} ms, engine CPU ${(med('engineCpu') * 100).toFixed(0)} % of a core, clients ${(med('clientsCpu') * 100).toFixed(0)} % `
       + `(median of ${runs}; missed ${m.map((x) => x.missed).join('/')}, out of order ${m.map((x) => x.outOfOrder).join('/')})`);
   }
 }
