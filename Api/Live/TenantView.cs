@@ -360,16 +360,16 @@ public sealed partial class TenantView(
         // An intervention names the person who made it: from this node's cache, else the store (awaited, on this loop).
         var intervention = item is InterventionAdded added ? await InterventionEntry.FromAsync(added.Entry, names) : null;
         if (!_watchers.TryGetValue(item.SessionId, out var watchers)) return;
-        var (method, arguments) = item switch
+        ConnectionQueue.Message[] messages = item switch
         {
-            MessageAdded m => (nameof(ILiveClient.message), new object?[] { m.SessionId, RawJson.Of(m.Message) }),
-            TokenArrived t => (nameof(ILiveClient.token), new object?[] { t.SessionId, t.MessageId, t.Delta, t.Index }),
-            StateChanged s => (nameof(ILiveClient.sessionState), new object?[] { s.SessionId, RawJson.Of(s.State) }),
-            InterventionAdded => (nameof(ILiveClient.intervention), new object?[] { RawJson.Of(intervention) }),
-            _ => ("", []),
+            MessageAdded m => [new(nameof(ILiveClient.message), [m.SessionId, RawJson.Of(m.Message)])],
+            // A batch's deltas come as one item: a token push each, in order.
+            TokensArrived t => [.. t.Deltas.Select((delta, i) => new ConnectionQueue.Message(nameof(ILiveClient.token), [t.SessionId, t.MessageIds[i], delta, t.Indexes[i]]))],
+            StateChanged s => [new(nameof(ILiveClient.sessionState), [s.SessionId, RawJson.Of(s.State)])],
+            InterventionAdded => [new(nameof(ILiveClient.intervention), [RawJson.Of(intervention)])],
+            _ => [],
         };
-        if (method.Length == 0) return;
-        var message = new ConnectionQueue.Message(method, arguments);
+        if (messages.Length == 0) return;
         foreach (var connection in watchers.ToArray())
         {
             // Losing the right to see a session (an agent's conversation reassigned) ends its pushes at once.
@@ -378,7 +378,7 @@ public sealed partial class TenantView(
                 Post(() => StopWatchingAsync(connection, item.SessionId));
                 continue;
             }
-            connection.Queue.Enqueue(null, message);
+            foreach (var message in messages) connection.Queue.Enqueue(null, message);
         }
     }
 

@@ -48,8 +48,13 @@ public abstract record WatchItem(string SessionId, string? OwnerId);
 [GenerateSerializer, Immutable]
 public sealed record MessageAdded(string SessionId, string? OwnerId, MessageView Message) : WatchItem(SessionId, OwnerId);
 
+/// <summary>
+/// The token deltas a session took in one batch, in order (delta <c>i</c> is <c>Deltas[i]</c> of
+/// <c>MessageIds[i]</c> at <c>Indexes[i]</c>): one stream item for the batch, not one per delta, so a batch of
+/// deltas costs the stream one small item; dashboards still get a <c>token</c> push per delta.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record TokenArrived(string SessionId, string? OwnerId, string MessageId, string Delta, int Index) : WatchItem(SessionId, OwnerId);
+public sealed record TokensArrived(string SessionId, string? OwnerId, string[] MessageIds, string[] Deltas, int[] Indexes) : WatchItem(SessionId, OwnerId);
 
 [GenerateSerializer, Immutable]
 public sealed record StateChanged(string SessionId, string? OwnerId, LiveState State) : WatchItem(SessionId, OwnerId);

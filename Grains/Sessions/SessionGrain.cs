@@ -108,10 +108,10 @@ public sealed partial class SessionGrain(
         }
 
         // Token deltas skip the log. A delta followed in the batch by a logged event of the session is superseded by it.
-        List<TokenArrived>? tokens = null;
+        List<MessageDelta>? tokens = null;
         for (var i = lastLogged + 1; i < batch.Events.Count; i++)
         {
-            if (batch.Events[i] is MessageDelta d && _model.Delta(d, effects)) (tokens ??= []).Add(new TokenArrived(_model.SessionId, _model.State.OwnerId, d.MessageId, d.Delta, d.Index));
+            if (batch.Events[i] is MessageDelta d && _model.Delta(d, effects)) (tokens ??= []).Add(d);
         }
 
         await PublishToWatchersAsync(effects, before, tokens);
@@ -223,13 +223,13 @@ public sealed partial class SessionGrain(
 
     private static bool IsExact(LiveEvent e) => e.Timestamp.Offset == TimeSpan.Zero && e.Timestamp.UtcTicks % TimeSpan.TicksPerMillisecond == 0;
 
-    private async Task PublishToWatchersAsync(SessionEffects effects, LiveState before, List<TokenArrived>? tokens)
+    private async Task PublishToWatchersAsync(SessionEffects effects, LiveState before, List<MessageDelta>? tokens)
     {
         if (_watchedUntil < leaseClock.GetUtcNow()) return;
         var items = new List<WatchItem>();
         var owner = _model.State.OwnerId;
         foreach (var message in effects.Messages) items.Add(new MessageAdded(_model.SessionId, owner, message));
-        if (tokens is not null) items.AddRange(tokens);
+        if (tokens is not null) items.Add(Tokens(owner, tokens));
         if (_model.LiveState != before) items.Add(new StateChanged(_model.SessionId, owner, _model.LiveState));
         foreach (var entry in effects.Interventions) items.Add(new InterventionAdded(_model.SessionId, owner, entry));
         if (items.Count == 0) return;
@@ -243,6 +243,21 @@ public sealed partial class SessionGrain(
         {
             Log.WatchPublishFailed(logger, this.GetPrimaryKeyString(), ex);
         }
+    }
+
+    /// <summary>The batch's deltas as one item; a message id repeated is the same string, which the serializer writes once.</summary>
+    private TokensArrived Tokens(string? owner, List<MessageDelta> tokens)
+    {
+        var messageIds = new string[tokens.Count];
+        var deltas = new string[tokens.Count];
+        var indexes = new int[tokens.Count];
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            messageIds[i] = i > 0 && string.Equals(tokens[i].MessageId, messageIds[i - 1], StringComparison.Ordinal) ? messageIds[i - 1] : tokens[i].MessageId;
+            deltas[i] = tokens[i].Delta;
+            indexes[i] = tokens[i].Index;
+        }
+        return new TokensArrived(_model.SessionId, owner, messageIds, deltas, indexes);
     }
 
     private async Task WriteSnapshotAsync()

@@ -19,8 +19,11 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
     /// <summary>Set by a token delta and cleared by the next logged entry: deltas skip the log, so this never reaches a snapshot.</summary>
     private bool _streaming;
 
-    /// <summary>The text of the reply streaming now (from deltas, not stored): what an override discards.</summary>
-    private string? _streamingText;
+    /// <summary>
+    /// The text of the reply streaming now (from deltas, not stored): what an override discards. A builder, not a
+    /// string: appending to a string copied the whole reply for every delta.
+    /// </summary>
+    private System.Text.StringBuilder? _streamingText;
 
     /// <summary>Deltas taken since the last logged entry; with the position, it orders this session's index entries.</summary>
     private int _deltas;
@@ -28,7 +31,7 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
     /// <summary>Whether any entry was ever applied: a session that took nothing does not exist.</summary>
     public bool Exists => State.AppliedPosition > 0;
 
-    public string? StreamingText => _streamingText;
+    public string? StreamingText => _streamingText?.ToString();
 
     /// <summary>The agent's own events, refused while the session is paused.</summary>
     public static bool IsAgentEvent(LiveEvent e) => e is AgentThinking or MessageDelta || (e is MessageSent m && m.Sender.Kind != SenderKind.System);
@@ -223,7 +226,7 @@ public sealed partial class SessionModel(string tenant, string sessionId, Sessio
         if (!Exists || State.State is LiveState.Paused or LiveState.Ended) return false;
         var before = LiveState;
         _streaming = true;
-        if ((_streamingText?.Length ?? 0) + delta.Delta.Length <= Validation.Limits.MaxMessageTextBytes) _streamingText += delta.Delta;
+        if ((_streamingText?.Length ?? 0) + delta.Delta.Length <= Validation.Limits.MaxMessageTextBytes) (_streamingText ??= new()).Append(delta.Delta);
         if (LiveState != before)
         {
             _deltas++;

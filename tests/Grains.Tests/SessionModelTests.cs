@@ -175,6 +175,31 @@ public sealed class SessionModelTests
     }
 
     [Fact]
+    public void The_streaming_text_is_the_deltas_in_order_up_to_the_cap_and_a_logged_event_clears_it()
+    {
+        var s = new Session().Apply(Ev.Started("s", T), Ev.Received("s", T));
+        Assert.Null(s.Model.StreamingText);
+        // Deltas of 1,000 characters past the cap: a delta that would pass it is left out, later smaller ones still fit.
+        var expected = "";
+        var deltas = Enumerable.Range(0, 40).Select(i => new string((char)('a' + i % 26), i == 39 ? 3 : 1_000)).ToArray();
+        for (var i = 0; i < deltas.Length; i++)
+        {
+            Assert.True(s.Model.Delta(Ev.Delta("s", T, "m1", deltas[i], i), new SessionEffects()));
+            if (expected.Length + deltas[i].Length <= LiveOrleans.Validation.Limits.MaxMessageTextBytes) expected += deltas[i];
+        }
+        Assert.Equal(expected, s.Model.StreamingText);
+        Assert.Equal(LiveOrleans.Validation.Limits.MaxMessageTextBytes - LiveOrleans.Validation.Limits.MaxMessageTextBytes % 1_000 + 3, s.Model.StreamingText!.Length);
+
+        s.Apply(Ev.Sent("s", T));
+        Assert.Null(s.Model.StreamingText);
+        Assert.True(s.Model.Delta(Ev.Delta("s", T, "m2", "", 0), new SessionEffects()));
+        Assert.True(s.Model.Delta(Ev.Delta("s", T, "m2", "Hi", 1), new SessionEffects()));
+        Assert.Equal("Hi", s.Model.StreamingText);
+        s.Apply(Ev.Intervention(InterventionType.Takeover, T));
+        Assert.Null(s.Model.StreamingText);
+    }
+
+    [Fact]
     public void A_takeover_refuses_the_AI_and_others_but_not_the_holder_and_a_replay_keeps_the_hold()
     {
         var s = new Session().Apply(Ev.Started("s", T), Ev.Received("s", T), Ev.Thinking("s", T));

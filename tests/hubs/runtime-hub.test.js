@@ -48,3 +48,75 @@ test('Only a tenant API key opens the runtime hub', async () => {
   const tenant = await newTenant(engine);
   await assert.rejects(producer(tenant.token), /401|Unauthorized/);
 });
+
+test('Batches of many sessions\' deltas reach each watcher as token pushes, in order, none lost', async () => {
+  const tenant = await newTenant(engine);
+  const runtime = await producer(tenant.key);
+  const both = await connect(engine, tenant.token);
+  const one = await connect(engine, tenant.token);
+  try {
+    assert.deepEqual(await runtime.invoke('Publish', ['a', 'b', 'c'].flatMap((s) => [ev.started(s), ev.received(s, 'Go on')])), { accepted: 6, duplicates: 0 });
+    await both.connection.invoke('WatchSession', 'a');
+    await both.connection.invoke('WatchSession', 'b');
+    await one.connection.invoke('WatchSession', 'a');
+
+    // Six batches of three sessions, several deltas each. In batch 2 session a's share ends one reply and starts the
+    // next (no message_sent between); in batch 4 session b's share opens with its reply's message_sent, then the next
+    // reply's deltas; in batch 3 session b's deltas are followed by a logged event of b, which supersedes them.
+    const next = { a: { reply: 1, index: 0 }, b: { reply: 1, index: 0 }, c: { reply: 1, index: 0 } };
+    const expected = { a: [], b: [], c: [] };
+    const deltas = (s, n) => Array.from({ length: n }, () => {
+      const at = next[s];
+      return ev.delta(s, `${s}-m${at.reply}`, `${s}${at.reply}.${at.index} `, at.index++);
+    });
+    const newReply = (s) => { next[s].reply++; next[s].index = 0; };
+    for (let b = 0; b < 6; b++) {
+      const events = [];
+      for (const s of ['a', 'b', 'c']) {
+        const share = [];
+        if (s === 'b' && b === 4) {
+          share.push(ev.sent('b', 'the reply', `b-m${next.b.reply}`));
+          newReply('b');
+        }
+        share.push(...deltas(s, 3 + b));
+        if (s === 'a' && b === 2) {
+          newReply('a');
+          share.push(...deltas(s, 4));
+        }
+        if (s === 'b' && b === 3) share.push(ev.received('b', 'Stop'));
+        // What a watcher gets: the deltas after the share's last logged event.
+        const lastLogged = share.findLastIndex((e) => e.type !== 'message_delta');
+        expected[s].push(...share.slice(lastLogged + 1).map((e) => [e.messageId, e.delta, e.index]));
+        events.push(...share);
+      }
+      await runtime.invoke('Publish', events);
+    }
+
+    const tokensOf = (received, s) => {
+      const seen = new Set();
+      const tokens = [];
+      // A token may come twice right after WatchSession (docs/hubs.md): repeats of one already seen are dropped.
+      for (const r of received.filter((x) => x.name === 'token' && x.args[0] === s)) {
+        const key = `${r.args[1]}#${r.args[3]}`;
+        if (!seen.has(key)) tokens.push([r.args[1], r.args[2], r.args[3]]);
+        seen.add(key);
+      }
+      return tokens;
+    };
+    for (const [watcher, sessions] of [[both, ['a', 'b']], [one, ['a']]]) {
+      for (const s of sessions) {
+        const [lastId, , lastIndex] = expected[s].at(-1);
+        await waitFor(watcher.received, (r) => r.name === 'token' && r.args[0] === s && r.args[1] === lastId && r.args[3] === lastIndex, `the last token of ${s}`);
+        assert.deepEqual(tokensOf(watcher.received, s), expected[s]);
+      }
+    }
+    assert.equal(expected.a.length, 3 + 4 + 5 + 6 + 7 + 8 + 4);
+    assert.equal(expected.b.length, 3 + 4 + 5 + 7 + 8);
+    assert.equal(one.received.filter((r) => r.name === 'token' && r.args[0] !== 'a').length, 0, 'tokens of watched sessions only');
+    assert.equal(both.received.filter((r) => r.name === 'token' && r.args[0] === 'c').length, 0, 'nobody watches c');
+  } finally {
+    await runtime.stop();
+    await both.connection.stop();
+    await one.connection.stop();
+  }
+});
