@@ -167,6 +167,17 @@ test('A JSON and a MessagePack dashboard of one screen get the same snapshot and
     assert.ok(compared >= 3, `frames of the same seq under both protocols (${compared})`);
     const alerts = (c) => c.received.filter((r) => r.name === 'alert').map((r) => r.args[0]);
     assert.deepEqual(alerts(binary), alerts(json), 'the same alerts');
+
+    // A session's detail and the refusals, word for word.
+    const jsonDetail = await json.connection.invoke('WatchSession', 'p2');
+    assert.deepEqual(await binary.connection.invoke('WatchSession', 'p2'), jsonDetail);
+    const refusals = async (c) => Promise.all([
+      ['Subscribe', 'channels=web'], ['Subscribe', { statuses: ['bogus'] }], ['Subscribe', { push: 'ticks', window: 2.5 }],
+      ['WatchSession', 123], ['WatchSession', 'missing'], ['Ping', 'x'], ['Ping', null],
+    ].map(([method, arg]) => c.connection.invoke(method, arg).then(() => 'accepted', (e) => e.message)));
+    const words = await refusals(json);
+    assert.ok(words.every((w) => w !== 'accepted'), words.join(' | '));
+    assert.deepEqual(await refusals(binary), words);
   } finally {
     await json.connection.stop();
     await binary.connection.stop();
