@@ -121,11 +121,18 @@ public sealed class LiveDashboard : IAsyncDisposable
 
     /// <param name="baseAddress">The engine's address.</param>
     /// <param name="accessToken">A person's access token (<see cref="LiveOrleansReader.SignInAsync"/>).</param>
-    public LiveDashboard(Uri baseAddress, string accessToken)
+    public LiveDashboard(Uri baseAddress, string accessToken) : this(baseAddress, accessToken, LiveHubProtocol.Json)
+    {
+    }
+
+    /// <param name="baseAddress">The engine's address.</param>
+    /// <param name="accessToken">A person's access token (<see cref="LiveOrleansReader.SignInAsync"/>).</param>
+    /// <param name="protocol">JSON (the default) or MessagePack: the same pushes and answers (see <see cref="LiveHubProtocol"/>).</param>
+    public LiveDashboard(Uri baseAddress, string accessToken, LiveHubProtocol protocol)
     {
         _hub = new HubConnectionBuilder()
             .WithUrl(new Uri(baseAddress, "hubs/live"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(accessToken))
-            .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions))
+            .With(protocol, o => LiveJson.Configure(o))
             .WithAutomaticReconnect()
             .Build();
         _hub.On<SummaryView>(nameof(ILiveClient.summary), v => Summary?.Invoke(v));

@@ -27,6 +27,9 @@ public sealed class LiveOrleansClientOptions
     /// <summary>Whether <see cref="LiveOrleansRuntime"/> publishes and takes control commands over the <c>/hubs/runtime</c> hub (true) or over HTTP and Server-Sent Events only.</summary>
     public bool UseHub { get; set; } = true;
 
+    /// <summary>The hub's protocol: JSON (the default) or MessagePack, the same events and commands either way (see <see cref="LiveHubProtocol"/>).</summary>
+    public LiveHubProtocol HubProtocol { get; set; } = LiveHubProtocol.Json;
+
     /// <summary>Every problem with the options, empty when they are usable.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -37,6 +40,7 @@ public sealed class LiveOrleansClientOptions
         if (MaxBatchEvents is < 1 or > 1_000) problems.Add("LiveOrleans:MaxBatchEvents must be from 1 to 1000.");
         if (RetryFor < TimeSpan.Zero) problems.Add("LiveOrleans:RetryFor must not be negative.");
         if (FirstRetryDelay <= TimeSpan.Zero || MaxRetryDelay < FirstRetryDelay) problems.Add("LiveOrleans:FirstRetryDelay must be positive and at most MaxRetryDelay.");
+        if (!Enum.IsDefined(HubProtocol)) problems.Add("LiveOrleans:HubProtocol must be Json or MessagePack.");
         return problems;
     }
 }

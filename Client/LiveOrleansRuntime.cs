@@ -61,6 +61,7 @@ public sealed class LiveOrleansRuntime : IAsyncDisposable
         {
             _hub = new HubConnectionBuilder()
                 .WithUrl(new Uri(_options.BaseAddress!, "hubs/runtime"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(_options.ApiKey))
+                .With(_options.HubProtocol, _ => { })
                 .WithAutomaticReconnect(new ForeverRetry())
                 .Build();
             _hub.On<JsonElement>(nameof(IRuntimeClient.control), payload => _ = HandleAsync(Parse(payload), viaHub: true));

@@ -81,7 +81,12 @@ public static class LiveApiRegistration
                 o.MaximumReceiveMessageSize = Limits.MaxBatchBytes + 64 * 1024;
                 Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<Live.HubErrorFilter>(o);
             })
-            .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions));
+            .AddJsonProtocol(o => LiveJson.Configure(o.PayloadSerializerOptions))
+            .AddMessagePackProtocol();
+        // MessagePack carries the JSON protocol's very documents (docs/hubs.md, Protocols): made with its options.
+        services.AddOptions<Microsoft.AspNetCore.SignalR.MessagePackHubProtocolOptions>()
+            .Configure<IOptions<Microsoft.AspNetCore.SignalR.JsonHubProtocolOptions>>((o, json) =>
+                o.SerializerOptions = LiveMessagePack.Options(json.Value.PayloadSerializerOptions, Live.RawJson.MessagePackFormatter));
         services.AddSingleton<Live.LiveHubLifetimeManager>();
         services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<Live.LiveHub>>(sp => sp.GetRequiredService<Live.LiveHubLifetimeManager>());
         services.AddSingleton<LoginThrottle>();

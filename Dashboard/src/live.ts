@@ -1,4 +1,5 @@
 import * as signalR from '@microsoft/signalr';
+import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import type { Api } from './api';
 import { toQuery } from './filters';
 import type { LiveStore } from './store';
@@ -58,28 +59,55 @@ export class LiveConnection {
   private subscribing = 0;
   private early: Tick[] = [];
   private parked = false;
+  /** The hub protocol in use: 'messagepack', or 'json' after an engine refused MessagePack. */
+  protocol = 'messagepack';
 
-  constructor(private api: Api, private store: LiveStore, token: () => string, private options: LiveOptions) {
-    this.connection = new signalR.HubConnectionBuilder()
-      .withUrl('/hubs/live', { accessTokenFactory: token })
+  constructor(private api: Api, private store: LiveStore, private token: () => string, private options: LiveOptions) {
+    this.connection = this.build(new MessagePackHubProtocol());
+    document.addEventListener('visibilitychange', () => this.visibilityChanged());
+  }
+
+  /**
+   * The hub connection, in MessagePack (the same documents as JSON, in fewer bytes; docs/hubs.md, Protocols), or in
+   * JSON once an engine without MessagePack refused it (startHub).
+   */
+  private build(protocol: signalR.IHubProtocol): signalR.HubConnection {
+    const connection = new signalR.HubConnectionBuilder()
+      .withUrl('/hubs/live', { accessTokenFactory: this.token })
+      .withHubProtocol(protocol)
       .withAutomaticReconnect({
-        nextRetryDelayInMilliseconds: (ctx) => (ctx.elapsedMilliseconds > options.reconnectForMs ? null : Math.min(5000, 500 * 2 ** ctx.previousRetryCount)),
+        nextRetryDelayInMilliseconds: (ctx) => (ctx.elapsedMilliseconds > this.options.reconnectForMs ? null : Math.min(5000, 500 * 2 ** ctx.previousRetryCount)),
       })
       .configureLogging(signalR.LogLevel.None)
       .build();
-    this.connection.serverTimeoutInMilliseconds = 30_000;
+    this.protocol = protocol.name;
+    connection.serverTimeoutInMilliseconds = 30_000;
     // The screen comes in ticks: at most one message per push tick with everything that changed on it.
-    this.connection.on('tick', (t: Tick) => this.onTick(t));
-    this.connection.on('alert', (alert: Alert) => this.alertListeners.forEach((l) => l(alert)));
-    this.connection.on('message', (sessionId: string, message: Message) => this.watchers.get(sessionId)?.message(message));
-    this.connection.on('token', (sessionId: string, messageId: string, delta: string, index: number) => this.watchers.get(sessionId)?.token(messageId, delta, index));
-    this.connection.on('sessionState', (sessionId: string, state: string) => this.watchers.get(sessionId)?.state(state));
-    this.connection.on('intervention', (entry: Intervention) => this.watchers.get(entry.sessionId)?.intervention(entry));
-    this.connection.on('presence', (sessionId: string, watchers: Watcher[]) => this.setPresence(sessionId, watchers));
-    document.addEventListener('visibilitychange', () => this.visibilityChanged());
-    this.connection.onreconnecting(() => this.setState('reconnecting'));
-    this.connection.onreconnected(() => { this.setState('connected'); void this.resubscribe(); });
-    this.connection.onclose(() => { if (!this.stopped) this.fallBackToPolling(); });
+    connection.on('tick', (t: Tick) => this.onTick(t));
+    connection.on('alert', (alert: Alert) => this.alertListeners.forEach((l) => l(alert)));
+    connection.on('message', (sessionId: string, message: Message) => this.watchers.get(sessionId)?.message(message));
+    connection.on('token', (sessionId: string, messageId: string, delta: string, index: number) => this.watchers.get(sessionId)?.token(messageId, delta, index));
+    connection.on('sessionState', (sessionId: string, state: string) => this.watchers.get(sessionId)?.state(state));
+    connection.on('intervention', (entry: Intervention) => this.watchers.get(entry.sessionId)?.intervention(entry));
+    connection.on('presence', (sessionId: string, watchers: Watcher[]) => this.setPresence(sessionId, watchers));
+    connection.onreconnecting(() => this.setState('reconnecting'));
+    connection.onreconnected(() => { this.setState('connected'); void this.resubscribe(); });
+    connection.onclose(() => { if (!this.stopped) this.fallBackToPolling(); });
+    return connection;
+  }
+
+  /**
+   * Starts the hub connection. An engine that does not speak MessagePack (one from before it did) refuses the
+   * handshake: the dashboard then speaks JSON to it, the only case where it must.
+   */
+  private async startHub() {
+    try {
+      await this.connection.start();
+    } catch (error) {
+      if (this.protocol === 'json' || !/handshake/i.test(String(error))) throw error;
+      this.connection = this.build(new signalR.JsonHubProtocol());
+      await this.connection.start();
+    }
   }
 
   onState(listener: () => void) { this.stateListeners.add(listener); }
@@ -88,7 +116,7 @@ export class LiveConnection {
   async start() {
     this.setState('connecting');
     try {
-      await this.connection.start();
+      await this.startHub();
       this.setState('connected');
       this.startPinging();
       // A view may have subscribed or opened a session while the line was still connecting (over HTTP then): now
@@ -247,7 +275,7 @@ export class LiveConnection {
   private async retryHub() {
     if (this.stopped) return;
     try {
-      if (this.connection.state === signalR.HubConnectionState.Disconnected) await this.connection.start();
+      if (this.connection.state === signalR.HubConnectionState.Disconnected) await this.startHub();
       window.clearInterval(this.pollTimer);
       this.setState('connected');
       this.startPinging();

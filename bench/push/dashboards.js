@@ -1,10 +1,27 @@
-// One dashboard client process of the push benchmark: opens its share of the dashboards, notes when each marker
-// session's card arrives at each of them, and hands the arrivals to the coordinator when told to stop.
+// One dashboard client process of the push benchmark: opens its share of the dashboards (in the hub protocol it is
+// told), notes when each marker session's card arrives at each of them and the bytes received, and hands them to the
+// coordinator when told to stop.
 // Arrival times are process.hrtime (CLOCK_MONOTONIC), the same clock in every process of the machine.
-import { connect } from '../../tests/hubs/engine.js';
+import { connect, hubProtocol } from '../../tests/hubs/engine.js';
 
 const arrivals = [];
 const received = {};
+// Bytes of hub messages received (the protocol's frames, before WebSocket framing), all connections of this process.
+let bytes = 0;
+
+/** The hub protocol, counting what it parses. */
+function counting(inner) {
+  return {
+    name: inner.name,
+    version: inner.version,
+    transferFormat: inner.transferFormat,
+    parseMessages(input, logger) {
+      bytes += typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
+      return inner.parseMessages(input, logger);
+    },
+    writeMessage: (message) => inner.writeMessage(message),
+  };
+}
 let closed = 0;
 const pushes = ['summary', 'hourly', 'agents', 'metrics', 'sessionUpserted', 'sessionRemoved', 'activity', 'alert'];
 const connections = [];
@@ -13,7 +30,7 @@ process.on('message', async (message) => {
   if (message.type === 'open') {
     const engine = { url: message.url };
     for (const { index, filter } of message.dashboards) {
-      const { connection } = await connect(engine, message.token);
+      const { connection } = await connect(engine, message.token, { hubProtocol: counting(hubProtocol(message.protocol)) });
       const seen = new Set();
       const arrived = (sessionId) => {
         if (!sessionId.startsWith('mk-') || seen.has(sessionId)) return;
@@ -49,6 +66,6 @@ process.on('message', async (message) => {
     const closedByEngine = closed; // before this process closes them itself
     await Promise.allSettled(connections.map((c) => c.stop()));
     // exit only once the message is handed over: a large one is still being written when send returns
-    process.send({ type: 'arrivals', arrivals, received, closedByEngine }, () => process.exit(0));
+    process.send({ type: 'arrivals', arrivals, received, bytes, closedByEngine }, () => process.exit(0));
   }
 });

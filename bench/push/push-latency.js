@@ -14,6 +14,10 @@ const simulatorDll = process.env.LIVEORLEANS_SIMULATOR_DLL ?? join(here, '../../
 const builds = (process.env.LIVEORLEANS_PUSH_BUILDS ?? `after=${join(here, '../../Api/bin/Release/net10.0/LiveOrleans.Api.dll')}`)
   .split(',').map((b) => { const [label, spec] = b.split('='); const [dll, mode] = spec.split('@'); return { label, dll, cluster: mode === 'cluster' }; });
 const seed = 1;
+// LIVEORLEANS_PUSH_PROTOCOL: the dashboards' hub protocol, json (the default) or messagepack; a list (json,messagepack)
+// measures each build under each, as sides of one run that alternate like builds.
+const protocols = (process.env.LIVEORLEANS_PUSH_PROTOCOL ?? 'json').split(',');
+const sides = builds.flatMap((b) => protocols.map((protocol) => ({ ...b, protocol, label: protocols.length > 1 ? `${b.label}/${protocol}` : b.label })));
 
 const counts = (process.argv[2] ?? '1,100,1000,5000').split(',').map(Number);
 const seconds = Number(process.argv[3] ?? 15);
@@ -63,7 +67,7 @@ function simulator(engine, key, duration) {
 
 
 /** A dashboard client process with its share of the dashboards open. */
-async function clientProcess(engine, token, dashboards) {
+async function clientProcess(engine, token, dashboards, protocol) {
   const child = fork(join(here, 'dashboards.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const messages = [];
   const waiters = [];
@@ -78,7 +82,7 @@ async function clientProcess(engine, token, dashboards) {
       await new Promise((r) => waiters.push(r));
     }
   };
-  child.send({ type: 'open', url: engine.url, token, dashboards, push: pushForm, window: pushWindow });
+  child.send({ type: 'open', url: engine.url, token, dashboards, push: pushForm, window: pushWindow, protocol });
   await next('ready');
   return { stop: async () => { child.send({ type: 'stop' }); return await next('arrivals'); } };
 }
@@ -92,7 +96,7 @@ async function measure(build, dashboards) {
     const processes = Math.min(maxProcesses, Math.ceil(dashboards / dashboardsPerProcess));
     const shares = Array.from({ length: processes }, () => []);
     for (let i = 0; i < dashboards; i++) shares[i % processes].push({ index: i, filter: filterOf(i) });
-    const clients = await Promise.all(shares.map((share) => clientProcess(engine, tenant.token, share)));
+    const clients = await Promise.all(shares.map((share) => clientProcess(engine, tenant.token, share, build.protocol)));
 
     const readyAt = now();
     const sentAt = new Map();
@@ -132,15 +136,19 @@ async function measure(build, dashboards) {
     const latencies = [];
     const received = {};
     let closedByEngine = 0;
+    let bytes = 0;
     for (const result of await Promise.all(clients.map((c) => c.stop()))) {
       closedByEngine += result.closedByEngine ?? 0;
+      bytes += result.bytes ?? 0;
       for (const [session, , at] of result.arrivals) if (sentAt.has(session)) latencies.push(at - sentAt.get(session));
       for (const [name, count] of Object.entries(result.received)) received[name] = (received[name] ?? 0) + count;
     }
     // Pushes of every kind each dashboard received per second, from the moment the clients were ready to the end.
     const perDashboard = Object.values(received).reduce((a, b) => a + b, 0) / dashboards / (now() - readyAt) * 1000;
+    // And the bytes of those messages (KB per dashboard per second), snapshots and answers included.
+    const kbPerDashboard = bytes / 1000 / dashboards / (now() - readyAt) * 1000;
     return {
-      p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), ack: percentile(acks, 0.5), engineCpu, perDashboard, closedByEngine, delivered: latencies.length, expected: markers * dashboards,
+      p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), ack: percentile(acks, 0.5), engineCpu, perDashboard, kbPerDashboard, closedByEngine, delivered: latencies.length, expected: markers * dashboards,
       failedPosts: posted.filter((p) => p.status === 'rejected').length, processes, load,
     };
   } finally {
@@ -148,26 +156,26 @@ async function measure(build, dashboards) {
   }
 }
 
-console.log(`builds: ${builds.map((b) => `${b.label} ${b.dll}`).join('; ')}`);
+console.log(`builds: ${builds.map((b) => `${b.label} ${b.dll}`).join('; ')}; hub protocols: ${protocols.join(', ')}`);
 for (const n of counts) {
-  const results = Object.fromEntries(builds.map((b) => [b.label, []]));
-  // Runs alternate between the builds, so a slow moment of the machine hits both.
+  const results = Object.fromEntries(sides.map((b) => [b.label, []]));
+  // Runs alternate between the sides (builds, protocols), so a slow moment of the machine hits all.
   for (let r = 0; r < runs; r++) {
-    for (const build of builds) {
+    for (const build of sides) {
       const result = await measure(build, n);
       results[build.label].push(result);
-      console.log(`dashboards ${n} ${build.label} run ${r + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (marker 202 p50 ${result.ack.toFixed(1)} ms, engine CPU ${(result.engineCpu * 100).toFixed(0)} % of a core, ${result.perDashboard.toFixed(1)} pushes/s per dashboard, ${result.closedByEngine} connections closed by the engine), `
+      console.log(`dashboards ${n} ${build.label} run ${r + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (marker 202 p50 ${result.ack.toFixed(1)} ms, engine CPU ${(result.engineCpu * 100).toFixed(0)} % of a core, ${result.perDashboard.toFixed(1)} pushes/s and ${result.kbPerDashboard.toFixed(1)} KB/s per dashboard, ${result.closedByEngine} connections closed by the engine), `
         + `delivered ${result.delivered}/${result.expected} over ${result.processes} client processes, failed posts ${result.failedPosts}; background: ${result.load}`);
     }
   }
-  for (const build of builds) {
+  for (const build of sides) {
     const mine = results[build.label];
     console.log(`RESULT push dashboards=${n} ${build.label}: p50 ${median(mine.map((x) => x.p50)).toFixed(1)} ms, p99 ${median(mine.map((x) => x.p99)).toFixed(1)} ms, engine CPU ${(median(mine.map((x) => x.engineCpu)) * 100).toFixed(0)} % of a core `
       + `(median of ${runs} runs; delivered ${mine.map((x) => `${x.delivered}/${x.expected}`).join(', ')})`);
   }
-  for (const build of builds) {
+  for (const build of sides) {
     const mine = results[build.label];
-    console.log(`RESULT push dashboards=${n} ${build.label}: ${median(mine.map((x) => x.perDashboard)).toFixed(1)} messages/s per dashboard, `
+    console.log(`RESULT push dashboards=${n} ${build.label}: ${median(mine.map((x) => x.perDashboard)).toFixed(1)} messages/s and ${median(mine.map((x) => x.kbPerDashboard)).toFixed(1)} KB/s per dashboard, `
       + `${mine.map((x) => x.closedByEngine).join('/')} connections closed by the engine, missed ${mine.map((x) => x.expected - x.delivered).join('/')} markers (form ${pushForm}, window ${pushWindow}${split ? ', engine on core 0, clients on core 1' : ''})`);
   }
   console.log(`RESULT push dashboards=${n}: simulator load mode seed ${seed} at ${backgroundPerSecond} events/s + ${markersPerSecond} marker sessions/s, ${seconds} s per run after ${warmUpSeconds} s of the same traffic unmeasured`);

@@ -104,6 +104,13 @@ test('sign in: a wrong password is refused on the form, the right one opens Live
 test('Live Monitoring moves with the traffic; Channel filters the figures but not the Agents panel', async () => {
   const tenant = await newTenant(engine);
   const page = await browser.page();
+  // The dashboard speaks MessagePack to /hubs/live (docs/hubs.md, Protocols): its handshake names it, pushes come binary.
+  const hub = { protocols: [], binary: 0 };
+  page.on('websocket', (ws) => {
+    if (!ws.url().includes('/hubs/live')) return;
+    ws.on('framesent', (f) => { if (typeof f.payload === 'string' && f.payload.includes('"protocol"')) hub.protocols.push(JSON.parse(f.payload.split('\x1e')[0]).protocol); });
+    ws.on('framereceived', (f) => { if (typeof f.payload !== 'string') hub.binary++; });
+  });
   await signIn(page, engine.url, tenant.id, 'boss', 'boss-password');
   await page.locator('.summary').waitFor();
   // The seed's messages are up to 3 s old and the chart is hovered a few seconds later: keep them all in one hour
@@ -151,6 +158,8 @@ test('Live Monitoring moves with the traffic; Channel filters the figures but no
   await page.locator('[data-filter="Team"] label', { hasText: 'sales' }).locator('input').check();
   await eventually(async () => assert.equal(await page.locator('.agent-list .agent').count(), 2), 'sales agents');
   assert.equal(await tile(page, 'activeConversations'), '1');
+  assert.ok(hub.protocols.length > 0 && hub.protocols.every((p) => p === 'messagepack'), `handshakes: ${hub.protocols.join(', ')}`);
+  assert.ok(hub.binary > 0, 'binary frames came');
   await page.close();
 });
 

@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import * as signalR from '@microsoft/signalr';
+import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const apiDll = process.env.LIVEORLEANS_API_DLL ?? join(here, '../../Api/bin/Debug/net10.0/LiveOrleans.Api.dll');
@@ -173,12 +174,27 @@ export async function getJson(engine, tenant, path) {
   return r.json();
 }
 
-/** A started hub connection that records every push by name. */
+/** The hub protocols both hubs speak (docs/hubs.md, Protocols); tests of the wire contract run under each. */
+export const PROTOCOLS = ['json', 'messagepack'];
+
+/** The client's protocol object for a name of PROTOCOLS. */
+export function hubProtocol(name = 'json') {
+  if (name === 'json') return new signalR.JsonHubProtocol();
+  if (name === 'messagepack') return new MessagePackHubProtocol();
+  throw new Error(`unknown hub protocol ${name}`);
+}
+
+/**
+ * A started hub connection that records every push by name. `options.protocol`: 'json' (the default) or
+ * 'messagepack'; `options.hubProtocol`: a protocol object of one's own; the other options go to withUrl.
+ */
 export async function connect(engine, token, options = {}) {
+  const { protocol, hubProtocol: own, reconnectDelays, ...http } = options;
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(`${engine.url}/hubs/live`, { accessTokenFactory: () => token, ...options })
+    .withUrl(`${engine.url}/hubs/live`, { accessTokenFactory: () => token, ...http })
+    .withHubProtocol(own ?? hubProtocol(protocol))
     .configureLogging(signalR.LogLevel.None)
-    .withAutomaticReconnect(options.reconnectDelays ?? [0, 200, 500, 1000, 1000, 1000, 2000, 2000, 2000])
+    .withAutomaticReconnect(reconnectDelays ?? [0, 200, 500, 1000, 1000, 1000, 2000, 2000, 2000])
     .build();
   const received = [];
   for (const name of ['summary', 'hourly', 'agents', 'metrics', 'sessionUpserted', 'sessionRemoved', 'activity',
@@ -189,10 +205,11 @@ export async function connect(engine, token, options = {}) {
   return { connection, received };
 }
 
-/** A started producer connection to /hubs/runtime with a tenant API key, recording the control commands it receives. */
-export async function producer(engine, key) {
+/** A started producer connection to /hubs/runtime with a tenant API key (and a protocol of PROTOCOLS), recording the control commands it receives. */
+export async function producer(engine, key, protocol = 'json') {
   const connection = new signalR.HubConnectionBuilder()
     .withUrl(`${engine.url}/hubs/runtime`, { accessTokenFactory: () => key })
+    .withHubProtocol(hubProtocol(protocol))
     .configureLogging(signalR.LogLevel.None)
     .build();
   const controls = [];

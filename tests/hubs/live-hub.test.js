@@ -1,16 +1,16 @@
 // /hubs/live through the official JavaScript client against the real server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest, getJson, connect, waitFor, ev, login, signalR, createUser } from './engine.js';
+import { startEngine, newTenant, ingest, getJson, connect, waitFor, ev, login, signalR, createUser, PROTOCOLS } from './engine.js';
 
 let engine;
 before(async () => { engine = await startEngine({ Auth__TokenLifetime: '00:00:08' }); });
 after(async () => { await engine?.stop(); });
 
-test('Subscribe answers the same picture as the HTTP queries', async () => {
+for (const protocol of PROTOCOLS) test(`Subscribe answers the same picture as the HTTP queries (${protocol})`, async () => {
   const tenant = await newTenant(engine);
   await ingest(engine, tenant, [ev.started('a', { channel: 'whatsapp' }), ev.received('a'), ev.started('b'), ev.sent('b')]);
-  const { connection } = await connect(engine, tenant.token);
+  const { connection } = await connect(engine, tenant.token, { protocol });
   try {
     const snapshot = await connection.invoke('Subscribe', {});
     const summary = await getJson(engine, tenant, '/api/v1/live/summary');
@@ -31,9 +31,9 @@ test('Subscribe answers the same picture as the HTTP queries', async () => {
   }
 });
 
-test('Every kind of figure, card and activity change is pushed', async () => {
+for (const protocol of PROTOCOLS) test(`Every kind of figure, card and activity change is pushed (${protocol})`, async () => {
   const tenant = await newTenant(engine);
-  const { connection, received } = await connect(engine, tenant.token);
+  const { connection, received } = await connect(engine, tenant.token, { protocol });
   try {
     await connection.invoke('Subscribe', {});
     await ingest(engine, tenant, [ev.started('s1'), ev.received('s1', 'Where is my parcel?')]);
@@ -99,11 +99,11 @@ test('Keyword filters follow new messages', async () => {
   }
 });
 
-test('A watched session streams its tokens in order, then the message and the states', async () => {
+for (const protocol of PROTOCOLS) test(`A watched session streams its tokens in order, then the message and the states (${protocol})`, async () => {
   const tenant = await newTenant(engine);
   await ingest(engine, tenant, [ev.started('s'), ev.received('s', 'Tell me a story')]);
-  const watcher = await connect(engine, tenant.token);
-  const bystander = await connect(engine, tenant.token);
+  const watcher = await connect(engine, tenant.token, { protocol });
+  const bystander = await connect(engine, tenant.token, { protocol });
   try {
     const detail = await watcher.connection.invoke('WatchSession', 's');
     assert.equal(detail.sessionId, 's');
@@ -251,9 +251,9 @@ test('An agent watching a conversation stops receiving its pushes the moment it 
   }
 });
 
-test('Long polling works where WebSockets are not available', async () => {
+for (const protocol of PROTOCOLS) test(`Long polling works where WebSockets are not available (${protocol})`, async () => {
   const tenant = await newTenant(engine);
-  const { connection, received } = await connect(engine, tenant.token, { transport: signalR.HttpTransportType.LongPolling });
+  const { connection, received } = await connect(engine, tenant.token, { protocol, transport: signalR.HttpTransportType.LongPolling });
   try {
     await connection.invoke('Subscribe', {});
     await ingest(engine, tenant, [ev.started('lp'), ev.received('lp')]);
@@ -263,9 +263,9 @@ test('Long polling works where WebSockets are not available', async () => {
   }
 });
 
-test('Ping echoes the client time with the server time', async () => {
+for (const protocol of PROTOCOLS) test(`Ping echoes the client time with the server time (${protocol})`, async () => {
   const tenant = await newTenant(engine);
-  const { connection } = await connect(engine, tenant.token);
+  const { connection } = await connect(engine, tenant.token, { protocol });
   try {
     const sent = Date.now();
     const reply = await connection.invoke('Ping', sent);
@@ -276,9 +276,9 @@ test('Ping echoes the client time with the server time', async () => {
   }
 });
 
-test('Filters past their bounds, with unknown properties or a minimum above the maximum are refused, as saved views and queries refuse them', async () => {
+for (const protocol of PROTOCOLS) test(`Filters past their bounds, with unknown properties or a minimum above the maximum are refused, as saved views and queries refuse them (${protocol})`, async () => {
   const tenant = await newTenant(engine);
-  const { connection } = await connect(engine, tenant.token);
+  const { connection } = await connect(engine, tenant.token, { protocol });
   try {
     await connection.invoke('Subscribe', { channels: ['web'] });
     const refusal = async (filter) => {
@@ -308,9 +308,9 @@ test('Filters past their bounds, with unknown properties or a minimum above the 
   }
 });
 
-test('Bad filters and arguments are refused with a message saying what is wrong', async () => {
+for (const protocol of PROTOCOLS) test(`Bad filters and arguments are refused with a message saying what is wrong (${protocol})`, async () => {
   const tenant = await newTenant(engine);
-  const { connection } = await connect(engine, tenant.token);
+  const { connection } = await connect(engine, tenant.token, { protocol });
   try {
     await assert.rejects(connection.invoke('Subscribe', { channels: ['Not A Channel'] }), /filter\.channels/);
     await assert.rejects(connection.invoke('Subscribe', { priorities: ['critical'] }), /filter\.priorities.*one of low, normal, high, urgent/);

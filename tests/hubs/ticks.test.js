@@ -3,7 +3,7 @@
 // received equals a fresh Subscribe's; frames follow each other (base = the previous seq), one per tick at most.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEngine, newTenant, ingest, getJson, connect, ev } from './engine.js';
+import { startEngine, newTenant, ingest, getJson, connect, ev, PROTOCOLS } from './engine.js';
 
 let engine;
 before(async () => { engine = await startEngine(); });
@@ -47,7 +47,7 @@ function random(seed) {
   return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
 }
 
-test('A screen rebuilt from its ticks equals a fresh Subscribe, with one frame per tick at most', async () => {
+for (const protocol of PROTOCOLS) test(`A screen rebuilt from its ticks equals a fresh Subscribe, with one frame per tick at most (${protocol})`, async () => {
   const seed = Number(process.env.LIVEORLEANS_SEED ?? Date.now() % 100000);
   const rnd = random(seed);
   const tenant = await newTenant(engine);
@@ -56,8 +56,8 @@ test('A screen rebuilt from its ticks equals a fresh Subscribe, with one frame p
   const start = () => { const id = `s${++n}`; live.push(id); return [ev.started(id, { channel: rnd() < 0.5 ? 'web' : 'whatsapp' }), ev.received(id, `hello ${id}`)]; };
   await ingest(engine, tenant, Array.from({ length: 25 }, start).flat());
 
-  const watching = await connect(engine, tenant.token);
-  const webOnly = await connect(engine, tenant.token);
+  const watching = await connect(engine, tenant.token, { protocol });
+  const webOnly = await connect(engine, tenant.token, { protocol });
   try {
     const screens = [
       { conn: watching, request: { push: 'ticks', window: 10 } },
@@ -113,9 +113,9 @@ test('A screen rebuilt from its ticks equals a fresh Subscribe, with one frame p
   }
 });
 
-test('A subscription that asks for ticks wrongly is refused with what is wrong', async () => {
+for (const protocol of PROTOCOLS) test(`A subscription that asks for ticks wrongly is refused with what is wrong (${protocol})`, async () => {
   const tenant = await newTenant(engine);
-  const { connection } = await connect(engine, tenant.token);
+  const { connection } = await connect(engine, tenant.token, { protocol });
   try {
     const refusal = async (request) => {
       try { await connection.invoke('Subscribe', request); } catch (e) { return e.message; }
@@ -132,5 +132,54 @@ test('A subscription that asks for ticks wrongly is refused with what is wrong',
     assert.equal(snapshot.seq >= 0, true);
   } finally {
     await connection.stop();
+  }
+});
+
+test('A JSON and a MessagePack dashboard of one screen get the same snapshot and the same frames', async () => {
+  const tenant = await newTenant(engine);
+  await ingest(engine, tenant, Array.from({ length: 8 }, (_, i) => [ev.started(`p${i}`), ev.received(`p${i}`, `hello ${i}`)]).flat());
+  const json = await connect(engine, tenant.token, { protocol: 'json' });
+  const binary = await connect(engine, tenant.token, { protocol: 'messagepack' });
+  try {
+    const request = { push: 'ticks', window: 5, filter: { channels: ['web'] } };
+    // One after the other within a tick: both join the screen at its next tick, so both snapshots are of the same frame.
+    const [a, b] = await Promise.all([json.connection.invoke('Subscribe', request), binary.connection.invoke('Subscribe', request)]);
+    assert.equal(a.screen, b.screen, 'one screen group');
+    assert.deepEqual(b.sessions, a.sessions, 'the same cards');
+    if (a.seq === b.seq) assert.deepEqual(b, a, 'the same snapshot document');
+
+    for (let i = 0; i < 6; i++) {
+      await ingest(engine, tenant, [ev.received(`p${i}`, `more ${i} é ✓ "quoted"`), ev.started(`q${i}`), ev.received(`q${i}`, 'new')]);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await ingest(engine, tenant, [ev.ended('p0'), ev.error('p1')]);
+    await new Promise((r) => setTimeout(r, 600));
+    const frames = (c) => c.received.filter((r) => r.name === 'tick').map((r) => r.args[0]);
+    const fromJson = new Map(frames(json).map((t) => [t.seq, t]));
+    const fromBinary = frames(binary);
+    assert.ok(fromBinary.length >= 3, `frames came (${fromBinary.length})`);
+    let compared = 0;
+    for (const t of fromBinary) {
+      if (!fromJson.has(t.seq)) continue;
+      assert.deepEqual(t, fromJson.get(t.seq), `frame ${t.seq} is one document under both protocols`);
+      compared++;
+    }
+    assert.ok(compared >= 3, `frames of the same seq under both protocols (${compared})`);
+    const alerts = (c) => c.received.filter((r) => r.name === 'alert').map((r) => r.args[0]);
+    assert.deepEqual(alerts(binary), alerts(json), 'the same alerts');
+
+    // A session's detail and the refusals, word for word.
+    const jsonDetail = await json.connection.invoke('WatchSession', 'p2');
+    assert.deepEqual(await binary.connection.invoke('WatchSession', 'p2'), jsonDetail);
+    const refusals = async (c) => Promise.all([
+      ['Subscribe', 'channels=web'], ['Subscribe', { statuses: ['bogus'] }], ['Subscribe', { push: 'ticks', window: 2.5 }],
+      ['WatchSession', 123], ['WatchSession', 'missing'], ['Ping', 'x'], ['Ping', null],
+    ].map(([method, arg]) => c.connection.invoke(method, arg).then(() => 'accepted', (e) => e.message)));
+    const words = await refusals(json);
+    assert.ok(words.every((w) => w !== 'accepted'), words.join(' | '));
+    assert.deepEqual(await refusals(binary), words);
+  } finally {
+    await json.connection.stop();
+    await binary.connection.stop();
   }
 });

@@ -103,8 +103,10 @@ public sealed class LiveHubSdkTests(SdkEngine fixture) : IClassFixture<SdkEngine
         lock (counts) Assert.DoesNotContain(counts, c => c.Session == session && c.Count > 1);
     }
 
-    [Fact]
-    public async Task A_screen_kept_by_ticks_equals_a_fresh_subscription_after_random_traffic()
+    [Theory]
+    [InlineData(LiveHubProtocol.Json)]
+    [InlineData(LiveHubProtocol.MessagePack)]
+    public async Task A_screen_kept_by_ticks_equals_a_fresh_subscription_after_random_traffic(LiveHubProtocol protocol)
     {
         var (producer, _, http) = Producer();
         using var _h = http;
@@ -123,7 +125,7 @@ public sealed class LiveHubSdkTests(SdkEngine fixture) : IClassFixture<SdkEngine
         await producer.SendAsync([.. Enumerable.Range(0, 12).SelectMany(_ => Start())]);
 
         var filter = new LiveFilter { Channels = ["telegram"] };
-        await using var dashboard = new LiveDashboard(Engine.Address, reader.AccessToken!);
+        await using var dashboard = new LiveDashboard(Engine.Address, reader.AccessToken!, protocol);
         var frames = new List<DashboardTick>();
         dashboard.Tick += t => { lock (frames) frames.Add(t); };
         await dashboard.StartAsync();
@@ -146,7 +148,7 @@ public sealed class LiveHubSdkTests(SdkEngine fixture) : IClassFixture<SdkEngine
             await Task.Delay(random.Next(0, 60));
         }
 
-        await using var fresh = new LiveDashboard(Engine.Address, reader.AccessToken!);
+        await using var fresh = new LiveDashboard(Engine.Address, reader.AccessToken!, protocol);
         await fresh.StartAsync();
         var expected = await EventuallyAsync(async () =>
         {
@@ -211,44 +213,49 @@ public sealed class LiveHubSdkTests(SdkEngine fixture) : IClassFixture<SdkEngine
         lock (cards) Assert.DoesNotContain(cards, c => c.SessionId == "sub-web");
     }
 
-    [Fact]
-    public async Task A_watched_session_streams_its_tokens_in_order_then_the_message_and_an_intervention_reaches_both_sides()
+    [Theory]
+    [InlineData(LiveHubProtocol.Json)]
+    [InlineData(LiveHubProtocol.MessagePack)]
+    public async Task A_watched_session_streams_its_tokens_in_order_then_the_message_and_an_intervention_reaches_both_sides(LiveHubProtocol protocol)
     {
         var (producer, options, http) = Producer();
+        options.HubProtocol = protocol;
+        var session = $"w1-{protocol}";
         using var _h = http;
         var reader = await AdminAsync();
         var commands = new List<LiveOrleans.Client.ControlCommand>();
         await using var runtime = new LiveOrleansRuntime(http, options, producer, (c, _) => { lock (commands) commands.Add(c); return Task.CompletedTask; });
         await runtime.StartAsync();
-        await runtime.PublishAsync([Started("w1"), Received("w1", "Can you help?")]);
-        await using var dashboard = new LiveDashboard(Engine.Address, reader.AccessToken!);
+        Assert.True(runtime.HubConnected, "the runtime is on the hub");
+        await runtime.PublishAsync([Started(session), Received(session, "Can you help?")]);
+        await using var dashboard = new LiveDashboard(Engine.Address, reader.AccessToken!, protocol);
         var tokens = new List<(string Delta, int Index)>();
         var messages = new List<MessageView>();
         var states = new List<string>();
         var interventions = new List<InterventionView>();
-        dashboard.Token += (s, _, d, i) => { if (s == "w1") lock (tokens) tokens.Add((d, i)); };
-        dashboard.Message += (s, m) => { if (s == "w1") lock (messages) messages.Add(m); };
-        dashboard.SessionState += (s, state) => { if (s == "w1") lock (states) states.Add(state); };
+        dashboard.Token += (s, _, d, i) => { if (s == session) lock (tokens) tokens.Add((d, i)); };
+        dashboard.Message += (s, m) => { if (s == session) lock (messages) messages.Add(m); };
+        dashboard.SessionState += (s, state) => { if (s == session) lock (states) states.Add(state); };
         dashboard.Intervention += i => { lock (interventions) interventions.Add(i); };
         await dashboard.StartAsync();
-        var detail = await dashboard.WatchSessionAsync("w1");
+        var detail = await dashboard.WatchSessionAsync(session);
         Assert.Equal(1, detail.GetProperty("totalMessages").GetInt32());
 
-        var reply = new ReplyStream(runtime, "w1", "w1-reply");
+        var reply = new ReplyStream(runtime, session, session + "-reply");
         await reply.ThinkingAsync();
         var words = new[] { "Of ", "course", ", ", "what ", "is ", "your ", "order ", "number?" };
         foreach (var word in words) await reply.TokenAsync(word);
         await reply.CompleteAsync(string.Concat(words));
 
-        await EventuallyAsync(() => { lock (messages) return messages.FirstOrDefault(m => m.Id == "w1-reply"); }, "the completed reply");
+        await EventuallyAsync(() => { lock (messages) return messages.FirstOrDefault(m => m.Id == session + "-reply"); }, "the completed reply");
         lock (tokens) Assert.Equal(words.Select((w, i) => (w, i)), tokens.Distinct());
-        lock (messages) Assert.Equal(string.Concat(words), messages.Single(m => m.Id == "w1-reply").Text);
+        lock (messages) Assert.Equal(string.Concat(words), messages.Single(m => m.Id == session + "-reply").Text);
 
-        var pause = await reader.InterveneAsync("w1", "pause", "Checking the answer");
+        var pause = await reader.InterveneAsync(session, "pause", "Checking the answer");
         await EventuallyAsync(() => { lock (interventions) return interventions.FirstOrDefault(i => i.InterventionId == pause.InterventionId); }, "the intervention push");
         await EventuallyAsync(() => { lock (states) return states.Contains("paused") ? "paused" : null; }, "the paused state");
         await EventuallyAsync(() => { lock (commands) return commands.FirstOrDefault(c => c.InterventionId == pause.InterventionId); }, "the pause command at the producer");
-        Assert.Contains(await reader.InterventionsAsync("w1"), i => i.InterventionId == pause.InterventionId && i.Reason == "Checking the answer");
+        Assert.Contains(await reader.InterventionsAsync(session), i => i.InterventionId == pause.InterventionId && i.Reason == "Checking the answer");
     }
 
     [Fact]
