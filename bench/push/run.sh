@@ -25,14 +25,6 @@ if [ "${1:-}" = --cluster ]; then
 fi
 base=${1:-0ea4ceb}
 shift || true
-dotnet build -c Release Api --nologo -v quiet >/dev/null   # builds the Simulator beside it
-(cd tests/hubs && npm ci --no-audit --no-fund --loglevel=error)
-builds="after=$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll"
-if [ "$base" != none ]; then
-  work="$(mktemp -d)/before"
-  git worktree add --detach --quiet "$work" "$base"
-  trap 'git worktree remove --force "$work"' EXIT
-  dotnet build -c Release "$work/Api" --nologo -v quiet >/dev/null
-  builds="before=$work/Api/bin/Release/net10.0/LiveOrleans.Api.dll,$builds"
-fi
+source bench/push/builds.sh
+engine_builds "$base"
 LIVEORLEANS_PUSH_BUILDS="$builds" node "$script" "$@"

@@ -8,14 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 base=${1:-6873370}
 shift || true
-dotnet build -c Release Api --nologo -v quiet >/dev/null
-(cd tests/hubs && npm ci --no-audit --no-fund --loglevel=error)
-builds="after=$PWD/Api/bin/Release/net10.0/LiveOrleans.Api.dll"
-if [ "$base" != none ]; then
-  work="$(mktemp -d)/before"
-  git worktree add --detach --quiet "$work" "$base"
-  trap 'git worktree remove --force "$work"' EXIT
-  dotnet build -c Release "$work/Api" --nologo -v quiet >/dev/null
-  builds="before=$work/Api/bin/Release/net10.0/LiveOrleans.Api.dll,$builds"
-fi
+source bench/push/builds.sh
+engine_builds "$base"
 LIVEORLEANS_PUSH_BUILDS="$builds" node bench/tokens/tokens.js "$@"
