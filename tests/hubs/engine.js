@@ -41,14 +41,23 @@ function clusterSettings(name) {
 }
 export const PLATFORM_PASSWORD = 'platform-password';
 
+// Ports below the kernel's ephemeral range (32768 on Linux), checked free: a port the kernel hands out for "any
+// free port" can be given again to one of the run's outgoing connections before the engine binds it.
+let nextPort = 20000 + Math.floor(Math.random() * 12000);
+
 async function freePort() {
-  return new Promise((resolve, reject) => {
+  for (let tried = 0; tried < 12000; tried++) {
+    const port = 20000 + (nextPort++ % 12000);
+    if (await isFree(port)) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
+
+function isFree(port) {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
   });
 }
 

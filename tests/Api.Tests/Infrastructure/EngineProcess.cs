@@ -102,9 +102,22 @@ public sealed class EngineProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) engine._output.Enqueue(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await engine.WaitUntilReadyAsync();
+        try
+        {
+            await engine.WaitUntilReadyAsync();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // Say why: the last lines the engine (and its silo) printed, then leave no process behind.
+            var explained = new InvalidOperationException($"{ex.Message}\nThe engine's last lines:\n{Tail(engine.Output)}" +
+                (silo is null ? "" : $"\nIts silo's last lines:\n{Tail(silo.Output)}"), ex);
+            await engine.DisposeAsync();
+            throw explained;
+        }
         return engine;
     }
+
+    private static string Tail(string output) => string.Join("\n", output.Split('\n').TakeLast(40));
 
     private async Task WaitUntilReadyAsync()
     {
