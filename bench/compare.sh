@@ -5,6 +5,9 @@
 #   what: raw | ingest | query | sessions | calls | all (default all)
 # Cluster mode beside embedded, this build only, in one run (a private PostgreSQL server is started and stopped):
 #   bash bench/compare.sh --cluster [what] [seconds] [runs] [options]
+# Scale-out: this build embedded, then clusters of 1, 2 and 3 silos (the Api an Orleans client), each silo confined
+# to 0.3 of a core by a cgroup (root; see bench/README.md "Issue 21"):
+#   bash bench/compare.sh --cluster scaleout [seconds] [runs] [--silos 1,2,3] [--quota 0.3] [--tenants 8]
 # Both builds in cluster mode, side by side in one run:
 #   bash bench/compare.sh --cluster-against <baseline commit> [what] [seconds] [runs] [options]
 set -euo pipefail
@@ -14,6 +17,9 @@ start_postgres() {
   chmod 755 "$pg_dir"
   connection=$(scripts/postgres.sh start "$pg_dir")
   export LIVEORLEANS_POSTGRES="${connection%Database=*}Database=postgres"
+  # The postmaster: the benchmark counts the server's CPU (its backends' too) in a cluster's CPU per event.
+  LIVEORLEANS_POSTGRES_PID=$(head -1 "$pg_dir/data/postmaster.pid")
+  export LIVEORLEANS_POSTGRES_PID
   echo "PostgreSQL: $connection"
 }
 cleanup() {

@@ -13,6 +13,21 @@ namespace LiveOrleans.Bench;
 /// </summary>
 public sealed record EngineBuild(string Label, string ApiDll, bool Cluster = false)
 {
+    /// <summary>Cluster mode: how many Silo processes to start.</summary>
+    public int Silos { get; init; } = 1;
+
+    /// <summary>Cluster mode: the Api is an Orleans client only (<c>Orleans:Role=Client</c>), not a silo itself.</summary>
+    public bool ApiClient { get; init; }
+
+    /// <summary>
+    /// A CPU quota in cores for each process that runs grains (every Silo process; the Api process in embedded mode),
+    /// each in a cgroup of its own; 0 for none. See <see cref="CpuQuota"/>.
+    /// </summary>
+    public double Quota { get; init; }
+
+    /// <summary>Settings of this build's processes (environment variables, <c>Section__Key</c>), before the benchmark's own.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The Silo executable of the same build (beside the Api's, same configuration).</summary>
     public string SiloDll => System.Text.RegularExpressions.Regex.Replace(ApiDll, @"Api([\\/]bin[\\/][^\\/]+[\\/]net10\.0[\\/])LiveOrleans\.Api\.dll$", "Silo$1LiveOrleans.Silo.dll");
 }
@@ -29,7 +44,8 @@ public sealed class EngineProcess : IAsyncDisposable
     private readonly string _directory;
     private readonly Dictionary<string, string> _settings;
     private Process? _process;
-    private Process? _silo;
+    private readonly List<Process> _silos = [];
+    private readonly List<CpuQuota> _quotas = [];
     private string? _database;
 
     private EngineProcess(EngineBuild build, string directory, Dictionary<string, string> settings)
@@ -58,7 +74,9 @@ public sealed class EngineProcess : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), $"lo-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
-        var engine = new EngineProcess(build, directory, new Dictionary<string, string>(settings ?? new Dictionary<string, string>()));
+        var merged = new Dictionary<string, string>(build.Settings);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) merged[key] = value;
+        var engine = new EngineProcess(build, directory, merged);
         await engine.StartAsync();
         return engine;
     }
@@ -94,7 +112,8 @@ public sealed class EngineProcess : IAsyncDisposable
         start.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in _settings) start.Environment[key] = value;
-        if (_build.Cluster) StartSilo(start.Environment);
+        if (_build.Cluster) await StartSilosAsync(start.Environment);
+        else if (_build.Quota > 0) start = Confined(start, $"{_build.Label}-engine");
         var clock = Stopwatch.StartNew();
         LaunchedAt = Stopwatch.GetTimestamp();
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
@@ -127,8 +146,11 @@ public sealed class EngineProcess : IAsyncDisposable
         StartTime = clock.Elapsed;
     }
 
-    /// <summary>Cluster mode: a database of its own (kept across restarts), and a Silo process the Api joins.</summary>
-    private void StartSilo(IDictionary<string, string?> environment)
+    /// <summary>
+    /// Cluster mode: a database of its own (kept across restarts), and the Silo processes the Api joins (as a silo
+    /// itself, or as an Orleans client once every silo is active).
+    /// </summary>
+    private async Task StartSilosAsync(IDictionary<string, string?> environment)
     {
         var admin = Environment.GetEnvironmentVariable("LIVEORLEANS_POSTGRES")
             ?? throw new InvalidOperationException("Cluster mode needs LIVEORLEANS_POSTGRES (bench/compare.sh --cluster starts a server and sets it).");
@@ -144,15 +166,114 @@ public sealed class EngineProcess : IAsyncDisposable
         environment["ConnectionStrings__PostgreSql"] = new Npgsql.NpgsqlConnectionStringBuilder(admin) { Database = _database }.ConnectionString;
         environment["Orleans__ClusterId"] = _database;
         environment["Orleans__AdvertisedIP"] = "127.0.0.1";
-        var silo = new ProcessStartInfo("dotnet", [_build.SiloDll]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _directory };
-        foreach (var (key, value) in environment) silo.Environment[key] = value;
-        silo.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        silo.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _silo = Process.Start(silo) ?? throw new InvalidOperationException("dotnet did not start the silo.");
-        _silo.OutputDataReceived += (_, _) => { };
-        _silo.ErrorDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("fail:", StringComparison.Ordinal)) Console.Error.WriteLine($"[{_build.Label} silo] {line}"); };
-        _silo.BeginOutputReadLine();
-        _silo.BeginErrorReadLine();
+        _silos.Clear();
+        for (var i = 0; i < _build.Silos; i++)
+        {
+            var silo = new ProcessStartInfo("dotnet", [_build.SiloDll]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _directory };
+            foreach (var (key, value) in environment) silo.Environment[key] = value;
+            silo.Environment["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            silo.Environment["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (_build.Quota > 0) silo = Confined(silo, $"{_build.Label}-silo{i + 1}");
+            var process = Process.Start(silo) ?? throw new InvalidOperationException("dotnet did not start the silo.");
+            var name = _build.Silos == 1 ? "silo" : $"silo {i + 1}";
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("fail:", StringComparison.Ordinal)) Console.Error.WriteLine($"[{_build.Label} {name}] {line}"); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            _silos.Add(process);
+        }
+        if (!_build.ApiClient) return;
+        // An Orleans client needs a gateway at its start, and tenants are placed over the silos active then: all of them.
+        environment["Orleans__Role"] = "Client";
+        var deadline = Stopwatch.StartNew();
+        while (await ActiveSilosAsync(environment["ConnectionStrings__PostgreSql"]!) < _build.Silos)
+        {
+            if (_silos.FirstOrDefault(p => p.HasExited) is { } exited) throw new InvalidOperationException($"{_build.Label}: a silo exited with code {exited.ExitCode}.");
+            if (deadline.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException($"{_build.Label}: {_build.Silos} silos were not active within 2 minutes.");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task<int> ActiveSilosAsync(string connectionString)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        // Orleans' membership table: status 3 is Active.
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM orleans_membership WHERE deployment_id = $1 AND status = 3", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = _database });
+        try
+        {
+            return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            return 0; // no silo has created the tables yet
+        }
+    }
+
+    /// <summary>The same command, run in a cgroup of its own with this build's CPU quota.</summary>
+    private ProcessStartInfo Confined(ProcessStartInfo start, string name)
+    {
+        var quota = _quotas.FirstOrDefault(q => q.Name == name);
+        if (quota is null) _quotas.Add(quota = CpuQuota.Create(name, _build.Quota));
+        var confined = new ProcessStartInfo("sh")
+        {
+            RedirectStandardOutput = start.RedirectStandardOutput,
+            RedirectStandardError = start.RedirectStandardError,
+            UseShellExecute = false,
+            WorkingDirectory = start.WorkingDirectory,
+        };
+        // The shell moves itself into the group, then becomes the command (same process id; the runtime's threads are born inside).
+        foreach (var argument in (string[])["-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", quota.Directory, start.FileName, .. start.ArgumentList]) confined.ArgumentList.Add(argument);
+        foreach (var (key, value) in start.Environment) confined.Environment[key] = value;
+        return confined;
+    }
+
+    /// <summary>
+    /// CPU time of every process of the engine so far: the Api, its silos, and in cluster mode the PostgreSQL server
+    /// whose postmaster <c>LIVEORLEANS_POSTGRES_PID</c> names (its live backends, and those it has reaped).
+    /// </summary>
+    public TimeSpan TotalCpuTime()
+    {
+        var total = CpuTime(_process!.Id);
+        foreach (var silo in _silos) total += CpuTime(silo.Id);
+        if (_build.Cluster && int.TryParse(Environment.GetEnvironmentVariable("LIVEORLEANS_POSTGRES_PID"), out var postmaster)) total += PostgresCpuTime(postmaster);
+        return total;
+    }
+
+    /// <summary>The postmaster's CPU with its reaped children's, and its living children's.</summary>
+    private static TimeSpan PostgresCpuTime(int postmaster)
+    {
+        var total = CpuTime(postmaster, withReapedChildren: true);
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[1] == postmaster.ToString(System.Globalization.CultureInfo.InvariantCulture)) total += CpuTime(pid);
+            }
+            catch (IOException)
+            {
+                // The backend ended meanwhile: its time is in the postmaster's reaped children's now.
+            }
+        }
+        return total;
+    }
+
+    /// <summary>How often the kernel throttled the engine's confined processes so far (cgroup <c>cpu.stat</c>), and for how long.</summary>
+    public (long Periods, long Throttled, TimeSpan ThrottledTime) Throttling()
+    {
+        var (periods, throttled, time) = (0L, 0L, TimeSpan.Zero);
+        foreach (var quota in _quotas)
+        {
+            var stat = quota.Stat();
+            periods += stat.Periods;
+            throttled += stat.Throttled;
+            time += stat.ThrottledTime;
+        }
+        return (periods, throttled, time);
     }
 
     /// <summary>Resident memory of the engine process (VmRSS), in bytes.</summary>
@@ -165,12 +286,13 @@ public sealed class EngineProcess : IAsyncDisposable
         return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
-    /// <summary>User plus system CPU time of a process so far (/proc, clock ticks of 1/100 s).</summary>
-    public static TimeSpan CpuTime(int pid)
+    /// <summary>User plus system CPU time of a process so far (/proc, clock ticks of 1/100 s); with its waited-for children's when asked.</summary>
+    public static TimeSpan CpuTime(int pid, bool withReapedChildren = false)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        long Field(int i) => long.Parse(fields[i], System.Globalization.CultureInfo.InvariantCulture);
+        var ticks = Field(11) + Field(12) + (withReapedChildren ? Field(13) + Field(14) : 0);
         return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
@@ -178,7 +300,7 @@ public sealed class EngineProcess : IAsyncDisposable
     public async Task<bool> StopAsync(TimeSpan? within = null)
     {
         var graceful = true;
-        foreach (var process in new[] { _process, _silo })
+        foreach (var process in new[] { _process }.Concat(_silos))
         {
             if (process is null || process.HasExited) continue;
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill!.WaitForExitAsync();
@@ -274,12 +396,16 @@ public sealed class EngineProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
-        if (_silo is { HasExited: false })
+        foreach (var silo in _silos)
         {
-            _silo.Kill(entireProcessTree: true);
-            await _silo.WaitForExitAsync();
+            if (!silo.HasExited)
+            {
+                silo.Kill(entireProcessTree: true);
+                await silo.WaitForExitAsync();
+            }
+            silo.Dispose();
         }
-        _silo?.Dispose();
+        foreach (var quota in _quotas) quota.Dispose();
         if (_database is not null)
         {
             Npgsql.NpgsqlConnection.ClearAllPools();

@@ -15,7 +15,8 @@ public static class IngestBenchmark
     public static int Senders { get; set; } = 16;
     /// <summary>Events per request (500 by default; the load mode sends a few dozen).</summary>
     public static int BatchSize { get; set; } = 500;
-    public const int Tenants = 8;
+    /// <summary>Tenants the senders take turns over (8 by default; <c>--tenants</c>).</summary>
+    public static int Tenants { get; set; } = 8;
     public const int Seed = 1;
 
     /// <summary>The next events of a simulator model as one request body, stamped <paramref name="at"/> (default now: the load mode's way).</summary>
@@ -32,9 +33,10 @@ public static class IngestBenchmark
     private static PreencodedTraffic? _traffic;
 
     /// <param name="Refused">429 answers: the sender waited as <c>Retry-After</c> said and sent the same batch again.</param>
-    /// <param name="EngineCores">The engine's CPU over the measured window, in cores (all its processes in cluster mode: the Api's only).</param>
+    /// <param name="EngineCores">The engine's CPU over the measured window, in cores (in cluster mode every process: the Api, the silos and the PostgreSQL server).</param>
     /// <param name="HarnessCores">This load generator's CPU over the window, in cores.</param>
-    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors, long Refused = 0, double EngineCores = 0, double HarnessCores = 0);
+    /// <param name="ThrottledShare">With CPU quotas: the share of the window's scheduler periods in which a confined process was throttled.</param>
+    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors, long Refused = 0, double EngineCores = 0, double HarnessCores = 0, double ThrottledShare = 0);
 
     /// <summary>Seconds of traffic before the measured window (the JIT's tiering and dynamic PGO settle meanwhile).</summary>
     public static int WarmUpSeconds { get; set; } = 20;
@@ -50,7 +52,7 @@ public static class IngestBenchmark
         var errors = 0L;
         var refused = 0L;
         var stop = Stopwatch.StartNew();
-        (TimeSpan Engine, TimeSpan Harness, TimeSpan At)? engineCpu0 = null;
+        (TimeSpan Engine, TimeSpan Harness, TimeSpan At, (long Periods, long Throttled, TimeSpan Time) Throttling)? engineCpu0 = null;
         var warmUp = TimeSpan.FromSeconds(WarmUpSeconds);
         var tasks = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
         {
@@ -75,19 +77,22 @@ public static class IngestBenchmark
                 }
                 if (response.StatusCode != HttpStatusCode.Accepted) { Interlocked.Increment(ref errors); continue; }
                 if (started < warmUp) continue;
-                if (engineCpu0 is null) lock (latencies) engineCpu0 ??= (EngineProcess.CpuTime(engine.ProcessId), Environment.CpuUsage.TotalTime, stop.Elapsed);
+                if (engineCpu0 is null) lock (latencies) engineCpu0 ??= (engine.TotalCpuTime(), Environment.CpuUsage.TotalTime, stop.Elapsed, engine.Throttling());
                 Interlocked.Add(ref acked, BatchSize);
                 mine.Add((stop.Elapsed - started).TotalMilliseconds);
             }
         })).ToArray();
         await Task.WhenAll(tasks);
         var (engineCores, harnessCores) = engineCpu0 is { } c0
-            ? ((EngineProcess.CpuTime(engine.ProcessId) - c0.Engine) / (stop.Elapsed - c0.At), (Environment.CpuUsage.TotalTime - c0.Harness) / (stop.Elapsed - c0.At))
+            ? ((engine.TotalCpuTime() - c0.Engine) / (stop.Elapsed - c0.At), (Environment.CpuUsage.TotalTime - c0.Harness) / (stop.Elapsed - c0.At))
             : (0.0, 0.0);
+        var throttled = engineCpu0 is { } t0 && engine.Throttling() is var t1 && t1.Periods > t0.Throttling.Periods
+            ? (double)(t1.Throttled - t0.Throttling.Throttled) / (t1.Periods - t0.Throttling.Periods)
+            : 0;
         var rate = acked / (stop.Elapsed - warmUp).TotalSeconds;
         var all = latencies.SelectMany(l => l).ToList();
         foreach (var c in clients) c.Dispose();
-        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors, refused, engineCores, harnessCores);
+        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors, refused, engineCores, harnessCores, throttled);
     }
 
     public static string Describe(int seconds)

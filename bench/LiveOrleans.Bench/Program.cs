@@ -1,8 +1,8 @@
 using LiveOrleans.Bench;
 
 // Benchmarks of LiveOrleans, run against the real engine over loopback HTTP; see bench/README.md.
-// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--preencoded events] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G] [--queries-before-stop]
-//   what: raw | commit | ingest | query | sessions | calls | all | gc PID (a full GC in a running engine)
+// Usage: bench <what> [seconds] [runs] [--before <Api.dll of the build to compare with>] [--after <Api.dll>] [--cluster] [--silos 1,2,3] [--quota cores] [--tenants N] [--sessions N] [--warmup seconds] [--batch events] [--senders N] [--preencoded events] [--ready-cap seconds] [--min-rounds N] [--max-rss-gb G] [--queries-before-stop]
+//   what: raw | commit | ingest | scaleout | query | sessions | calls | all | gc PID (a full GC in a running engine)
 var positional = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var what = positional.ElementAtOrDefault(0) ?? "all";
 var seconds = int.TryParse(positional.ElementAtOrDefault(1), out var s) ? s : 15;
@@ -17,7 +17,22 @@ var cluster = args.Contains("--cluster");
 var builds = Option("--before") is { } before
     ? new[] { new EngineBuild("before", before, cluster), after with { Cluster = cluster } }
     : cluster ? [after with { Label = "embedded" }, after with { Label = "cluster", Cluster = true }] : [after];
+// scaleout: this build embedded, then clusters of --silos counts (default 1,2,3) with the Api an Orleans client, every
+// process that runs grains confined to --quota cores (default 0.3) by a cgroup of its own.
+if (what == "scaleout")
+{
+    var quota = double.TryParse(Option("--quota"), System.Globalization.CultureInfo.InvariantCulture, out var q) ? q : 0.3;
+    var counts = (Option("--silos") ?? "1,2,3").Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture));
+    // The Api's admission lets in what the engine answers in Ingest:TargetLatency (200 ms, at least 2,000 events): a
+    // silo of 0.3 of a core takes over 200 ms for one 500-event batch, so the bound would hold every cluster to the same
+    // few batches in flight. The same wait on a machine 1/quota times slower: the target scaled by it.
+    var latency = TimeSpan.FromMilliseconds(200 / quota);
+    var settings = new Dictionary<string, string> { ["Ingest__TargetLatency"] = latency.ToString("c", System.Globalization.CultureInfo.InvariantCulture) };
+    builds = [after with { Label = "embedded", Quota = quota, Settings = settings },
+        .. counts.Select(c => after with { Label = $"silos-{c}", Cluster = true, Silos = c, ApiClient = true, Quota = quota, Settings = settings })];
+}
 var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
+if (int.TryParse(Option("--tenants"), out var tenants)) IngestBenchmark.Tenants = tenants;
 if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
 if (int.TryParse(Option("--batch"), out var batch)) IngestBenchmark.BatchSize = batch;
 if (int.TryParse(Option("--senders"), out var senders)) IngestBenchmark.Senders = senders;
@@ -54,6 +69,23 @@ if (what is "ingest" or "all")
         }
     }
     report.PrintIngest(IngestBenchmark.Describe(seconds));
+}
+if (what is "scaleout")
+{
+    // Runs alternate between the configurations, so a slow moment of the machine hits each.
+    for (var run = 0; run < runs; run++)
+    {
+        foreach (var build in builds)
+        {
+            var result = await IngestBenchmark.RunAsync(build, seconds);
+            Console.WriteLine($"scaleout {build.Label} run {run + 1}: {result.EventsPerSecond:N0} events/s, batch ack p50 {result.BatchP50:F1} ms p99 {result.BatchP99:F1} ms, 429s {result.Refused}, errors {result.Errors}, "
+                + $"CPU {result.EngineCores:F2} cores ({result.EngineCores / result.EventsPerSecond * 1e6:F1} µs per event), throttled {result.ThrottledShare:P0} of periods, load generator {result.HarnessCores:F2} cores");
+            report.Ingest(build, result);
+        }
+    }
+    var confined = builds[0].Quota;
+    report.PrintScaleOut($"{IngestBenchmark.Describe(seconds)}; each silo, and the embedded engine, confined to {confined:0.##} of a core by a cgroup; the Api an Orleans client, unconfined; "
+        + $"Ingest:TargetLatency {builds[0].Settings["Ingest__TargetLatency"]}; CPU counts the Api, the silos and PostgreSQL");
 }
 if (what is "calls" or "all")
 {

@@ -47,6 +47,28 @@ public sealed class Report(IReadOnlyList<EngineBuild> builds)
         Console.WriteLine($"RESULT ingest ({description}){Ratio(Rate)}");
     }
 
+    /// <summary>
+    /// The scale-out table: events/s per build (embedded, then clusters of 1, 2, 3 … silos), each cluster's rate beside
+    /// one silo's, and CPU per acknowledged event (every process of the engine) beside embedded's.
+    /// </summary>
+    public void PrintScaleOut(string description)
+    {
+        double Rate(EngineBuild build) => Machine.Median(_ingest[build.Label].Select(r => r.EventsPerSecond));
+        double CpuPerEvent(EngineBuild build) => Machine.Median(_ingest[build.Label].Select(r => r.EngineCores / r.EventsPerSecond * 1e6));
+        var embedded = builds.FirstOrDefault(b => !b.Cluster);
+        var one = builds.FirstOrDefault(b => b.Cluster && b.Silos == 1);
+        foreach (var build in builds)
+        {
+            var versusOne = build.Cluster && one is not null ? $" ({Rate(build) / Rate(one):F2}x one silo)" : "";
+            var versusEmbedded = build.Cluster && embedded is not null ? $" ({CpuPerEvent(build) / CpuPerEvent(embedded):F2}x embedded)" : "";
+            var runs = _ingest[build.Label];
+            Console.WriteLine($"RESULT scaleout {build.Label}: {Rate(build):N0} events/s{versusOne}, CPU {CpuPerEvent(build):F1} µs per event{versusEmbedded}, "
+                + $"{Machine.Median(runs.Select(r => r.EngineCores)):F2} cores in all, batch ack p50 {Machine.Median(runs.Select(r => r.BatchP50)):F0} ms p99 {Machine.Median(runs.Select(r => r.BatchP99)):F0} ms, "
+                + $"quota throttled {Machine.Median(runs.Select(r => r.ThrottledShare)):P0} of periods (median of {runs.Count} runs)");
+        }
+        Console.WriteLine($"RESULT scaleout ({description})");
+    }
+
     public void PrintQueries(string benchmark, string description)
     {
         foreach (var query in _queries.Keys.Where(k => k.Benchmark == benchmark).Select(k => k.Query).Distinct())
