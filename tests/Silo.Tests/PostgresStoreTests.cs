@@ -165,6 +165,53 @@ public sealed class PostgresStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Writes_of_one_commit_group_repeating_each_others_ids_store_the_first_and_point_the_others_at_it()
+    {
+        // The group's entries go to PostgreSQL as one multi-row statement: a repeat within it, across writes, tenants
+        // and streams, must answer as a one-by-one append would. The model: in queue order, the first (tenant, id) is stored.
+        var silo = Silo();
+        var random = new Random(7);
+        var writes = Enumerable.Range(0, 300).Select(i =>
+        {
+            var tenant = $"t{random.Next(2)}";
+            var ids = Enumerable.Range(0, 1 + random.Next(4)).Select(_ => $"e{random.Next(150)}").ToArray();
+            return (Tenant: tenant, Stream: $"session/s{random.Next(20)}", Ids: ids);
+        }).ToArray();
+        var tasks = writes.Select(w => silo.Log.AppendAsync(w.Tenant, w.Stream, [.. w.Ids.Select(Entry)])).ToArray();
+        var outcomes = await Task.WhenAll(tasks);
+
+        var stored = new Dictionary<(string, string), (string Stream, long Position)>();
+        var queued = new List<(string Tenant, string Stream, string Id, long Position)>(); // the stored ones, in queue order
+        for (var w = 0; w < writes.Length; w++)
+        {
+            for (var i = 0; i < writes[w].Ids.Length; i++)
+            {
+                var key = (writes[w].Tenant, writes[w].Ids[i]);
+                var outcome = outcomes[w][i];
+                if (stored.TryGetValue(key, out var first))
+                {
+                    Assert.Equal(new LogAppendOutcome(first.Position, true), outcome);
+                }
+                else
+                {
+                    Assert.False(outcome.Duplicate);
+                    stored[key] = (writes[w].Stream, outcome.Position);
+                    queued.Add((writes[w].Tenant, writes[w].Stream, writes[w].Ids[i], outcome.Position));
+                }
+            }
+        }
+        Assert.Equal(stored.Count, stored.Values.Select(v => v.Position).Distinct().Count());
+        Assert.InRange(silo.Writer.Transactions, 1, 100);
+        // Each stream holds its first occurrences, at ascending positions in the order they were queued.
+        foreach (var stream in queued.GroupBy(q => (q.Tenant, q.Stream)))
+        {
+            var read = await silo.Log.ReadAsync(stream.Key.Tenant, stream.Key.Stream, 0);
+            Assert.Equal(stream.Select(q => q.Position), read.Select(r => r.Position));
+            Assert.Equal(stream.Select(q => "payload of " + q.Id), read.Select(r => Encoding.UTF8.GetString(r.Payload)));
+        }
+    }
+
+    [Fact]
     public async Task Two_silos_appending_the_same_ids_at_once_store_each_once_and_both_answer_its_position()
     {
         var a = Silo();

@@ -139,24 +139,32 @@ public sealed class PostgresEventLog(PostgresDatabase database, PostgresWriter w
     private sealed class AppendEntries(string tenant, string stream, IReadOnlyList<LogAppend> entries) : PostgresWrite<LogAppendOutcome[]>
     {
         private readonly LogAppendOutcome[] _outcomes = new LogAppendOutcome[entries.Count];
+        private LogRows? _rows;
+        private int _first;
         private List<int>? _unseen;
 
         public override int Entries => entries.Count;
 
-        public override void AddCommands(NpgsqlBatch batch)
+        // The entries go into the commit group's one multi-row statement (see LogRows); no statement of its own.
+        public override void AddRows(LogRows rows)
         {
-            foreach (var entry in entries) batch.BatchCommands.Add(Command(AppendSql, tenant, stream, (short)entry.Kind, entry.DedupKey, entry.Payload));
+            _rows = rows;
+            _first = rows.Add(tenant, stream, entries);
         }
 
-        public override async Task ReadAsync(NpgsqlDataReader reader)
+        public override void AddCommands(NpgsqlBatch batch)
+        {
+        }
+
+        public override Task ReadAsync(NpgsqlDataReader reader)
         {
             _unseen = null;
             for (var i = 0; i < entries.Count; i++)
             {
-                if (await reader.ReadAsync()) _outcomes[i] = new LogAppendOutcome(reader.GetInt64(0), reader.GetBoolean(1));
+                if (_rows!.Outcome(_first + i) is { } outcome) _outcomes[i] = outcome;
                 else (_unseen ??= []).Add(i);
-                await reader.NextResultAsync();
             }
+            return System.Threading.Tasks.Task.CompletedTask;
         }
 
         public override async Task AfterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
@@ -168,4 +176,80 @@ public sealed class PostgresEventLog(PostgresDatabase database, PostgresWriter w
             SetResult(_outcomes);
         }
     }
+}
+
+/// <summary>
+/// The log entries of a commit group, appended by one statement: the rows travel as five arrays (one parameter each,
+/// whatever their number), are inserted in their order (so a session's entries get ascending positions), and the
+/// statement answers, per row in order, its position and whether it was a duplicate: of a stored entry, or of an
+/// earlier row of the same group (the first of a repeated key is stored, the later ones answer its position). A key a
+/// concurrent transaction is writing is not visible to the statement: no position, and the write looks again after it.
+/// </summary>
+internal sealed class LogRows
+{
+    private const string Sql = """
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::bytea[])
+                WITH ORDINALITY AS t(tenant, stream, kind, dedup_key, payload, ord)),
+        added AS (
+            INSERT INTO event_log(tenant, stream, kind, dedup_key, payload)
+            SELECT tenant, stream, kind, dedup_key, payload FROM input ORDER BY ord
+            ON CONFLICT (tenant, dedup_key) DO NOTHING
+            RETURNING tenant, dedup_key, position),
+        first AS (
+            SELECT tenant, dedup_key, min(ord) AS ord FROM input GROUP BY tenant, dedup_key)
+        SELECT COALESCE(a.position, e.position), a.position IS NULL OR i.ord <> f.ord
+        FROM input i
+        JOIN first f ON f.tenant = i.tenant AND f.dedup_key = i.dedup_key
+        LEFT JOIN added a ON a.tenant = i.tenant AND a.dedup_key = i.dedup_key
+        LEFT JOIN event_log e ON a.position IS NULL AND e.tenant = i.tenant AND e.dedup_key = i.dedup_key
+        ORDER BY i.ord
+        """;
+
+    private readonly List<string> _tenants = [], _streams = [], _keys = [];
+    private readonly List<short> _kinds = [];
+    private readonly List<byte[]> _payloads = [];
+    private LogAppendOutcome?[] _outcomes = [];
+
+    public int Count => _tenants.Count;
+
+    /// <summary>Adds a write's entries; answers the index of its first row.</summary>
+    public int Add(string tenant, string stream, IReadOnlyList<LogAppend> entries)
+    {
+        var first = Count;
+        foreach (var entry in entries)
+        {
+            _tenants.Add(tenant);
+            _streams.Add(stream);
+            _kinds.Add((short)entry.Kind);
+            _keys.Add(entry.DedupKey);
+            _payloads.Add(entry.Payload);
+        }
+        return first;
+    }
+
+    public NpgsqlBatchCommand Command()
+    {
+        var command = new NpgsqlBatchCommand(Sql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _tenants] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _streams] });
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. _kinds] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _keys] });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. _payloads] });
+        return command;
+    }
+
+    /// <summary>Reads the statement's rows (the reader at its result set; left there).</summary>
+    public async Task ReadAsync(NpgsqlDataReader reader)
+    {
+        _outcomes = new LogAppendOutcome?[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            if (!await reader.ReadAsync()) throw new InvalidOperationException($"The log's append answered {i} rows for {Count} entries.");
+            if (!reader.IsDBNull(0)) _outcomes[i] = new LogAppendOutcome(reader.GetInt64(0), reader.GetBoolean(1));
+        }
+    }
+
+    /// <summary>Row <paramref name="index"/>'s position and whether it was a duplicate; null when not visible to the statement.</summary>
+    public LogAppendOutcome? Outcome(int index) => _outcomes[index];
 }

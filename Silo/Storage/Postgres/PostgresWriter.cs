@@ -137,10 +137,19 @@ public sealed partial class PostgresWriter : IDisposable
         {
             await using (var batch = new NpgsqlBatch(connection, transaction))
             {
+                // The group's log entries first, as one multi-row statement; then every other write's statements.
+                var rows = new LogRows();
+                foreach (var work in works) work.AddRows(rows);
+                if (rows.Count > 0) batch.BatchCommands.Add(rows.Command());
                 foreach (var work in works) work.AddCommands(batch);
                 if (batch.BatchCommands.Count > 0)
                 {
                     await using var reader = await batch.ExecuteReaderAsync();
+                    if (rows.Count > 0)
+                    {
+                        await rows.ReadAsync(reader);
+                        await reader.NextResultAsync();
+                    }
                     foreach (var work in works) await work.ReadAsync(reader);
                 }
             }
@@ -193,6 +202,11 @@ internal abstract class PostgresWrite
 
     /// <summary>Set when a transaction that ran it committed.</summary>
     public bool Committed { get; set; }
+
+    /// <summary>Adds its log entries to the group's one append statement (read back in <see cref="ReadAsync"/>); most writes have none.</summary>
+    public virtual void AddRows(LogRows rows)
+    {
+    }
 
     /// <summary>Adds its statements to the transaction's batch; each must answer exactly one result set.</summary>
     public abstract void AddCommands(NpgsqlBatch batch);
