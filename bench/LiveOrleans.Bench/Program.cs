@@ -17,20 +17,6 @@ var cluster = args.Contains("--cluster");
 var builds = Option("--before") is { } before
     ? new[] { new EngineBuild("before", before, cluster), after with { Cluster = cluster } }
     : cluster ? [after with { Label = "embedded" }, after with { Label = "cluster", Cluster = true }] : [after];
-// scaleout: this build embedded, then clusters of --silos counts (default 1,2,3) with the Api an Orleans client, every
-// process that runs grains confined to --quota cores (default 0.3) by a cgroup of its own.
-if (what == "scaleout")
-{
-    var quota = double.TryParse(Option("--quota"), System.Globalization.CultureInfo.InvariantCulture, out var q) ? q : 0.3;
-    var counts = (Option("--silos") ?? "1,2,3").Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture));
-    // The Api's admission lets in what the engine answers in Ingest:TargetLatency (200 ms, at least 2,000 events): a
-    // silo of 0.3 of a core takes over 200 ms for one 500-event batch, so the bound would hold every cluster to the same
-    // few batches in flight. The same wait on a machine 1/quota times slower: the target scaled by it.
-    var latency = TimeSpan.FromMilliseconds(200 / quota);
-    var settings = new Dictionary<string, string> { ["Ingest__TargetLatency"] = latency.ToString("c", System.Globalization.CultureInfo.InvariantCulture) };
-    builds = [after with { Label = "embedded", Quota = quota, Settings = settings },
-        .. counts.Select(c => after with { Label = $"silos-{c}", Cluster = true, Silos = c, ApiClient = true, Quota = quota, Settings = settings })];
-}
 var sessions = int.TryParse(Option("--sessions"), out var n) ? n : 100_000;
 if (int.TryParse(Option("--tenants"), out var tenants)) IngestBenchmark.Tenants = tenants;
 if (int.TryParse(Option("--warmup"), out var warmUp)) IngestBenchmark.WarmUpSeconds = warmUp;
@@ -40,6 +26,23 @@ if (int.TryParse(Option("--preencoded"), out var preencoded)) IngestBenchmark.Pr
 if (int.TryParse(Option("--ready-cap"), out var readyCap)) SessionsBenchmark.ReadyCap = TimeSpan.FromSeconds(readyCap);
 if (int.TryParse(Option("--min-rounds"), out var minRounds)) SessionsBenchmark.MinRounds = minRounds;
 SessionsBenchmark.QueriesBeforeStop = args.Contains("--queries-before-stop");
+// scaleout: this build embedded, then clusters of --silos counts (default 1,2,3) with the Api an Orleans client, every
+// process that runs grains confined to --quota cores (default 0.3) by a cgroup of its own.
+if (what == "scaleout")
+{
+    var quota = double.TryParse(Option("--quota"), System.Globalization.CultureInfo.InvariantCulture, out var q) ? q : 0.3;
+    var counts = (Option("--silos") ?? "1,2,3").Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture));
+    // The Api's admission lets in what the engine answered lately in Ingest:TargetLatency (200 ms), at least
+    // Ingest:MinEventsInFlight (2,000). A 0.3-core silo takes longer than that for one 500-event batch, so the bound
+    // stays at its floor, four batches for the whole cluster, whatever the silos: measured, 3 silos throttled 54-74 %
+    // of periods, not 100 %. Here the floor is the load's own closed loop (every sender's batch), so the silos decide.
+    var settings = new Dictionary<string, string>
+    {
+        ["Ingest__MinEventsInFlight"] = (IngestBenchmark.Senders * IngestBenchmark.BatchSize).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+    builds = [after with { Label = "embedded", Quota = quota, Settings = settings },
+        .. counts.Select(c => after with { Label = $"silos-{c}", Cluster = true, Silos = c, ApiClient = true, Quota = quota, Settings = settings })];
+}
 if (double.TryParse(Option("--max-rss-gb"), System.Globalization.CultureInfo.InvariantCulture, out var maxRss)) SessionsBenchmark.MaxRestartBytes = (long)(maxRss * 1e9);
 
 if (what == "gc")
@@ -85,7 +88,7 @@ if (what is "scaleout")
     }
     var confined = builds[0].Quota;
     report.PrintScaleOut($"{IngestBenchmark.Describe(seconds)}; each silo, and the embedded engine, confined to {confined:0.##} of a core by a cgroup; the Api an Orleans client, unconfined; "
-        + $"Ingest:TargetLatency {builds[0].Settings["Ingest__TargetLatency"]}; CPU counts the Api, the silos and PostgreSQL");
+        + $"Ingest:MinEventsInFlight {builds[0].Settings["Ingest__MinEventsInFlight"]}; CPU counts the Api, the silos and PostgreSQL");
 }
 if (what is "calls" or "all")
 {
