@@ -233,12 +233,15 @@ public sealed class EngineProcess : IAsyncDisposable
     /// CPU time of every process of the engine so far: the Api, its silos, and in cluster mode the PostgreSQL server
     /// whose postmaster <c>LIVEORLEANS_POSTGRES_PID</c> names (its live backends, and those it has reaped).
     /// </summary>
-    public TimeSpan TotalCpuTime()
+    public TimeSpan TotalCpuTime() => CpuTimes().Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Time);
+
+    /// <summary>The same, process by process: <c>api</c>, <c>silo1</c> …, <c>postgres</c>.</summary>
+    public IReadOnlyList<(string Name, TimeSpan Time)> CpuTimes()
     {
-        var total = CpuTime(_process!.Id);
-        foreach (var silo in _silos) total += CpuTime(silo.Id);
-        if (_build.Cluster && int.TryParse(Environment.GetEnvironmentVariable("LIVEORLEANS_POSTGRES_PID"), out var postmaster)) total += PostgresCpuTime(postmaster);
-        return total;
+        var times = new List<(string, TimeSpan)> { ("api", CpuTime(_process!.Id)) };
+        for (var i = 0; i < _silos.Count; i++) times.Add(($"silo{i + 1}", CpuTime(_silos[i].Id)));
+        if (_build.Cluster && int.TryParse(Environment.GetEnvironmentVariable("LIVEORLEANS_POSTGRES_PID"), out var postmaster)) times.Add(("postgres", PostgresCpuTime(postmaster)));
+        return times;
     }
 
     /// <summary>The postmaster's CPU with its reaped children's, and its living children's.</summary>

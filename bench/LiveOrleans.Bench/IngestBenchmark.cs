@@ -36,7 +36,9 @@ public static class IngestBenchmark
     /// <param name="EngineCores">The engine's CPU over the measured window, in cores (in cluster mode every process: the Api, the silos and the PostgreSQL server).</param>
     /// <param name="HarnessCores">This load generator's CPU over the window, in cores.</param>
     /// <param name="ThrottledShare">With CPU quotas: the share of the window's scheduler periods in which a confined process was throttled.</param>
-    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors, long Refused = 0, double EngineCores = 0, double HarnessCores = 0, double ThrottledShare = 0);
+    /// <param name="CoresByProcess">The engine's CPU over the window by process (api, silo1 …, postgres), in cores.</param>
+    public sealed record Result(double EventsPerSecond, double BatchP50, double BatchP99, long Errors, long Refused = 0, double EngineCores = 0, double HarnessCores = 0, double ThrottledShare = 0,
+        IReadOnlyList<(string Name, double Cores)>? CoresByProcess = null);
 
     /// <summary>Seconds of traffic before the measured window (the JIT's tiering and dynamic PGO settle meanwhile).</summary>
     public static int WarmUpSeconds { get; set; } = 20;
@@ -52,7 +54,7 @@ public static class IngestBenchmark
         var errors = 0L;
         var refused = 0L;
         var stop = Stopwatch.StartNew();
-        (TimeSpan Engine, TimeSpan Harness, TimeSpan At, (long Periods, long Throttled, TimeSpan Time) Throttling)? engineCpu0 = null;
+        (IReadOnlyList<(string Name, TimeSpan Time)> Engine, TimeSpan Harness, TimeSpan At, (long Periods, long Throttled, TimeSpan Time) Throttling)? engineCpu0 = null;
         var warmUp = TimeSpan.FromSeconds(WarmUpSeconds);
         var tasks = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
         {
@@ -77,22 +79,24 @@ public static class IngestBenchmark
                 }
                 if (response.StatusCode != HttpStatusCode.Accepted) { Interlocked.Increment(ref errors); continue; }
                 if (started < warmUp) continue;
-                if (engineCpu0 is null) lock (latencies) engineCpu0 ??= (engine.TotalCpuTime(), Environment.CpuUsage.TotalTime, stop.Elapsed, engine.Throttling());
+                if (engineCpu0 is null) lock (latencies) engineCpu0 ??= (engine.CpuTimes(), Environment.CpuUsage.TotalTime, stop.Elapsed, engine.Throttling());
                 Interlocked.Add(ref acked, BatchSize);
                 mine.Add((stop.Elapsed - started).TotalMilliseconds);
             }
         })).ToArray();
         await Task.WhenAll(tasks);
-        var (engineCores, harnessCores) = engineCpu0 is { } c0
-            ? ((engine.TotalCpuTime() - c0.Engine) / (stop.Elapsed - c0.At), (Environment.CpuUsage.TotalTime - c0.Harness) / (stop.Elapsed - c0.At))
-            : (0.0, 0.0);
+        var byProcess = engineCpu0 is { } c0
+            ? engine.CpuTimes().Zip(c0.Engine, (now, then) => (now.Name, Cores: (now.Time - then.Time) / (stop.Elapsed - c0.At))).ToList()
+            : [];
+        var engineCores = byProcess.Sum(p => p.Cores);
+        var harnessCores = engineCpu0 is { } h0 ? (Environment.CpuUsage.TotalTime - h0.Harness) / (stop.Elapsed - h0.At) : 0.0;
         var throttled = engineCpu0 is { } t0 && engine.Throttling() is var t1 && t1.Periods > t0.Throttling.Periods
             ? (double)(t1.Throttled - t0.Throttling.Throttled) / (t1.Periods - t0.Throttling.Periods)
             : 0;
         var rate = acked / (stop.Elapsed - warmUp).TotalSeconds;
         var all = latencies.SelectMany(l => l).ToList();
         foreach (var c in clients) c.Dispose();
-        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors, refused, engineCores, harnessCores, throttled);
+        return new Result(rate, Machine.Percentile(all, 0.5), Machine.Percentile(all, 0.99), errors, refused, engineCores, harnessCores, throttled, byProcess);
     }
 
     public static string Describe(int seconds)

@@ -82,7 +82,8 @@ if (what is "scaleout")
         {
             var result = await IngestBenchmark.RunAsync(build, seconds);
             Console.WriteLine($"scaleout {build.Label} run {run + 1}: {result.EventsPerSecond:N0} events/s, batch ack p50 {result.BatchP50:F1} ms p99 {result.BatchP99:F1} ms, 429s {result.Refused}, errors {result.Errors}, "
-                + $"CPU {result.EngineCores:F2} cores ({result.EngineCores / result.EventsPerSecond * 1e6:F1} µs per event), throttled {result.ThrottledShare:P0} of periods, load generator {result.HarnessCores:F2} cores");
+                + $"CPU {result.EngineCores:F2} cores ({result.EngineCores / result.EventsPerSecond * 1e6:F1} µs per event), throttled {result.ThrottledShare:P0} of periods, load generator {result.HarnessCores:F2} cores; "
+                + string.Join(", ", result.CoresByProcess!.Select(p => $"{p.Name} {p.Cores:F2}")));
             report.Ingest(build, result);
         }
     }
