@@ -182,8 +182,10 @@ public sealed class PostgresEventLog(PostgresDatabase database, PostgresWriter w
 /// The log entries of a commit group, appended by one statement: the rows travel as five arrays (one parameter each,
 /// whatever their number), are inserted in their order (so a session's entries get ascending positions), and the
 /// statement answers, per row in order, its position and whether it was a duplicate: of a stored entry, or of an
-/// earlier row of the same group (the first of a repeated key is stored, the later ones answer its position). A key a
-/// concurrent transaction is writing is not visible to the statement: no position, and the write looks again after it.
+/// earlier row of the same group (the first of a repeated key is stored, the later ones answer its position). A stored
+/// key's position is a correlated lookup, run only for the rows not inserted, so it is always one probe of the unique
+/// index, whatever plan the table's size suggests. A key a concurrent transaction is writing is not visible to the
+/// statement: no position, and the write looks again after it.
 /// </summary>
 internal sealed class LogRows
 {
@@ -198,11 +200,11 @@ internal sealed class LogRows
             RETURNING tenant, dedup_key, position),
         first AS (
             SELECT tenant, dedup_key, min(ord) AS ord FROM input GROUP BY tenant, dedup_key)
-        SELECT COALESCE(a.position, e.position), a.position IS NULL OR i.ord <> f.ord
+        SELECT COALESCE(a.position, (SELECT e.position FROM event_log e WHERE e.tenant = i.tenant AND e.dedup_key = i.dedup_key)),
+               a.position IS NULL OR i.ord <> f.ord
         FROM input i
         JOIN first f ON f.tenant = i.tenant AND f.dedup_key = i.dedup_key
         LEFT JOIN added a ON a.tenant = i.tenant AND a.dedup_key = i.dedup_key
-        LEFT JOIN event_log e ON a.position IS NULL AND e.tenant = i.tenant AND e.dedup_key = i.dedup_key
         ORDER BY i.ord
         """;
 
