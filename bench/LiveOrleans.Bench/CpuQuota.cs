@@ -40,13 +40,13 @@ public sealed class CpuQuota : IDisposable
         return new CpuQuota(name, directory);
     }
 
-    /// <summary>The group's <c>cpu.stat</c>: periods with runnable work, periods throttled, and the time throttled.</summary>
-    public (long Periods, long Throttled, TimeSpan ThrottledTime) Stat()
+    /// <summary>The group's <c>cpu.stat</c>: scheduler periods with runnable work, and those in which it was throttled.</summary>
+    public (long Periods, long Throttled) Stat()
     {
         var values = File.ReadLines(Path.Combine(Directory, "cpu.stat"))
             .Select(line => line.Split(' '))
             .ToDictionary(parts => parts[0], parts => long.Parse(parts[1], CultureInfo.InvariantCulture));
-        return (values["nr_periods"], values["nr_throttled"], TimeSpan.FromTicks(values["throttled_time"] / 100)); // ns
+        return (values["nr_periods"], values["nr_throttled"]);
     }
 
     public void Dispose()

@@ -230,12 +230,10 @@ public sealed class EngineProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// CPU time of every process of the engine so far: the Api, its silos, and in cluster mode the PostgreSQL server
-    /// whose postmaster <c>LIVEORLEANS_POSTGRES_PID</c> names (its live backends, and those it has reaped).
+    /// CPU time of every process of the engine so far, process by process: <c>api</c>, <c>silo1</c> …, and in cluster
+    /// mode <c>postgres</c>, the server whose postmaster <c>LIVEORLEANS_POSTGRES_PID</c> names (its live backends, and
+    /// those it has reaped).
     /// </summary>
-    public TimeSpan TotalCpuTime() => CpuTimes().Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Time);
-
-    /// <summary>The same, process by process: <c>api</c>, <c>silo1</c> …, <c>postgres</c>.</summary>
     public IReadOnlyList<(string Name, TimeSpan Time)> CpuTimes()
     {
         var times = new List<(string, TimeSpan)> { ("api", CpuTime(_process!.Id)) };
@@ -265,18 +263,16 @@ public sealed class EngineProcess : IAsyncDisposable
         return total;
     }
 
-    /// <summary>How often the kernel throttled the engine's confined processes so far (cgroup <c>cpu.stat</c>), and for how long.</summary>
-    public (long Periods, long Throttled, TimeSpan ThrottledTime) Throttling()
+    /// <summary>How often the kernel throttled the engine's confined processes so far (cgroup <c>cpu.stat</c>).</summary>
+    public (long Periods, long Throttled) Throttling()
     {
-        var (periods, throttled, time) = (0L, 0L, TimeSpan.Zero);
-        foreach (var quota in _quotas)
+        var (periods, throttled) = (0L, 0L);
+        foreach (var stat in _quotas.Select(q => q.Stat()))
         {
-            var stat = quota.Stat();
             periods += stat.Periods;
             throttled += stat.Throttled;
-            time += stat.ThrottledTime;
         }
-        return (periods, throttled, time);
+        return (periods, throttled);
     }
 
     /// <summary>Resident memory of the engine process (VmRSS), in bytes.</summary>

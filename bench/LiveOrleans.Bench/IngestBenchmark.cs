@@ -54,7 +54,7 @@ public static class IngestBenchmark
         var errors = 0L;
         var refused = 0L;
         var stop = Stopwatch.StartNew();
-        (IReadOnlyList<(string Name, TimeSpan Time)> Engine, TimeSpan Harness, TimeSpan At, (long Periods, long Throttled, TimeSpan Time) Throttling)? engineCpu0 = null;
+        (IReadOnlyList<(string Name, TimeSpan Time)> Engine, TimeSpan Harness, TimeSpan At, (long Periods, long Throttled) Throttling)? engineCpu0 = null;
         var warmUp = TimeSpan.FromSeconds(WarmUpSeconds);
         var tasks = Enumerable.Range(0, Senders).Select(sender => Task.Run(async () =>
         {
