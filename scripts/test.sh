@@ -170,7 +170,26 @@ else
   if wants browser; then run_browser; fi
 fi
 
+# What failed, repeated at the end with its message (a CI page that shows only the tail still says what and why).
+summarize_failures() {
+  local log
+  for log in "$log_dir"/dotnet*.log; do
+    [ -f "$log" ] || continue
+    # xUnit's console logger: "  Failed Name [time]", then "  Error Message:" and its lines up to "  Stack Trace:".
+    awk '/^  Failed / { on = 1; n = 0 } /^  Stack Trace:/ { on = 0 } on && n < 40 { print; n++ }' "$log"
+  done
+  for log in "$log_dir"/hubs-*.log "$log_dir"/browser.log; do
+    [ -f "$log" ] || continue
+    # TAP: "not ok N - name" and its YAML block up to "  ...".
+    awk '/^not ok / { on = 1; n = 0 } on && n < 40 { print; n++ } on && /^  \.\.\.$/ { on = 0 }' "$log"
+  done
+}
+
 echo
+if [ "$failed" -gt 0 ]; then
+  echo "what failed:"
+  summarize_failures | cut -c1-400
+fi
 if [ -s "$log_dir/cluster-figures.txt" ]; then
   echo "cluster figures measured by the tests:"
   cat "$log_dir/cluster-figures.txt"

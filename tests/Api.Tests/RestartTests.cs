@@ -114,10 +114,9 @@ public sealed class RestartTests : IAsyncLifetime
 
         // SQLite says when its file is closed after the last writes; PostgreSQL (cluster mode) has no file to close.
         if (!TestStore.Cluster) Assert.Contains("closed after its last writes", stopLog);
-        stopLog = WithoutStreamPullCancelled(stopLog);
-        Assert.DoesNotContain(stopLog.Split('\n'), line => line.StartsWith("warn:", StringComparison.Ordinal)
-            || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
-        Assert.DoesNotContain("Exception", stopLog, StringComparison.Ordinal);
+        // A failure names the entries themselves, so a CI log says what was reported.
+        var problems = ReportedProblems(stopLog);
+        Assert.True(problems.Count == 0, "The graceful stop reported:\n" + string.Join("\n", problems.Take(5)));
         Assert.DoesNotContain("did not end cleanly", restartLog, StringComparison.Ordinal);
         var cards = System.Text.Json.Nodes.JsonNode.Parse(after)!["sessions"]!.AsArray();
         Assert.Equal(sessions, cards.Count);
@@ -161,39 +160,63 @@ public sealed class RestartTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Orleans' memory-stream pulling agents sometimes log, at error level, that their last read of a stream queue was
-    /// cancelled because the silo was stopping ("Exception thrown in MemoryAdapterFactory.GetQueueMessagesAsync" with an
-    /// OperationCanceledException): Orleans' own shutdown race, seen about once in ten stops, with nothing lost (the
-    /// restart's figures are compared below). The same cancelled read is at times reported instead by the pulling
-    /// agent's retry filter ("Exception while retrying the 0th time reading from queue", Orleans.Streams, its event
-    /// 103312), which then stops retrying because the silo is shutting down. In cluster mode the Silo process also
-    /// reports, as a warning, a lifecycle stage that took long to stop on a loaded machine. Those entries are taken
-    /// out, only with a bare OperationCanceledException (no inner exception); any other line still fails.
+    /// The entries of a stop's log that report a problem: a warning, an error or a critical entry, or any entry naming an
+    /// exception. Orleans' own shutdown reports are left out. Its memory-stream pulling agents sometimes log, at error
+    /// level, that their last read of a stream queue was cancelled because the silo was stopping ("Exception thrown in
+    /// MemoryAdapterFactory.GetQueueMessagesAsync" with an OperationCanceledException): Orleans' own shutdown race, seen
+    /// about once in ten stops, with nothing lost (the restart's figures are compared). The same cancelled read is at
+    /// times reported instead by the pulling agent's retry filter ("Exception while retrying the 0th time reading from
+    /// queue", Orleans.Streams, its event 103312), which then stops retrying because the silo is shutting down. Both are
+    /// left out only with a bare OperationCanceledException (no inner exception). In cluster mode the Silo process also
+    /// reports, as a warning, a lifecycle stage that took long to stop on a loaded machine; left out with no exception;
+    /// and its failure detector's probes of the silo that left, answered "unavailable" before the news reached it.
     /// </summary>
-    private static string WithoutStreamPullCancelled(string log)
+    private static List<string> ReportedProblems(string log)
+    {
+        var problems = new List<string>();
+        foreach (var entry in Entries(log))
+        {
+            var lines = entry.Split('\n');
+            var cancelledAlone = lines.Any(l => l.TrimStart().StartsWith("System.OperationCanceledException", StringComparison.Ordinal))
+                && !lines.Any(l => l.TrimStart().StartsWith("---> ", StringComparison.Ordinal));
+            var isPullCancelled = cancelledAlone
+                && ((entry.StartsWith("fail: Orleans.Providers.MemoryAdapterReceiver", StringComparison.Ordinal)
+                        && entry.Contains("Exception thrown in MemoryAdapterFactory.GetQueueMessagesAsync", StringComparison.Ordinal))
+                    || (entry.StartsWith("fail: Orleans.Streams.", StringComparison.Ordinal) && lines[0].Contains("[103312]", StringComparison.Ordinal)
+                        && entry.Contains("Exception while retrying the 0th time reading from queue", StringComparison.Ordinal)));
+            var isSlowStage = entry.StartsWith("warn: Orleans.Runtime.SiloLifecycleSubject", StringComparison.Ordinal)
+                && lines.Length == 2 && lines[1].Contains("stopped in stage", StringComparison.Ordinal)
+                && !lines[1].Contains("Exception", StringComparison.Ordinal);
+            // The remaining silo's membership probe of the silo that is leaving, answered "unavailable" before it read
+            // that the silo shuts down (a loaded machine): Orleans' failure detector at work, reported per probe.
+            var isProbeOfLeavingSilo = (entry.StartsWith("warn: Orleans.Runtime.CallbackData[100157]", StringComparison.Ordinal)
+                    && entry.Contains("The target silo became unavailable for message", StringComparison.Ordinal)
+                    && entry.Contains("Orleans.Runtime.IMembershipService.Ping(", StringComparison.Ordinal))
+                || (entry.StartsWith("warn: Orleans.Runtime.MembershipService.SiloHealthMonitor[100613]", StringComparison.Ordinal)
+                    && lines.Length > 2 && lines[1].TrimStart().StartsWith("Did not get response for probe", StringComparison.Ordinal)
+                    && lines[2].TrimStart().StartsWith("Orleans.Runtime.SiloUnavailableException", StringComparison.Ordinal)
+                    && !lines.Any(l => l.TrimStart().StartsWith("---> ", StringComparison.Ordinal)));
+            if (isPullCancelled || isSlowStage || isProbeOfLeavingSilo) continue;
+            if (entry.StartsWith("warn:", StringComparison.Ordinal) || entry.StartsWith("fail:", StringComparison.Ordinal)
+                || entry.StartsWith("crit:", StringComparison.Ordinal) || entry.Contains("Exception", StringComparison.Ordinal))
+            {
+                problems.Add(entry);
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>A console log's entries: each line that does not start with a space, with the indented lines after it.</summary>
+    private static IEnumerable<string> Entries(string log)
     {
         var lines = log.Split('\n');
-        var kept = new List<string>();
         for (var i = 0; i < lines.Length; i++)
         {
             var end = i + 1;
             while (end < lines.Length && lines[end].StartsWith(' ')) end++;
-            var entry = lines[i..end];
-            var cancelledAlone = entry.Any(l => l.TrimStart().StartsWith("System.OperationCanceledException", StringComparison.Ordinal))
-                && !entry.Any(l => l.TrimStart().StartsWith("---> ", StringComparison.Ordinal));
-            var isPullCancelled = cancelledAlone
-                && ((lines[i].StartsWith("fail: Orleans.Providers.MemoryAdapterReceiver", StringComparison.Ordinal)
-                        && entry.Any(l => l.Contains("Exception thrown in MemoryAdapterFactory.GetQueueMessagesAsync", StringComparison.Ordinal)))
-                    || (lines[i].StartsWith("fail: Orleans.Streams.", StringComparison.Ordinal) && lines[i].Contains("[103312]", StringComparison.Ordinal)
-                        && entry.Any(l => l.Contains("Exception while retrying the 0th time reading from queue", StringComparison.Ordinal))));
-            // The silo's report that a lifecycle stage took long to stop (a loaded machine), with no exception in it.
-            var isSlowStage = lines[i].StartsWith("warn: Orleans.Runtime.SiloLifecycleSubject", StringComparison.Ordinal)
-                && entry.Length == 2 && entry[1].Contains("stopped in stage", StringComparison.Ordinal)
-                && !entry[1].Contains("Exception", StringComparison.Ordinal);
-            if (isPullCancelled || isSlowStage) i = end - 1;
-            else kept.Add(lines[i]);
+            yield return string.Join("\n", lines[i..end]);
+            i = end - 1;
         }
-        return string.Join("\n", kept);
     }
 
     /// <summary>
