@@ -47,7 +47,8 @@ public static class LiveApiRegistration
         {
             builder.UseOrleans(silo =>
             {
-                silo.AddLiveOrleansSilo(configuration).AddDashboard();
+                silo.AddLiveOrleansSilo(configuration);
+                if (ServesOrleansDashboard(configuration)) silo.AddDashboard();
                 // Trace context on every grain message only when traces go somewhere (it costs on each call).
                 if (!string.IsNullOrEmpty(configuration["Telemetry:OtlpEndpoint"])) silo.AddActivityPropagation();
             });
@@ -127,6 +128,10 @@ public static class LiveApiRegistration
     public static bool IsOrleansClient(IConfiguration configuration)
         => string.Equals(configuration["Orleans:Role"], "Client", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Whether this Api node serves Orleans' dashboard: a silo, with <c>Orleans:Dashboard</c> not false.</summary>
+    private static bool ServesOrleansDashboard(IConfiguration configuration)
+        => !IsOrleansClient(configuration) && configuration.GetValue("Orleans:Dashboard", true);
+
     public static WebApplication MapLiveApi(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -156,7 +161,7 @@ public static class LiveApiRegistration
         app.MapGet("/health", (IServiceProvider services) => TypedResults.Ok(new { status = "ok", pendingEntries = services.PendingLogEntries() }))
             .AllowAnonymous().ExcludeFromDescription();
         // Orleans' own dashboard (served by Api nodes that are silos) has no authentication: the platform administrator's, in front of it.
-        if (!IsOrleansClient(app.Configuration))
+        if (ServesOrleansDashboard(app.Configuration))
         {
             app.MapOrleansDashboard("/orleans").RequireAuthorization(LiveClaims.OperatorPolicy).ExcludeFromDescription();
         }

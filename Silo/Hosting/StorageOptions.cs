@@ -50,6 +50,12 @@ public sealed class OrleansHostOptions
     /// </summary>
     public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// Whether an Api node that is a silo serves Orleans' own dashboard at <c>/orleans</c>. Its grain-call profiler
+    /// wraps every grain call on that silo (up to 3.4 % of the engine's CPU under ingest); off, <c>/orleans</c> is not found.
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
+
     public bool IsClient => string.Equals(Role, "Client", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The address this silo advertises.</summary>

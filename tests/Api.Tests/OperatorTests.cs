@@ -39,3 +39,27 @@ public sealed class OperatorTests(LiveApi api) : IClassFixture<LiveApi>
         Assert.Contains("totalActivationCount", await counters.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 }
+
+/// <summary>An engine started with <c>Orleans:Dashboard=false</c>.</summary>
+public sealed class NoOrleansDashboardApi : LiveApi
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Orleans:Dashboard", "false")];
+}
+
+/// <summary><c>Orleans:Dashboard=false</c>: no Orleans dashboard (nor its grain-call profiler), the rest as before.</summary>
+[Trait("Category", "http")]
+public sealed class NoOrleansDashboardTests(NoOrleansDashboardApi api) : IClassFixture<NoOrleansDashboardApi>
+{
+    [Fact]
+    public async Task Turned_off_the_Orleans_dashboard_is_not_found_even_for_the_platform_administrator()
+    {
+        foreach (var path in new[] { "/orleans/", "/orleans/DashboardCounters" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"platform/admin:{LiveApi.PlatformPassword}")));
+            Assert.Equal(HttpStatusCode.NotFound, (await api.Client.SendAsync(request)).StatusCode);
+        }
+        var tenant = await api.NewTenantAsync();
+        Assert.NotEmpty(await api.LoginAsync(tenant.Id, "boss", "boss-password"));
+    }
+}
