@@ -48,6 +48,7 @@ public sealed class OrleansHostOptionsValidator : IValidateOptions<OrleansHostOp
         if (!string.IsNullOrEmpty(options.AdvertisedIP) && !IPAddress.TryParse(options.AdvertisedIP, out _))
             problems.Add($"Orleans:AdvertisedIP '{options.AdvertisedIP}' is not an IP address.");
         if (options.ResponseTimeout <= TimeSpan.Zero) problems.Add("Orleans:ResponseTimeout must be positive.");
+        if (options.StreamPollInterval <= TimeSpan.Zero) problems.Add("Orleans:StreamPollInterval must be positive.");
         return LiveOptionsValidation.Of(problems);
     }
 }

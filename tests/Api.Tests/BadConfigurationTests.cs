@@ -47,6 +47,7 @@ public sealed class BadConfigurationTests : IDisposable
     [Theory]
     [InlineData("Storage__Provider", "Mongo", "Storage:Provider 'Mongo' is not known: use Sqlite (embedded, the default) or PostgreSql (cluster mode).")]
     [InlineData("Orleans__AdvertisedIP", "not-an-address", "Orleans:AdvertisedIP 'not-an-address' is not an IP address.")]
+    [InlineData("Orleans__StreamPollInterval", "00:00:00", "Orleans:StreamPollInterval must be positive.")]
     [InlineData("Orleans__Dashboard", "maybe", "Failed to convert configuration value 'maybe' at 'Orleans:Dashboard' to type 'System.Boolean'.")]
     public async Task A_bad_setting_that_shapes_the_host_stops_it_as_it_is_built(string key, string value, string message)
     {
