@@ -130,7 +130,7 @@ public static class LiveApiRegistration
 
     /// <summary>Whether this Api node serves Orleans' dashboard: a silo, with <c>Orleans:Dashboard</c> not false.</summary>
     private static bool ServesOrleansDashboard(IConfiguration configuration)
-        => !IsOrleansClient(configuration) && configuration.GetValue("Orleans:Dashboard", true);
+        => LiveSiloBuilderExtensions.HostOf(configuration) is { IsClient: false, Dashboard: true };
 
     public static WebApplication MapLiveApi(this WebApplication app)
     {

@@ -238,7 +238,8 @@ public static class LiveSiloBuilderExtensions
         return LiveOptionsValidation.Checked(configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions(), new StorageOptionsValidator());
     }
 
-    private static OrleansHostOptions HostOf(IConfiguration configuration)
+    /// <summary>Section <c>Orleans</c>, bound and checked (a bad value stops the caller naming the key).</summary>
+    public static OrleansHostOptions HostOf(IConfiguration configuration)
     {
         return LiveOptionsValidation.Checked(configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions(), new OrleansHostOptionsValidator());
     }
