@@ -62,28 +62,53 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
         }
     }
 
-    /// <summary>Rows deserialized on one thread below this many; above it, on every core.</summary>
-    private const int ParallelFrom = 4096;
+    /// <summary>Rows read and deserialized together: a chunk's bytes (~2 MB of index entries) die young.</summary>
+    private const int ChunkRows = 4096;
 
     /// <summary>
-    /// Claims the rows for this activation (an older one can no longer write them), then reads them all in one query and
-    /// deserializes them, in parallel when there are many: a shard of a million rows is most of a restart's wait.
+    /// Claims the rows for this activation (an older one can no longer write them), then reads them all in one query,
+    /// deserializing each chunk of rows on the thread pool while the next is read (at most one chunk per core in
+    /// flight): a shard of a million rows is most of a restart's wait, and read whole before deserializing, its
+    /// serialized rows (~600 MB) outlived a collection or two and left the heap that much larger.
     /// </summary>
-    public async Task<IReadOnlyList<(string Key, T Value)>> LoadAsync()
+    /// <param name="settle">Applied to each value as it is deserialized (on a pool thread): to share what values repeat.</param>
+    public async Task<IReadOnlyList<(string Key, T Value)>> LoadAsync(Func<T, T>? settle = null)
     {
         _claim = await store.ClaimAsync(grainKey);
-        var rows = await store.LoadAsync(grainKey);
-        var values = new (string Key, T Value)[rows.Count];
-        if (rows.Count < ParallelFrom)
+        var chunks = new List<Task<(string Key, T Value)[]>>();
+        var inFlight = Math.Max(2, Environment.ProcessorCount);
+        await store.LoadAsync(grainKey, ChunkRows, rows =>
         {
-            for (var i = 0; i < rows.Count; i++) values[i] = (rows[i].Key, serializer.Deserialize<T>(rows[i].Data)!);
+            // A lone short chunk (most grains) is deserialized where it was read; otherwise on the pool, TaskScheduler.Default
+            // (Current may be the activation's own, one task at a time), the reader waiting while too many are in flight.
+            if (chunks.Count == 0 && rows.Length < ChunkRows)
+            {
+                chunks.Add(Task.FromResult(Deserialize(rows, settle)));
+                return;
+            }
+            if (chunks.Count >= inFlight) chunks[^inFlight].Wait();
+            chunks.Add(Task.Factory.StartNew(() => Deserialize(rows, settle), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default));
+        });
+        var parts = await Task.WhenAll(chunks);
+        if (parts.Length == 1) return parts[0];
+        var values = new (string Key, T Value)[parts.Sum(p => p.Length)];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(values, at);
+            at += part.Length;
         }
-        else
+        return values;
+    }
+
+    // The serializer is thread-safe for independent buffers.
+    private (string Key, T Value)[] Deserialize(StoredRow[] rows, Func<T, T>? settle)
+    {
+        var values = new (string Key, T Value)[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
         {
-            // The serializer is thread-safe for independent buffers; the grain's turn waits for the loop (no grain call inside).
-            // On the thread pool: the default, TaskScheduler.Current, is the activation's own, which runs one task at a time.
-            Parallel.For(0, rows.Count, new ParallelOptions { TaskScheduler = TaskScheduler.Default },
-                i => values[i] = (rows[i].Key, serializer.Deserialize<T>(rows[i].Data)!));
+            var value = serializer.Deserialize<T>(rows[i].Data)!;
+            values[i] = (rows[i].Key, settle is null ? value : settle(value));
         }
         return values;
     }

@@ -18,6 +18,10 @@ public interface IRowStore
     /// <exception cref="Orleans.Storage.InconsistentStateException">A newer activation claimed the rows: nothing was written.</exception>
     Task SaveAsync(string grainKey, long claim, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes);
 
-    /// <summary>Every row of one grain.</summary>
-    Task<IReadOnlyList<StoredRow>> LoadAsync(string grainKey);
+    /// <summary>
+    /// Every row of one grain, handed to <paramref name="onChunk"/> in chunks of at most <paramref name="chunkRows"/> rows
+    /// as they are read, on the reading thread (a pool thread, never the caller's); it may block to slow the reading
+    /// down. So a grain of a million rows is never held serialized all at once: each chunk's bytes die young.
+    /// </summary>
+    Task LoadAsync(string grainKey, int chunkRows, Action<StoredRow[]> onChunk);
 }

@@ -64,6 +64,27 @@ public sealed class RowChangesTests
         Assert.Equal(["k5"], save.Deletes);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(4_096)]
+    [InlineData(30_001)]
+    public async Task A_load_deserializes_every_row_in_order_chunk_by_chunk_and_settles_each(int count)
+    {
+        var stored = Enumerable.Range(0, count).Select(i => new StoredRow($"k{i}", Serializer.SerializeToArray($"value {i}"))).ToArray();
+        var store = new RecordingStore { Stored = stored };
+        var rows = new RowChanges<string>(store, Serializer, "t/0");
+
+        var loaded = await rows.LoadAsync(value => value.ToUpperInvariant());
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => ($"k{i}", $"VALUE {i}")), loaded);
+        Assert.InRange(store.LargestChunk, Math.Min(count, 1), 4_096);
+        // Claimed by the load: a flush may follow.
+        rows.Changed("k0");
+        await rows.FlushAsync(_ => "new");
+        Assert.Equal(["k0=new"], Written(Assert.Single(store.Saves).Upserts));
+    }
+
     private static string[] Written(IReadOnlyDictionary<string, string> values)
         => [.. values.Select(p => $"{p.Key}={p.Value}").Order(StringComparer.Ordinal)];
 
@@ -78,7 +99,18 @@ public sealed class RowChangesTests
 
         public Task<long> ClaimAsync(string grainKey) => Task.FromResult(1L);
 
-        public Task<IReadOnlyList<StoredRow>> LoadAsync(string grainKey) => Task.FromResult<IReadOnlyList<StoredRow>>([]);
+        public IReadOnlyList<StoredRow> Stored { get; init; } = [];
+
+        public int LargestChunk { get; private set; }
+
+        public Task LoadAsync(string grainKey, int chunkRows, Action<StoredRow[]> onChunk) => Task.Run(() =>
+        {
+            foreach (var chunk in Stored.Chunk(chunkRows))
+            {
+                LargestChunk = Math.Max(LargestChunk, chunk.Length);
+                onChunk(chunk);
+            }
+        });
 
         public Task SaveAsync(string grainKey, long claim, IReadOnlyList<StoredRow> upserts, IReadOnlyList<string> deletes)
         {

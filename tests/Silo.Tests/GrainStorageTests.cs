@@ -69,7 +69,7 @@ public sealed class GrainStorageTests : IDisposable
         await _store.Rows.SaveAsync("index/t1/0", claim0, [new StoredRow("s2", [22])], ["s3"]);
         await _store.Rows.SaveAsync("index/t1/1", claim1, [new StoredRow("s9", [9])], []);
 
-        var rows = (await _store.Rows.LoadAsync("index/t1/0")).OrderBy(r => r.Key).ToArray();
+        var rows = (await _store.Rows.ReadAllAsync("index/t1/0")).OrderBy(r => r.Key).ToArray();
         Assert.Equal(["s1", "s2"], rows.Select(r => r.Key));
         Assert.Equal([22], rows[1].Data);
     }
@@ -85,7 +85,7 @@ public sealed class GrainStorageTests : IDisposable
         await Assert.ThrowsAsync<InconsistentStateException>(() => _store.Rows.SaveAsync("day/t1/2026-11-24", zombie, [new StoredRow("s1", [99]), new StoredRow("s2", [2])], ["s1"]));
         await _store.Rows.SaveAsync("day/t1/2026-11-24", live, [new StoredRow("s3", [3])], []);
 
-        var rows = (await _store.Rows.LoadAsync("day/t1/2026-11-24")).OrderBy(r => r.Key).ToArray();
+        var rows = (await _store.Rows.ReadAllAsync("day/t1/2026-11-24")).OrderBy(r => r.Key).ToArray();
         Assert.Equal(["s1", "s3"], rows.Select(r => r.Key));
         Assert.Equal([1], rows[0].Data);
     }

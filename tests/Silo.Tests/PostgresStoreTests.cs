@@ -262,7 +262,7 @@ public sealed class PostgresStoreTests : IDisposable
         await fine;
         Assert.All(await Task.WhenAll(appends), o => Assert.False(o[0].Duplicate));
         Assert.Equal(20, (await silo.Log.ChangedStreamsAsync("t1", 0)).Count);
-        Assert.Equal(["other"], (await silo.Rows.LoadAsync("index/t1/0")).Select(r => r.Key));
+        Assert.Equal(["other"], (await silo.Rows.ReadAllAsync("index/t1/0")).Select(r => r.Key));
     }
 
     [Fact]
@@ -303,7 +303,7 @@ public sealed class PostgresStoreTests : IDisposable
         await Assert.ThrowsAsync<InconsistentStateException>(() => old.Rows.SaveAsync("day/t1/2026-11-24", zombie, [new StoredRow("s1", [99])], ["s2"]));
         await next.Rows.SaveAsync("day/t1/2026-11-24", live, [new StoredRow("s2", [22])], ["s3"]);
 
-        var rows = (await next.Rows.LoadAsync("day/t1/2026-11-24")).OrderBy(r => r.Key).ToArray();
+        var rows = (await next.Rows.ReadAllAsync("day/t1/2026-11-24")).OrderBy(r => r.Key).ToArray();
         Assert.Equal(["s1", "s2"], rows.Select(r => r.Key));
         Assert.Equal([[1], [22]], rows.Select(r => r.Data));
     }

@@ -25,15 +25,15 @@ public sealed class PostgresRowStore(PostgresDatabase database, PostgresWriter w
         return write.Task;
     }
 
-    public async Task<IReadOnlyList<StoredRow>> LoadAsync(string grainKey)
+    public Task LoadAsync(string grainKey, int chunkRows, Action<StoredRow[]> onChunk) => Task.Run(async () =>
     {
         await using var command = database.DataSource.CreateCommand("SELECT row_key, data FROM derived_rows WHERE grain_key = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = grainKey });
         await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<StoredRow>();
-        while (await reader.ReadAsync()) rows.Add(new StoredRow(reader.GetString(0), (byte[])reader.GetValue(1)));
-        return rows;
-    }
+        var chunk = new RowChunks(chunkRows, onChunk);
+        while (await reader.ReadAsync()) chunk.Add(new StoredRow(reader.GetString(0), (byte[])reader.GetValue(1)));
+        chunk.Complete();
+    });
 
     /// <summary>
     /// One statement: the claim is checked (and held, FOR SHARE, so a new claim waits for it) and the rows written only

@@ -20,16 +20,18 @@ public sealed class SqliteRowStore(SqliteDatabase database, SqliteWriter writer)
         return write.Task;
     }
 
-    public Task<IReadOnlyList<StoredRow>> LoadAsync(string grainKey)
-        => Task.FromResult(database.Read<IReadOnlyList<StoredRow>>(connection =>
+    // On a pool thread: the read is synchronous (Microsoft.Data.Sqlite), and onChunk may block.
+    public Task LoadAsync(string grainKey, int chunkRows, Action<StoredRow[]> onChunk)
+        => Task.Run(() => database.Read(connection =>
         {
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT row_key, data FROM derived_rows WHERE grain_key = $g";
             command.Parameters.AddWithValue("$g", grainKey);
             using var reader = command.ExecuteReader();
-            var rows = new List<StoredRow>();
-            while (reader.Read()) rows.Add(new StoredRow(reader.GetString(0), (byte[])reader.GetValue(1)));
-            return rows;
+            var chunk = new RowChunks(chunkRows, onChunk);
+            while (reader.Read()) chunk.Add(new StoredRow(reader.GetString(0), (byte[])reader.GetValue(1)));
+            chunk.Complete();
+            return true;
         }));
 
     private sealed class Claim(string grainKey) : SqliteWrite<long>
