@@ -34,6 +34,7 @@ public sealed partial class LiveIndexGrain(
     IOptions<LiveOptions> options,
     [FromKeyedServices(LiveTime.Key)] TimeProvider time,
     TimeProvider leaseClock,
+    HeapCompaction compaction,
     ILogger<LiveIndexGrain> logger) : DerivedGrain<IndexState>(stored, log, options.Value, leaseClock, logger), ILiveIndexGrain
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
@@ -55,6 +56,12 @@ public sealed partial class LiveIndexGrain(
     private const int KeywordsLaterFrom = 50_000;
     private Task<KeywordGrams>? _keywords;
     private long _loadedAt;
+
+    // A large load holds the heap's compaction back until its keyword grams are in (their build is garbage too).
+    private IDisposable? _loadHold;
+
+    // Agent, team, owner and channel ids: one instance each, not one per entry.
+    private readonly StringPool _ids = new();
     private SortedSet<(DateTimeOffset At, string Id)> _ended = new(ByTimeThenId);
     private SortedSet<(DateTimeOffset Since, string Id)> _waiting = new(ByTimeThenId);
 
@@ -80,9 +87,11 @@ public sealed partial class LiveIndexGrain(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Both claimed at once: a claim is a write, queued behind others, so the activity's waits while the entries load.
         var activity = _activityRows.LoadAsync();
-        var entries = await _rows.LoadAsync();
+        var entries = await _rows.LoadAsync(entry => Settle(entry, _ids));
         var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        _loadHold = compaction.Loading(entries.Count);
         Load(entries);
+        if (!_index.KeywordsPending) ReleaseLoad();
         foreach (var (id, entry) in await activity) _activity[id] = entry;
         Log.Loaded(logger, this.GetPrimaryKeyString(), entries.Count, loaded.TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         ReportLive();
@@ -165,6 +174,7 @@ public sealed partial class LiveIndexGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await base.OnDeactivateAsync(reason, cancellationToken);
+        ReleaseLoad();
         LiveTelemetry.LiveSessions.Add(-_reportedLive); // this silo holds them no more
         _reportedLive = 0;
     }
@@ -217,6 +227,39 @@ public sealed partial class LiveIndexGrain(
         }
         _index.AdoptKeywords(built.Result);
         Log.KeywordsAdopted(logger, this.GetPrimaryKeyString(), System.Diagnostics.Stopwatch.GetElapsedTime(_loadedAt).TotalMilliseconds);
+        ReleaseLoad();
+    }
+
+    private void ReleaseLoad()
+    {
+        _loadHold?.Dispose();
+        _loadHold = null;
+    }
+
+    /// <summary>
+    /// An entry as the shard keeps it: its repeated ids the pool's instances, the preview the newest searched text's own
+    /// string when they are equal (the usual case), and its lists arrays (empty ones shared). Deserialized entries bring
+    /// their own copy of each; a million entries kept that way took ~300 bytes each more.
+    /// </summary>
+    internal static SessionEntry Settle(SessionEntry entry, StringPool ids)
+    {
+        var card = entry.Card;
+        var texts = entry.SearchTexts as string[] ?? [.. entry.SearchTexts];
+        var preview = texts.Length > 0 && string.Equals(texts[^1], card.Preview, StringComparison.Ordinal) ? texts[^1] : card.Preview;
+        return entry with
+        {
+            Card = card with
+            {
+                AgentId = ids.Share(card.AgentId),
+                Channel = ids.Share(card.Channel),
+                TeamId = ids.Share(card.TeamId),
+                OwnerId = ids.Share(card.OwnerId),
+                Preview = preview,
+            },
+            SearchTexts = texts,
+            Replies = entry.Replies.Count == 0 ? [] : entry.Replies as ReplySample[] ?? [.. entry.Replies],
+            Interventions = entry.Interventions.Count == 0 ? [] : entry.Interventions as DateTimeOffset[] ?? [.. entry.Interventions],
+        };
     }
 
     /// <summary>Every second: ended sessions the metrics window no longer sees leave; customers waiting past the threshold raise an alert.</summary>
@@ -341,6 +384,7 @@ public sealed partial class LiveIndexGrain(
     /// <summary>Files an entry, in place of its session's former one.</summary>
     private void Put(SessionEntry entry)
     {
+        entry = Settle(entry, _ids);
         if (_index.Get(entry.SessionId) is { } old) Forget(old);
         _index.Upsert(entry);
         if (entry.Card.EndedAt is { } ended) _ended.Add((ended, entry.SessionId));

@@ -31,21 +31,31 @@ public sealed class TenantDayGrain(
     Serializer serializer,
     IOptions<LiveOptions> options,
     TimeProvider leaseClock,
+    HeapCompaction compaction,
     ILogger<TenantDayGrain> logger) : DerivedGrain<DayState>(stored, log, options.Value, leaseClock, logger), ITenantDayGrain
 {
     private readonly Dictionary<string, DayConversation> _conversations = new(StringComparer.Ordinal);
     private readonly DayFigures _figures = new();
     private RowChanges<DayConversation> _rows = null!;
 
+    // Team, owner and channel ids: one instance each, not one per conversation.
+    private readonly StringPool _ids = new();
+
     protected override async Task OnLoadedAsync()
     {
         _rows = new RowChanges<DayConversation>(rows, serializer, this.GetPrimaryKeyString());
-        foreach (var (session, conversation) in await _rows.LoadAsync())
+        var loaded = await _rows.LoadAsync(conversation => conversation with { Facts = Settle(conversation.Facts) });
+        using var hold = compaction.Loading(loaded.Count);
+        _conversations.EnsureCapacity(loaded.Count);
+        foreach (var (session, conversation) in loaded)
         {
             _conversations[session] = conversation;
             _figures.Count(conversation.Facts, +1);
         }
     }
+
+    private ConversationFacts Settle(ConversationFacts facts)
+        => facts with { TeamId = _ids.Share(facts.TeamId), OwnerId = _ids.Share(facts.OwnerId), Channel = _ids.Share(facts.Channel) };
 
     protected override async Task RecoverAsync(IReadOnlyList<string> changedStreams)
     {
@@ -75,7 +85,7 @@ public sealed class TenantDayGrain(
                 if (old.Position > position || old.Facts == next) continue;
                 Note(cells, _figures.Count(old.Facts, -1));
             }
-            _conversations[session] = new DayConversation(position, next);
+            _conversations[session] = new DayConversation(position, Settle(next));
             Note(cells, _figures.Count(next, +1));
             _rows.Changed(session);
         }

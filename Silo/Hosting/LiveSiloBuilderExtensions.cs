@@ -1,4 +1,5 @@
 using LiveOrleans.Grains;
+using LiveOrleans.Grains.Derived;
 using LiveOrleans.Grains.Ingest;
 using LiveOrleans.Grains.Placement;
 using LiveOrleans.Views;
@@ -116,6 +117,8 @@ public static class LiveSiloBuilderExtensions
         }
 
         services.AddSingleton<LiveChangeDispatcher>();
+        // One compaction of the heap after large loads (a restart of a large tenant), not one per grain.
+        services.AddSingleton<HeapCompaction>();
         // A tenant's grains live together on the silo that owns the tenant (docs/cluster.md, "Placement").
         services.AddPlacementDirector<TenantPlacement, TenantPlacementDirector>();
         // When silos join or leave, the tenants this silo no longer owns move to their owner (docs/cluster.md).
