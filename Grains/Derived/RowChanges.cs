@@ -4,9 +4,11 @@ namespace LiveOrleans.Grains.Derived;
 
 /// <summary>
 /// The keyed rows of a derived grain that changed since its last snapshot, written with it through an
-/// <see cref="IRowStore"/> (only what changed), and loaded whole on activation.
+/// <see cref="IRowStore"/> (only what changed), and loaded whole on activation. Rows are written in
+/// <paramref name="codec"/>'s format when there is one (its reads may run on several threads at once), else with
+/// Orleans' serializer; rows the codec does not recognise (written before it) are read with the serializer.
 /// </summary>
-public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string grainKey) where T : class
+public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string grainKey, IRowCodec<T>? codec = null) where T : class
 {
     private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _removed = new(StringComparer.Ordinal);
@@ -48,7 +50,7 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
             for (var i = 0; i < changed.Length; i++)
             {
                 if (i > 0 && i % SerializedPerTurn == 0) await Task.Yield();
-                if (current(changed[i]) is { } value) upserts.Add(new StoredRow(changed[i], serializer.SerializeToArray(value)));
+                if (current(changed[i]) is { } value) upserts.Add(new StoredRow(changed[i], codec?.Write(value) ?? serializer.SerializeToArray(value)));
                 else deletes.Add(changed[i]);
             }
             await store.SaveAsync(grainKey, _claim, upserts, deletes);
@@ -107,7 +109,8 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
         var values = new (string Key, T Value)[rows.Length];
         for (var i = 0; i < rows.Length; i++)
         {
-            var value = serializer.Deserialize<T>(rows[i].Data)!;
+            var data = rows[i].Data;
+            var value = codec is not null && codec.TryRead(data, out var read) ? read! : serializer.Deserialize<T>(data)!;
             values[i] = (rows[i].Key, settle is null ? value : settle(value));
         }
         return values;

@@ -82,7 +82,7 @@ public sealed partial class LiveIndexGrain(
     protected override async Task OnLoadedAsync()
     {
         _shard = int.Parse(Id, System.Globalization.CultureInfo.InvariantCulture);
-        _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString());
+        _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString(), new EntryRowCodec());
         _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Both claimed at once: a claim is a write, queued behind others, so the activity's waits while the entries load.

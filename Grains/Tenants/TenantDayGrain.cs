@@ -43,7 +43,7 @@ public sealed class TenantDayGrain(
 
     protected override async Task OnLoadedAsync()
     {
-        _rows = new RowChanges<DayConversation>(rows, serializer, this.GetPrimaryKeyString());
+        _rows = new RowChanges<DayConversation>(rows, serializer, this.GetPrimaryKeyString(), new DayRowCodec());
         var loaded = await _rows.LoadAsync(conversation => conversation with { Facts = Settle(conversation.Facts) });
         using var hold = compaction.Loading(loaded.Count);
         _conversations.EnsureCapacity(loaded.Count);
