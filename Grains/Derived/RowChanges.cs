@@ -69,8 +69,8 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
 
     /// <summary>
     /// Claims the rows for this activation (an older one can no longer write them), then reads them all in one query,
-    /// deserializing each chunk of rows on the thread pool while the next is read (at most one chunk per core in
-    /// flight): a shard of a million rows is most of a restart's wait, and read whole before deserializing, its
+    /// deserializing each chunk of rows on the thread pool while the next is read (as many chunks in flight as cores,
+    /// at least two): a shard of a million rows is most of a restart's wait, and read whole before deserializing, its
     /// serialized rows (~600 MB) outlived a collection or two and left the heap that much larger.
     /// </summary>
     /// <param name="settle">Applied to each value as it is deserialized (on a pool thread): to share what values repeat.</param>
@@ -79,18 +79,29 @@ public sealed class RowChanges<T>(IRowStore store, Serializer serializer, string
         _claim = await store.ClaimAsync(grainKey);
         var chunks = new List<Task<(string Key, T Value)[]>>();
         var inFlight = Math.Max(2, Environment.ProcessorCount);
-        await store.LoadAsync(grainKey, ChunkRows, rows =>
+        try
         {
-            // A lone short chunk (most grains) is deserialized where it was read; otherwise on the pool, TaskScheduler.Default
-            // (Current may be the activation's own, one task at a time), the reader waiting while too many are in flight.
-            if (chunks.Count == 0 && rows.Length < ChunkRows)
+            await store.LoadAsync(grainKey, ChunkRows, rows =>
             {
-                chunks.Add(Task.FromResult(Deserialize(rows, settle)));
-                return;
-            }
-            if (chunks.Count >= inFlight) chunks[^inFlight].Wait();
-            chunks.Add(Task.Factory.StartNew(() => Deserialize(rows, settle), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default));
-        });
+                // A lone short chunk (most grains) is deserialized where it was read; otherwise on the pool, TaskScheduler.Default
+                // (Current may be the activation's own, one task at a time), the reader waiting while too many are in flight
+                // (a chunk's failure thrown as it was, not wrapped).
+                if (chunks.Count == 0 && rows.Length < ChunkRows)
+                {
+                    chunks.Add(Task.FromResult(Deserialize(rows, settle)));
+                    return;
+                }
+                if (chunks.Count >= inFlight) chunks[^inFlight].GetAwaiter().GetResult();
+                chunks.Add(Task.Factory.StartNew(() => Deserialize(rows, settle), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default));
+            });
+        }
+        catch
+        {
+            // The chunks still being deserialized are waited for (and their failures observed), then the load's failure thrown.
+            try { await Task.WhenAll(chunks); }
+            catch (Exception) { /* the load's own failure is the one to tell */ }
+            throw;
+        }
         var parts = await Task.WhenAll(chunks);
         if (parts.Length == 1) return parts[0];
         var values = new (string Key, T Value)[parts.Sum(p => p.Length)];

@@ -70,7 +70,7 @@ public static class RowFormat
             _buffer.Advance(8);
         }
 
-        /// <summary>UTF-8, as Orleans' string codec writes it; null as a length of -1.</summary>
+        /// <summary>UTF-8, as Orleans' string codec writes it, after its length plus one (0: null).</summary>
         public readonly void String(string? value)
         {
             if (value is null)
@@ -159,8 +159,6 @@ public static class RowFormat
             return value;
         }
 
-        public string Text() => String() ?? throw new FormatException("A missing string.");
-
         public DateTimeOffset Time()
         {
             var utc = (long)UInt();
@@ -170,11 +168,12 @@ public static class RowFormat
 
         public DateTimeOffset? MaybeTime() => Bool() ? Time() : null;
 
+        /// <summary>An enum's value as written, defined or not (the reader reads back whatever the writer was given).</summary>
         public TEnum Enum<TEnum>() where TEnum : struct, Enum
         {
+            if (Unsafe.SizeOf<TEnum>() != sizeof(int)) throw new NotSupportedException($"{typeof(TEnum).Name} is not an int enum.");
             var raw = Int32();
-            var value = Unsafe.As<int, TEnum>(ref raw);
-            return System.Enum.IsDefined(value) ? value : throw new FormatException($"{raw} is no {typeof(TEnum).Name}.");
+            return Unsafe.As<int, TEnum>(ref raw);
         }
     }
 }

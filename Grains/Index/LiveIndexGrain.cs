@@ -57,8 +57,9 @@ public sealed partial class LiveIndexGrain(
     private Task<KeywordGrams>? _keywords;
     private long _loadedAt;
 
-    // A large load holds the heap's compaction back until its keyword grams are in (their build is garbage too).
-    private IDisposable? _loadHold;
+    // The load holds the heap's compaction back from its first read until its keyword grams are in (their build makes
+    // garbage too), or until the activation fails.
+    private HeapCompaction.Load? _loadHold;
 
     // Agent, team, owner and channel ids: one instance each, not one per entry.
     private readonly StringPool _ids = new();
@@ -85,11 +86,12 @@ public sealed partial class LiveIndexGrain(
         _rows = new RowChanges<SessionEntry>(rows, serializer, this.GetPrimaryKeyString(), new EntryRowCodec());
         _activityRows = new RowChanges<ActivityEntry>(rows, serializer, this.GetPrimaryKeyString() + "/activity");
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        _loadHold = compaction.Loading();
         // Both claimed at once: a claim is a write, queued behind others, so the activity's waits while the entries load.
         var activity = _activityRows.LoadAsync();
         var entries = await _rows.LoadAsync(entry => Settle(entry, _ids));
         var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        _loadHold = compaction.Loading(entries.Count);
+        _loadHold.Read(entries.Count);
         Load(entries);
         if (!_index.KeywordsPending) ReleaseLoad();
         foreach (var (id, entry) in await activity) _activity[id] = entry;
@@ -169,6 +171,19 @@ public sealed partial class LiveIndexGrain(
         if (live == _reportedLive) return;
         LiveTelemetry.LiveSessions.Add(live - _reportedLive);
         _reportedLive = live;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await base.OnActivateAsync(cancellationToken);
+        }
+        catch
+        {
+            ReleaseLoad(); // a failed activation is never deactivated: its load would hold the compaction back for good
+            throw;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

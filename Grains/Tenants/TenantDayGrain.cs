@@ -44,8 +44,9 @@ public sealed class TenantDayGrain(
     protected override async Task OnLoadedAsync()
     {
         _rows = new RowChanges<DayConversation>(rows, serializer, this.GetPrimaryKeyString(), new DayRowCodec());
+        using var load = compaction.Loading();
         var loaded = await _rows.LoadAsync(conversation => conversation with { Facts = Settle(conversation.Facts) });
-        using var hold = compaction.Loading(loaded.Count);
+        load.Read(loaded.Count);
         _conversations.EnsureCapacity(loaded.Count);
         foreach (var (session, conversation) in loaded)
         {

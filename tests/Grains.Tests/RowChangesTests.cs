@@ -85,6 +85,17 @@ public sealed class RowChangesTests
         Assert.Equal(["k0=new"], Written(Assert.Single(store.Saves).Upserts));
     }
 
+    [Fact]
+    public async Task A_row_that_cannot_be_read_fails_the_load_with_its_own_error()
+    {
+        var stored = Enumerable.Range(0, 30_001).Select(i => new StoredRow($"k{i}", Serializer.SerializeToArray($"value {i}"))).ToArray();
+        stored[20_000] = new StoredRow("k20000", [0x20, 0xFF, 0xFF, 0xFF]); // no string Orleans wrote
+        var rows = new RowChanges<string>(new RecordingStore { Stored = stored }, Serializer, "t/0");
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => rows.LoadAsync());
+        Assert.IsNotType<AggregateException>(error);
+    }
+
     private static string[] Written(IReadOnlyDictionary<string, string> values)
         => [.. values.Select(p => $"{p.Key}={p.Value}").Order(StringComparer.Ordinal)];
 

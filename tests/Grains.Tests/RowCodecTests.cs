@@ -72,6 +72,20 @@ public sealed class RowCodecTests
     }
 
     [Fact]
+    public void Nulls_and_undefined_enum_values_come_back_as_they_were_written()
+    {
+        var entry = RandomEntry(new Random(7), 1);
+        var odd = entry with
+        {
+            Card = entry.Card with { SessionId = null!, User = null!, Preview = null!, State = (LiveState)42, Priority = (Priority)(-3) },
+            SearchTexts = [null!, "text"],
+        };
+        var codec = new EntryRowCodec();
+        Assert.True(codec.TryRead(codec.Write(odd), out var read));
+        Assert.Equal(JsonSerializer.Serialize(odd), JsonSerializer.Serialize(read));
+    }
+
+    [Fact]
     public void A_row_cut_short_or_with_bytes_left_over_is_refused()
     {
         var codec = new EntryRowCodec();
