@@ -13,7 +13,10 @@ public sealed class StringPool(int capacity = StringPool.DefaultCapacity)
     public const int DefaultCapacity = 16_384;
     private readonly ConcurrentDictionary<string, string> _values = new(StringComparer.Ordinal);
 
-    public int Count => _values.Count;
+    // Kept apart: ConcurrentDictionary.Count takes every lock of the dictionary, and a full pool asks on every miss.
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>The pool's instance of <paramref name="value"/> (it becomes that instance when new and the pool has room).</summary>
     [return: NotNullIfNotNull(nameof(value))]
@@ -21,6 +24,9 @@ public sealed class StringPool(int capacity = StringPool.DefaultCapacity)
     {
         if (value is null) return null;
         if (_values.TryGetValue(value, out var shared)) return shared;
-        return _values.Count >= capacity ? value : _values.GetOrAdd(value, value);
+        if (Volatile.Read(ref _count) >= capacity) return value;
+        if (!_values.TryAdd(value, value)) return _values.TryGetValue(value, out shared) ? shared : value;
+        Interlocked.Increment(ref _count);
+        return value;
     }
 }
